@@ -1,0 +1,30 @@
+# newsflow: `make run` ingests the bundled samples, `make test` runs the tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DB ?= newsflow.duckdb
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install run test eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: install  ## ingest the bundled sample corpus into $(DB)
+	$(VENV)/bin/newsflow ingest --db $(DB)
+
+test: install  ## the test suite
+	$(PY) -m pytest -q
+
+eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
+	$(PY) bench/eval_extraction.py
+
+clean:
+	rm -rf $(VENV) *.egg-info reports $(DB) $(DB).wal

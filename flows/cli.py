@@ -1,0 +1,157 @@
+"""The `newsflow` command line: a thin layer over the flows and the warehouse."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+QUIET_ENV = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+class Failure(click.ClickException):
+    """A run-level failure: one line on stderr, exit 1."""
+
+    def show(self, file=None):
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _settings(**overrides):
+    from pydantic import ValidationError
+
+    from flows.settings import load_settings
+
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise click.UsageError(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    except FileNotFoundError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks and Prefect's own logs.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's flow and task logs.")
+@click.version_option(package_name="newsflow")
+@click.pass_context
+def cli(ctx, debug, verbose):
+    """newsflow: ingest news articles into a DuckDB warehouse.
+
+    Articles are read, stripped of boilerplate, normalized, deduplicated and loaded
+    into tables you can query with SQL (articles, documents, removed_segments,
+    rejects, runs). Settings come from newsflow.toml (or $NEWSFLOW_CONFIG), then
+    NEWSFLOW_* environment variables, then flags.
+
+    Example: newsflow ingest articles/ --db news.duckdb
+    """
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    if debug or verbose:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if debug else "INFO"
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, readable=False))
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--batch-size", type=int, help="Articles per Prefect task [default: 50].")
+@click.option("--workers", type=int, help="Batches processed at once [default: 2].")
+@click.option("--min-words", type=int, help="Reject articles with fewer words after cleaning [default: 25].")
+@click.option("--lock-timeout", type=float, help="Seconds to wait for another process's lock on --db [default: 10].")
+@click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
+def ingest(inputs, db, batch_size, workers, min_words, lock_timeout, progress):
+    """Ingest article files into the warehouse.
+
+    INPUTS are files or directories (searched recursively) of .html, .htm and
+    .txt files, each optionally gzip-compressed (.gz). With no INPUTS, the bundled
+    sample corpus is ingested. Files that cannot be read or hold no article are
+    recorded in the rejects table and the run goes on; an exact copy of a known
+    article adds a documents row that points at the existing article.
+
+    Exit status: 0 when the run completes (even with rejects), 1 when it fails.
+
+    Example: newsflow ingest data/samples --db newsflow.duckdb
+    """
+    settings = _settings(db=db, batch_size=batch_size, workers=workers, min_words=min_words,
+                         lock_timeout=lock_timeout)
+    from flows.run import run_ingest  # Prefect is imported only when a flow runs
+
+    show_bar = sys.stderr.isatty() if progress is None else progress
+    summary = run_ingest(list(inputs), settings, show_progress=show_bar)
+    click.echo(summary.line())
+    if summary.reject_reasons:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
+        click.echo(f"rejected by stage/reason: {reasons}  (SELECT * FROM rejects WHERE run_id = '{summary.run_id}')")
+    click.echo(f'Query it: newsflow query "SELECT title, language, word_count FROM articles" --db {summary.db}')
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows to print at most.")
+def query(sql, db, limit):
+    """Run a read-only SQL query against the warehouse and print the result.
+
+    Example: newsflow query "SELECT source, count(*) FROM documents GROUP BY 1"
+    """
+    import duckdb
+
+    from warehouse.db import connect
+
+    settings = _settings(db=db)
+    con = connect(settings.db, read_only=True, lock_timeout=settings.lock_timeout)
+    try:
+        con.sql(sql).show(max_rows=limit, max_width=160)
+    except duckdb.Error as exc:
+        raise Failure(str(exc).splitlines()[0]) from exc
+    finally:
+        con.close()
+
+
+@cli.command()
+def config():
+    """Print the effective settings and where the config file is.
+
+    Example: NEWSFLOW_WORKERS=4 newsflow config
+    """
+    from flows.settings import config_path
+
+    settings = _settings()
+    click.echo(f"# config file: {config_path() or 'none (defaults and environment only)'}")
+    for name, value in settings.model_dump().items():
+        click.echo(f"{name} = {str(value)!r}" if not isinstance(value, (int, float)) else f"{name} = {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: known failures print one line; --debug shows the traceback."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="newsflow", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except Exception as exc:  # the run itself failed
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(f"error: {_one_line(exc)} (run with --debug for the traceback)", err=True)
+        return 1
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

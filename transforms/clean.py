@@ -1,0 +1,86 @@
+"""Apply the boilerplate rule table to a text's paragraphs, keeping what was removed and why."""
+
+from __future__ import annotations
+
+import re
+
+from transforms.models import Cleaned, Removed
+from transforms.rules import RULES, Rule
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")
+# A cut marker this early is a stray nav label, not a rail: drop the block instead.
+_MIN_CUT_SHARE = 0.25
+_TAIL_SHARE = 0.4
+
+
+def paragraphs(text: str) -> list[str]:
+    """Non-empty, stripped lines: the paragraphs of an extracted text."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def is_teaser(paragraph: str) -> bool:
+    """A short headline-like line, as listed under a rail header."""
+    return word_count(paragraph) <= 20 and not _SENTENCE_END.search(paragraph)
+
+
+def is_label(paragraph: str) -> bool:
+    """A short line without sentence punctuation, such as a name or a heading."""
+    return word_count(paragraph) <= 5 and not _SENTENCE_END.search(paragraph)
+
+
+def match_rule(paragraph: str, index: int, total: int, rules: tuple[Rule, ...] = RULES) -> Rule | None:
+    """The first rule that applies to paragraph number `index` of `total`, or None."""
+    words = word_count(paragraph)
+    in_tail = index >= min(total * (1 - _TAIL_SHARE), total - 3)
+    for rule in rules:
+        if words > rule.max_words or (rule.tail and not in_tail):
+            continue
+        if rule.regex.search(paragraph):
+            return rule
+    return None
+
+
+def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
+    """Drop boilerplate paragraphs from `text` by `rules`; paragraphs come back joined by blank lines."""
+    paras = paragraphs(text)
+    total = len(paras)
+    total_words = sum(word_count(p) for p in paras) or 1
+    keep = [True] * total
+    reason: list[str | None] = [None] * total
+    words_before = 0
+    i = 0
+    while i < total:
+        para = paras[i]
+        if i and para == paras[i - 1] and word_count(para) <= 40:
+            keep[i], reason[i] = False, "repeated_paragraph"  # a caption or teaser shown twice
+            i += 1
+            continue
+        rule = match_rule(para, i, total, rules)
+        if rule is None:
+            words_before += word_count(para)
+            i += 1
+            continue
+        keep[i], reason[i] = False, rule.name
+        action = rule.action
+        if action == "cut" and words_before < _MIN_CUT_SHARE * total_words:
+            action = "block"
+        if action == "cut":
+            for j in range(i + 1, total):
+                if keep[j]:
+                    keep[j], reason[j] = False, rule.name
+            break
+        if action == "label" and i and keep[i - 1] and is_label(paras[i - 1]):
+            keep[i - 1], reason[i - 1] = False, rule.name
+        i += 1
+        if action == "block":
+            while i < total and is_teaser(paras[i]) and match_rule(paras[i], i, total, rules) is None:
+                keep[i], reason[i] = False, rule.name
+                i += 1
+    removed = [Removed(reason[k], paras[k]) for k in range(total) if not keep[k]]
+    kept = [paras[k] for k in range(total) if keep[k]]
+    return Cleaned("\n\n".join(kept), removed)

@@ -1,0 +1,101 @@
+"""Plain data passed between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One input's bytes as read or fetched, before any parsing."""
+
+    origin: str
+    kind: str  # "html" or "text"
+    body: bytes
+    url: str | None = None
+    source: str | None = None
+    fetched_at: datetime | None = None
+    raw_sha256: str = ""
+
+
+@dataclass
+class Extracted:
+    """Article text and metadata pulled out of one page or text file."""
+
+    text: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A piece of boilerplate taken out by the cleaning rule named `rule`."""
+
+    rule: str
+    segment: str
+
+
+@dataclass
+class Cleaned:
+    text: str
+    removed: list[Removed] = field(default_factory=list)
+
+
+@dataclass
+class Article:
+    """A normalized article, ready for dedup and loading."""
+
+    text: str
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    language: str | None
+    language_prob: float | None
+    word_count: int
+    content_hash: str
+    canonical_url: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+
+    @property
+    def article_id(self) -> str:
+        return self.content_hash[:16]
+
+
+class Rejected(Exception):
+    """An input that cannot become an article; `stage` and `reason` go to the rejects table."""
+
+    def __init__(self, stage: str, reason: str, detail: str = ""):
+        super().__init__(f"{stage}/{reason}: {detail}" if detail else f"{stage}/{reason}")
+        self.stage = stage
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Processed:
+    """One input that became an article, with where it came from and what cleaning removed."""
+
+    origin: str
+    kind: str
+    raw_sha256: str
+    fetched_at: datetime
+    article: Article
+    removed: list[Removed] = field(default_factory=list)
+    url: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One input that could not be loaded, and why."""
+
+    origin: str
+    stage: str
+    reason: str
+    detail: str = ""

@@ -1,0 +1,68 @@
+"""Normalization: Unicode and whitespace, language, word count, and the folded content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from transforms.clean import paragraphs, word_count
+from transforms.models import Article, Cleaned, Extracted, Rejected
+
+_SPACES = re.compile(r"[^\S\n]+")
+_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´“”„‟″«»‹›\""})
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−⸺⸻"})
+_LANGDETECT_CHARS = 5000  # enough text for a stable guess; keeps long articles cheap
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one space between words, paragraphs separated by one blank line."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
+    return "\n\n".join(_SPACES.sub(" ", p).strip() for p in paragraphs(text))
+
+
+def fold(text: str) -> str:
+    """The form hashed for exact dedup: case, quotes, dashes and whitespace folded."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES).translate(_DASHES)
+    return " ".join(text.replace("…", "...").split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(fold(text).encode("utf-8")).hexdigest()
+
+
+def detect_language(text: str) -> tuple[str | None, float | None]:
+    """Most likely language code and its probability (deterministic: seeded langdetect)."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        best = detect_langs(text[:_LANGDETECT_CHARS])[0]
+    except (LangDetectException, IndexError):
+        return None, None
+    return best.lang, round(best.prob, 4)
+
+
+def normalize(extracted: Extracted, cleaned: Cleaned, min_words: int = 25) -> Article:
+    """Build the Article from extraction metadata and cleaned text; too little text is rejected."""
+    text = normalize_text(cleaned.text)
+    words = word_count(text)
+    if words < min_words:
+        raise Rejected("normalize", "too_short",
+                       f"{words} words after cleaning; the minimum is {min_words} (setting min_words)")
+    language, prob = detect_language(text)
+    title = normalize_text(extracted.title).replace("\n\n", " ") if extracted.title else None
+    return Article(
+        text=text,
+        title=title or None,
+        authors=[normalize_text(a) for a in extracted.authors],
+        published_at=extracted.published_at,
+        language=language,
+        language_prob=prob,
+        word_count=words,
+        content_hash=content_hash(text),
+        canonical_url=extracted.canonical_url,
+        site_name=extracted.site_name,
+        description=extracted.description,
+    )

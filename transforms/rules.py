@@ -1,0 +1,135 @@
+"""The boilerplate rule table: data, not code. `transforms.clean` applies it to paragraphs.
+
+Each rule matches one whole paragraph (case-insensitive `re.search`) and says what to drop:
+  line  - the paragraph itself;
+  block - the paragraph and the headline-like teaser paragraphs that follow it;
+  cut   - the paragraph and everything after it (a link rail or footer starts here);
+  label - the paragraph and, when the one before it is a short label (a name, a
+          heading), that one too (author bios under their name).
+`max_words` keeps a rule off long body paragraphs; `tail` limits it to the end of the text.
+Write rules for the pattern, never for one outlet's sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ACTIONS = ("line", "block", "cut", "label")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: str
+    action: str = "line"
+    max_words: int = 40
+    tail: bool = False
+    case_sensitive: bool = False
+    regex: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.action not in ACTIONS:
+            raise ValueError(f"rule {self.name}: action must be one of {ACTIONS}, not {self.action!r}")
+        flags = 0 if self.case_sensitive else re.IGNORECASE
+        object.__setattr__(self, "regex", re.compile(self.pattern, flags))
+
+
+_END = r"\s*[:.!|»›>\-–—]*\s*$"  # a header may end with a colon, arrow or dash
+_SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|reddit|email|e-mail|mail|print|copy link|copy|flipboard|pinterest|telegram|threads|bluesky|messenger|sms|link)"
+
+RULES: tuple[Rule, ...] = (
+    # Link rails and footers: a bare header, then teasers to the end of the page.
+    Rule("related_rail",
+         r"^(?:related(?: articles?| stories| posts| news| content| coverage| reading| links| topics)?"
+         r"|more (?:for you|stories|news|articles|to (?:read|explore)|like this|on this (?:story|topic)|from [\w .&'’-]{2,40})"
+         r"|(?:you|we think you) (?:may|might|could|will) (?:also )?(?:like|love|enjoy|be interested in)"
+         r"|recommended(?: for you| stories| articles| reading| videos)?|trending(?: now| stories| news| topics| on \w+)?"
+         r"|(?:most|the most) (?:read|popular|viewed|shared)|popular (?:now|stories|articles|today)"
+         r"|top stories|latest (?:news|stories|articles|headlines)|what to read next|read (?:this )?next|up next"
+         r"|further reading|editor'?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
+         r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading"
+         r"|about the authors?|more from the author|other stories by [\w .'’-]+)" + _END,
+         action="cut", max_words=8),
+    # "Read also:" style headers over a few teaser headlines, often mid-article.
+    Rule("read_also_header",
+         r"^(?:(?:read|see) (?:also|more)|also (?:read|see)|must read|don'?t miss|related)" + _END,
+         action="block", max_words=4),
+    Rule("read_also_inline",
+         r"^(?:(?:read|see) (?:also|more)|also (?:read|see|on \w+)|must read|related(?: article| story)?|recommended|read next|watch)"
+         r"\s*[:|»›>\-–—]+\s*\S",
+         max_words=30),
+    # Disclaimers and disclosures.
+    Rule("disclaimer", r"^(?:legal |important |risk )?(?:disclaimer|disclosure)s?\b\s*[:.\-–—]", max_words=200),
+    Rule("disclaimer",
+         r"(?:for (?:general )?(?:informational|information|educational|entertainment) purposes only"
+         r"|(?:does|do|should) not (?:constitute|be (?:considered|construed) as|represent) (?:an? )?(?:financial|investment|legal|tax|trading)"
+         r"|not (?:financial|investment) advice|(?:conduct|do) (?:your|their) own (?:research|due diligence)"
+         r"|(?:we|the (?:author|publisher)) (?:may|might|could) (?:earn|receive) (?:a )?(?:commission|compensation|affiliate)"
+         r"|affiliate links?\b.{0,60}\b(?:commission|earn)"
+         r"|views expressed (?:here|in this article|herein|above) are (?:those of|solely))",
+         max_words=150),
+    # Newsletter and subscription prompts.
+    Rule("newsletter",
+         r"(?:\b(?:sign up|sign-up|signup|subscribe|register|join)\b.{0,80}\b(?:newsletters?|inbox|briefing|digest|alerts?)\b"
+         r"|\b(?:newsletters?|inbox)\b.{0,80}\b(?:sign up|sign-up|subscribe)\b"
+         r"|delivered (?:straight |directly )?to your inbox|^don'?t miss (?:another|a single|the next|out on)\b"
+         r"|^see all newsletters|^(?:get|enjoy) (?:unlimited|full) access\b|^already (?:a subscriber|have an account)"
+         r"|^(?:subscribe|sign up|join us|become a (?:member|subscriber|supporter))(?: now| today| here| for free)?\b"
+         r"|^support (?:our|independent|quality) journalism)",
+         max_words=45),
+    # Share and follow prompts.
+    Rule("share",
+         r"^(?:share(?: this| the)?(?: article| story| post| page| video)?(?: on| via| with)?|click to share|tweet this|email this|copy (?:the )?link"
+         r"|print this(?: article| page)?|" + _SOCIAL + r")(?:\s*(?:[|,/•·:]\s*|\s)\s*(?:on |via )?" + _SOCIAL + r")*" + _END,
+         max_words=12),
+    Rule("share", r"^(?:follow|like) (?:us|@\w+|[\w .]{2,30}) on (?:twitter|x|facebook|instagram|linkedin|threads|bluesky|tiktok|youtube|google news|whatsapp|telegram)\b",
+         max_words=30),
+    # Ad slots and "continues below" markers.
+    Rule("continues_below",
+         r"^(?:(?:the )?(?:story|article|content|text|post) continues (?:below|after (?:this )?(?:the )?(?:advertisement|ad|video))"
+         r"|continue reading(?: below| the (?:main )?story| after (?:the )?ad(?:vertisement)?)?"
+         r"|advertisement|advertising|sponsored|ad|scroll (?:down )?to continue(?: with content)?|skip (?:this )?ad)" + _END,
+         max_words=8),
+    # Image captions, credits and media placeholders.
+    Rule("image_credit",
+         r"^(?:(?:photo|image|picture|video|illustration|graphic|photograph|file photo|top image|main image|lead image|header image)s?"
+         r"(?: credits?)?\s*(?::|\bby\b|/|©)|credits?\s*:)",
+         max_words=30),
+    Rule("image_credit",
+         r"^[^.!?]{0,160}\((?:[^()]*\b(?:photos?|images?|archives?|getty|file|credits?|illustrations?|shutterstock|ap|afp|reuters|epa|via|courtesy|handout|pool|screenshot|screengrab)\b[^()]*)\)\s*$",
+         max_words=25),
+    Rule("image_credit",
+         r"^(?:(?:getty images|shutterstock|istock|ap photo|afp|reuters|epa|alamy|unsplash)(?:\s*(?:/|via|for)\s*[\w .]+)?"
+         r"|(?:image|photo|video|picture|gallery|thumbnail|placeholder)(?: \d+ of \d+)?|\d+\s*[:x]\s*\d+\s+(?:image|photo|video|thumbnail))" + _END,
+         max_words=8),
+    # Author bios, usually under the author's name at the foot of the page.
+    Rule("author_bio",
+         r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:is|was|has been|covers|writes|reports)\b[^.]{0,200}\b(?:writers?|journalists?|reporters?|editors?|correspondents?|columnists?|contributors?|authors?|analysts?|enthusiasts?|bloggers?|freelancers?|producers?|researchers?|covering|covers|writes about|reporting on)\b",
+         action="label", max_words=90, tail=True, case_sensitive=True),
+    Rule("author_bio", r"^(?:about the author|author bio|author)\s*:\s*\S", max_words=90, tail=True),
+    Rule("author_contact",
+         r"^(?:contact|email|e-mail|reach|write to|send tips to) (?:the )?(?:author|reporter|writer|us|[A-Z][a-z]+ [A-Z][a-z]+)\b.{0,80}(?:@|\bat\b)",
+         max_words=30),
+    # Navigation, cookie banners, reading aids.
+    Rule("back_to_top", r"^(?:back|return|go|scroll|jump) to (?:the )?top(?: of (?:the )?page)?(?: button)?" + _END, max_words=8),
+    Rule("navigation",
+         r"^(?:skip to (?:main )?(?:content|navigation)|skip navigation|main menu|menu|open menu|close menu|search|home|sign in|log ?in|log ?out|register"
+         r"|close|toggle navigation|next article|previous article|next|previous|prev|open in app|download (?:the|our) app|get the app)" + _END,
+         max_words=6),
+    Rule("navigation", r"^[\w&'’ ]{1,30}(?:\s+[>›»/|]\s+[\w&'’ ]{1,30}){2,}$", max_words=15),
+    Rule("cookie_banner",
+         r"(?:\b(?:we|this (?:web)?site|our (?:web)?site|our partners) (?:and our partners )?uses? cookies\b|^(?:accept|reject|allow|manage|decline) (?:all |optional )?cookies\b"
+         r"|\bcookie (?:policy|settings|preferences|consent)\b.{0,40}$|^by (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site)",
+         max_words=80),
+    Rule("reading_aid",
+         r"^(?:listen to (?:this|the) (?:article|story)(?: \d+ min(?:ute)?s?)?|\d+\s*min(?:ute)?s?\s*read|reading time\s*:?.{0,20}|print (?:article|story)"
+         r"|text size|font size|view comments|show comments|\d+ comments?|comments?|join the conversation|leave a comment"
+         r"|add (?:us|\w+) as a preferred source on google|save (?:this )?(?:article|story)|bookmark|gift (?:this )?article)" + _END,
+         max_words=10),
+    Rule("tags", r"^(?:tags?|topics?|filed under|categories|category|keywords)\s*:", max_words=40),
+    # Copyright and syndication notices.
+    Rule("copyright",
+         r"(?:^(?:©|\(c\)|copyright\b)|\ball rights reserved\b|^this (?:material|article|story|content) (?:may|must) not be (?:published|reproduced|broadcast|rewritten|redistributed|copied))",
+         max_words=45),
+)

@@ -1,0 +1,101 @@
+"""Connecting to the warehouse: waits for the file lock, applies pending migrations and views."""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from warehouse.errors import WarehouseError, WarehouseLocked
+
+_MIGRATION = re.compile(r"^(\d{3})_(\w+)\.sql$")
+_LOCK_POLL_S = 0.2
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every numbered file in warehouse/sql, in order."""
+    found = []
+    for entry in resources.files("warehouse").joinpath("sql").iterdir():
+        if m := _MIGRATION.match(entry.name):
+            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def views_sql() -> str:
+    return resources.files("warehouse").joinpath("sql", "views.sql").read_text(encoding="utf-8")
+
+
+def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse at `path`, waiting up to `lock_timeout` s for another writer to let go."""
+    path = str(path)
+    if read_only and not Path(path).exists():
+        raise WarehouseError(f"no database at {path}; run `newsflow ingest` first or pass --db")
+    deadline = time.monotonic() + lock_timeout
+    started = time.monotonic()
+    while True:
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WarehouseError(f"cannot open database {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(path, time.monotonic() - started, str(exc)) from exc
+            time.sleep(_LOCK_POLL_S)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        try:
+            migrate(con)
+        except Exception:
+            con.close()
+            raise
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations, each in its own transaction, then recreate the views."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    current = schema_version(con)
+    applied = []
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        applied.append(name)
+    with transaction(con):
+        con.execute(views_sql())
+    return applied
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """BEGIN … COMMIT, rolled back on any error so the file keeps its previous state."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        # rollback() fails if the error already aborted the transaction; the original error matters.
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    con.execute("COMMIT")
