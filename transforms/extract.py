@@ -42,7 +42,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if doc is None or not (doc.text or "").strip():
         raise Rejected("extract", "no_article", "trafilatura found no main text in the page")
     return Extracted(
-        text=doc.text,
+        text=drop_leading_title(doc.text, doc.title),
         title=doc.title or None,
         authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
         published_at=parse_timestamp(doc.date),
@@ -50,6 +50,18 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         site_name=doc.sitename or (urlsplit(doc.url).hostname if doc.url else None),
         description=doc.description or None,
     )
+
+
+def drop_leading_title(text: str, title: str | None) -> str:
+    """The text without a first paragraph that only repeats the headline (trafilatura keeps an <h1>)."""
+    first, _, rest = text.strip().partition("\n")
+    if title and rest.strip() and _squash(first) == _squash(title):
+        return rest
+    return text
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text).casefold()
 
 
 def parse_timestamp(value: str | None) -> datetime | None:

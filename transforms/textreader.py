@@ -16,7 +16,7 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_HINT = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _DATE_PREFIX = re.compile(r"^(?:published|posted|updated|last updated|first published|date|on)\b\s*:?\s*", re.I)
-_BYLINE = re.compile(r"^by\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})*)\s*(?:[|,•·–—-]\s*(.*))?$")
+_BYLINE = re.compile(r"^(?:[Bb]y|BY)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})*)\s*(?:[|,•·–—-]\s*(.*))?$")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
 _TZ_NAMES = {"ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
              "PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",

@@ -1,0 +1,84 @@
+"""The newsflow command line, run in-process (main) and as a real subprocess for start-up checks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, html_page, write
+from flows.cli import cli, main
+from test_flow import FERRY
+from test_warehouse import hold_lock
+from warehouse.db import connect
+
+
+def test_help_explains_every_option_without_importing_prefect():
+    code = ("import sys; from flows.cli import main\n"
+            "for argv in (['--help'], ['ingest', '--help'], ['query', '--help'], ['config', '--help']):\n"
+            "    main(argv)\n"
+            "print('PREFECT' if 'prefect' in sys.modules else 'NO-PREFECT')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
+    assert out.strip().endswith("NO-PREFECT")
+    for command in cli.commands.values():
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{command.name} {param.opts} has no help"
+                assert param.opts[0] in out
+        assert "Example:" in command.help
+
+
+def test_ingest_prints_summary_and_query_hint(prefect_harness, tmp_path, capsys):
+    write(tmp_path / "in" / "ferry.html", html_page("Electric ferry to enter service", FERRY))
+    write(tmp_path / "in" / "empty.txt", "")
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", str(tmp_path / "in"), "--db", str(db), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^2 inputs: 1 new articles, 0 duplicates, 1 rejected \(run [0-9a-f]{8}\)$", out, re.M)
+    assert "acquire/empty 1" in out and "newsflow query" in out
+
+    assert main(["query", "SELECT count(*) AS n_articles FROM articles", "--db", str(db)]) == 0
+    table = capsys.readouterr().out
+    assert "n_articles" in table and re.search(r"│\s+1\s+│", table)
+
+
+def test_locked_database_fails_with_one_line_and_no_traceback(prefect_harness, tmp_path, capsys):
+    write(tmp_path / "in" / "ferry.html", html_page("Electric ferry to enter service", FERRY))
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    proc = hold_lock(db)
+    try:
+        code = main(["ingest", str(tmp_path / "in"), "--db", str(db), "--lock-timeout", "1", "--no-progress"])
+    finally:
+        proc.kill()
+        proc.wait()
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "in use by another process" in lines[0]
+
+
+def test_query_reports_sql_errors_and_missing_db(tmp_path, capsys):
+    assert main(["query", "SELECT 1", "--db", str(tmp_path / "none.duckdb")]) == 1
+    assert "no database at" in capsys.readouterr().err
+    connect(tmp_path / "w.duckdb").close()
+    assert main(["query", "SELECT nope FROM articles", "--db", str(tmp_path / "w.duckdb")]) == 1
+    assert capsys.readouterr().err.startswith("error: Binder Error")
+
+
+def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "newsflow.toml").write_text('workers = 5\nbatch_size = 7\n')
+    monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "9")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "config file: newsflow.toml" in out and "workers = 5" in out and "batch_size = 9" in out
+
+
+def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setenv("NEWSFLOW_WORKERS", "zero")
+    assert main(["config"]) == 2
+    assert "setting workers" in capsys.readouterr().err

@@ -1,0 +1,125 @@
+"""The ingest flow end to end: real Prefect (test harness), real files, real DuckDB."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from conftest import html_page, write
+from flows.run import run_ingest
+from flows.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+FERRY = [
+    "The harbour authority in Port Ellery confirmed on Tuesday that its electric ferry will enter "
+    "service next spring, replacing two diesel boats that have crossed the estuary for three decades.",
+    "Officials said the new vessel carries 180 passengers and charges its batteries during the "
+    "eleven-minute turnaround at each pier, using a shore connection paid for by a regional grant.",
+    "Commuters who rely on the crossing welcomed the quieter boat but asked whether the timetable "
+    "would stay the same during the winter months, when fog often delays the first sailing.",
+    "The authority expects fuel savings of roughly forty percent and plans a public open day on the "
+    "vessel before it carries its first paying passengers.",
+]
+ORCHARD = [
+    "Growers in the Vell Valley began picking a late apple harvest this week after a wet summer "
+    "pushed ripening back by almost a fortnight, according to the local producers' cooperative.",
+    "The cooperative said yields look close to average, though hail in July marked part of the crop, "
+    "which will go to juice and cider makers rather than supermarket shelves.",
+    "Seasonal workers arrived later than usual, and several farms shared crews to keep the picking "
+    "on schedule before the first frosts expected at the end of the month.",
+]
+
+
+def ferry_text_copy() -> str:
+    """The ferry story as copied from another outlet's page: typographic variants and boilerplate."""
+    body = "\n".join(p.replace("'", "’").replace("-", "–") for p in FERRY)
+    return ("Electric ferry to replace diesel boats on estuary crossing\n"
+            "Share this story\n"
+            f"{body}\n"
+            "Sign up for our morning briefing newsletter to get the day's top stories.\n"
+            "Related Stories\nCouncil approves new cycle lanes\nHarbour dredging delayed again\n")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    d = tmp_path / "in"
+    write(d / "ferry.html", html_page("Electric ferry to enter service next spring", FERRY))
+    write(d / "orchard.html.gz", html_page("Late apple harvest begins in Vell Valley", ORCHARD,
+                                           site="Valley Courier"), compress=True)
+    write(d / "copies" / "ferry-copy.txt", ferry_text_copy())
+    write(d / "empty.txt", "")
+    write(d / "image.txt", bytes(range(256)) * 4)
+    write(d / "cut.html.gz", b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"\x01\x02")
+    write(d / "notes.md", "# not an article, skipped\n")
+    return d
+
+
+def tables(db) -> dict:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("articles", "documents", "rejects", "runs", "removed_segments")}
+
+
+def test_ingest_loads_dedups_and_rejects(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    summary = run_ingest([str(corpus)], Settings(db=db))
+
+    assert (summary.inputs, summary.new_articles, summary.duplicates, summary.rejected) == (6, 2, 1, 3)
+    assert summary.skipped == 1
+    assert summary.line().startswith("6 inputs: 2 new articles, 1 duplicates, 3 rejected (run ")
+    with duckdb.connect(str(db), read_only=True) as con:
+        docs = dict(con.execute("SELECT regexp_extract(origin, '[^/]+$'), article_id FROM documents").fetchall())
+        assert docs["ferry.html"] == docs["ferry-copy.txt"], "the text copy must share the HTML article's row"
+        rejects = sorted(con.execute("SELECT regexp_extract(origin, '[^/]+$'), stage, reason FROM rejects").fetchall())
+        assert rejects == [("cut.html.gz", "acquire", "truncated"), ("empty.txt", "acquire", "empty"),
+                           ("image.txt", "decode", "binary")]
+        title, lang, words, site, published = con.execute(
+            "SELECT title, language, word_count, site_name, published_at FROM articles a "
+            "JOIN documents d USING (article_id) WHERE d.origin LIKE '%orchard%'").fetchone()
+        assert title == "Late apple harvest begins in Vell Valley"
+        assert lang == "en" and 60 < words < 120 and site == "Valley Courier"
+        assert published.isoformat().startswith("2025-03-04T08:30")
+        text = con.execute("SELECT text FROM articles a JOIN documents d USING (article_id) "
+                           "WHERE d.origin LIKE '%ferry.html'").fetchone()[0]
+        assert all(p[:60] in text for p in FERRY)
+        assert "teaser headline" not in text and "All rights reserved" not in text
+        rules = {r for (r,) in con.execute("SELECT DISTINCT rule FROM removed_segments").fetchall()}
+        assert {"share", "newsletter", "related_rail"} <= rules
+        run = con.execute("SELECT status, inputs, new_articles, duplicates, rejected FROM runs").fetchone()
+        assert run == ("completed", 6, 2, 1, 3)
+        n_docs, n_rej = con.execute("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM rejects)").fetchone()
+        assert n_docs + n_rej == 6
+
+
+def test_rerun_adds_no_article_and_records_the_run(corpus, tmp_path):
+    db = tmp_path / "w.duckdb"
+    run_ingest([str(corpus)], Settings(db=db))
+    before = tables(db)
+    again = run_ingest([str(corpus)], Settings(db=db))
+
+    assert (again.new_articles, again.duplicates, again.rejected) == (0, 3, 3)
+    after = tables(db)
+    assert after["articles"] == before["articles"] == 2
+    assert after["runs"] == 2 and after["documents"] == 6 and after["rejects"] == 6
+
+
+def test_seeds_load_five_articles_answerable_in_sql(seeds_dir, tmp_path):
+    db = tmp_path / "seeds.duckdb"
+    summary = run_ingest([str(seeds_dir)], Settings(db=db))
+
+    assert (summary.inputs, summary.new_articles, summary.rejected) == (5, 5, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT d.origin, a.title, a.language, a.word_count FROM articles a "
+            "JOIN documents d USING (article_id) ORDER BY d.origin").fetchall()
+    assert [r[0].rsplit("/", 1)[-1] for r in rows] == sorted(p.name for p in seeds_dir.iterdir())
+    assert all(lang == "en" and words > 300 for _, _, lang, words in rows)
+    assert sum(title is not None for _, title, _, _ in rows) == 4
+
+
+def test_bundled_samples_are_the_default_input(tmp_path):
+    summary = run_ingest([], Settings(db=tmp_path / "s.duckdb"))
+    assert summary.inputs >= 10
+    assert summary.new_articles >= 8 and summary.duplicates >= 1 and summary.rejected >= 1
+    assert summary.new_articles + summary.duplicates + summary.rejected == summary.inputs

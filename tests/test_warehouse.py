@@ -1,0 +1,148 @@
+"""The warehouse on real DuckDB files: migrations, atomic loads, locks, and a kill mid-load."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+
+from conftest import REPO
+from transforms.models import Article, Processed, Reject, Removed
+from transforms.normalize import content_hash
+from warehouse.db import connect, migrations, schema_version
+from warehouse.errors import WarehouseLocked
+from warehouse.load import RunRecord, load_run
+
+NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
+
+
+def processed(i: int, text: str | None = None) -> Processed:
+    text = text or f"Article number {i} about the regional rail timetable change and its effects. " * 5
+    article = Article(text, f"Title {i}", ["A. Writer"], NOW, "en", 0.99, len(text.split()), content_hash(text))
+    return Processed(f"/in/{i}.txt", "text", f"{i:064x}", NOW, article, [Removed("share", "Share this")])
+
+
+def counts(path) -> dict:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("articles", "documents", "rejects", "runs", "removed_segments")}
+
+
+def test_migrations_apply_once_and_record_the_version(tmp_path):
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    con = connect(db)
+    assert schema_version(con) == migrations()[-1][0]
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(migrations())
+    con.close()
+
+
+def test_load_counts_add_up_and_exact_copies_share_a_row(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    a, b = processed(1), processed(2)
+    copy = Processed("/in/copy.txt", "text", "f" * 64, NOW, a.article, [])
+    result = load_run(con, RunRecord("r1", None, NOW), [a, b, copy], [Reject("/in/x", "decode", "binary", "NUL")])
+    assert (result.inputs, result.new_articles, result.duplicates, result.rejected) == (4, 2, 1, 1)
+    again = load_run(con, RunRecord("r2", None, NOW), [b], [])
+    assert (again.new_articles, again.duplicates) == (0, 1)
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+    assert con.execute("SELECT inputs, new_articles, duplicates, rejected FROM runs WHERE run_id='r1'").fetchone() == (4, 2, 1, 1)
+    con.close()
+
+
+def test_failed_load_leaves_previous_state(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    load_run(con, RunRecord("r1", None, NOW), [processed(1)], [])
+    before = counts_on(con)
+    with pytest.raises(duckdb.Error):
+        load_run(con, RunRecord("r1", None, NOW), [processed(2)], [])  # run_id reused: runs PK violated last
+    assert counts_on(con) == before
+    con.close()
+
+
+def counts_on(con) -> dict:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("articles", "documents", "runs")}
+
+
+def hold_lock(db) -> subprocess.Popen:
+    """Another process that holds the warehouse open until killed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_locked_database_waits_then_fails_clearly(tmp_path):
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    proc = hold_lock(db)
+    try:
+        started = time.monotonic()
+        with pytest.raises(WarehouseLocked) as err:
+            connect(db, lock_timeout=1.0)
+        assert time.monotonic() - started >= 1.0
+        assert "in use by another process" in str(err.value) and f"PID {proc.pid}" in str(err.value)
+        assert "lock_timeout" in str(err.value)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert counts(db)["runs"] == 0  # still a valid, readable file
+
+
+def test_lock_released_within_the_timeout_is_waited_for(tmp_path):
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    proc = hold_lock(db)
+    killer = subprocess.Popen([sys.executable, "-c", f"import os, time; time.sleep(1); os.kill({proc.pid}, 9)"])
+    try:
+        connect(db, lock_timeout=20).close()
+    finally:
+        killer.wait()
+        proc.wait()
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    sys.path[:0] = [{repo!r}, {tests!r}]
+    from test_warehouse import processed, RunRecord, NOW
+    from warehouse.db import connect
+    from warehouse.load import load_run
+    batch = [processed(i) for i in range(100, 100 + {n})]
+    con = connect({db!r})
+    print("loading", flush=True)
+    load_run(con, RunRecord("doomed", None, NOW), batch, [])
+    print("loaded", flush=True)
+""")
+
+
+def test_kill_during_load_leaves_previous_state_and_next_run_completes(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    load_run(con, RunRecord("r1", None, NOW), [processed(i) for i in range(10)], [])
+    con.close()
+    before = counts(db)
+
+    script = KILL_SCRIPT.format(repo=str(REPO), tests=str(REPO / "tests"), n=100_000, db=str(db))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "loading"
+    time.sleep(1.0)  # the 100k-row load takes several seconds
+    os.kill(proc.pid, signal.SIGKILL)
+    rest = proc.stdout.read()
+    proc.wait()
+    assert "loaded" not in rest, "the load finished before the kill; make the batch larger"
+
+    assert counts(db) == before
+    con = connect(db)
+    result = load_run(con, RunRecord("r2", None, NOW), [processed(i) for i in range(10, 20)], [])
+    con.close()
+    assert result.new_articles == 10
+    assert counts(db)["articles"] == before["articles"] + 10
