@@ -37,12 +37,24 @@ def _settings(**overrides):
         raise click.UsageError(str(exc)) from exc
 
 
+def _set_log_level(ctx, param, value):
+    if value:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if param.name == "debug" else "INFO"
+    return value
+
+
+def log_options(command):
+    """--debug and --verbose, accepted before or after the subcommand name."""
+    command = click.option("--debug", is_flag=True, expose_value=False, callback=_set_log_level,
+                           help="Show full tracebacks and Prefect's debug logs.")(command)
+    return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_set_log_level,
+                        help="Show Prefect's flow and task logs.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show full tracebacks and Prefect's own logs.")
-@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's flow and task logs.")
+@log_options
 @click.version_option(package_name="newsflow")
-@click.pass_context
-def cli(ctx, debug, verbose):
+def cli():
     """newsflow: ingest news articles into a DuckDB warehouse.
 
     Articles are read, stripped of boilerplate, normalized, deduplicated and loaded
@@ -52,14 +64,10 @@ def cli(ctx, debug, verbose):
 
     Example: newsflow ingest articles/ --db news.duckdb
     """
-    for key, value in QUIET_ENV.items():
-        os.environ.setdefault(key, value)
-    if debug or verbose:
-        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if debug else "INFO"
-    ctx.obj = {"debug": debug}
 
 
 @cli.command()
+@log_options
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True, readable=False))
 @click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
 @click.option("--batch-size", type=int, help="Articles per Prefect task [default: 50].")
@@ -94,6 +102,7 @@ def ingest(inputs, db, batch_size, workers, min_words, lock_timeout, progress):
 
 
 @cli.command()
+@log_options
 @click.argument("sql")
 @click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to print at most.")
@@ -117,6 +126,7 @@ def query(sql, db, limit):
 
 
 @cli.command()
+@log_options
 def config():
     """Print the effective settings and where the config file is.
 
@@ -133,6 +143,8 @@ def config():
 def main(argv: list[str] | None = None) -> int:
     """Entry point: known failures print one line; --debug shows the traceback."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
     try:
         cli.main(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -29,16 +29,20 @@ class _Bar:
 
 def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = False):
     """Run the ingest flow in this process and return its RunSummary."""
+    from prefect.settings import get_current_settings, temporary_settings
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.ingest import ingest
 
     flow = ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))
-    if not show_progress:
-        return flow(inputs=inputs or None, settings=settings)
-    bar = _Bar()
+    # With no API configured Prefect runs a temporary local server; heartbeats only matter to a real
+    # one (they detect crashed runs) and cost a second at exit, so they are off in that mode.
+    local = not get_current_settings().api.url
+    bar = _Bar() if show_progress else None
     try:
-        with progress.reporting(bar):
+        with temporary_settings(updates={"flows.heartbeat_frequency": None} if local else {}), \
+                progress.reporting(bar or progress.current()):
             return flow(inputs=inputs or None, settings=settings)
     finally:
-        bar.stop()
+        if bar:
+            bar.stop()
