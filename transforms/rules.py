@@ -43,45 +43,49 @@ RULES: tuple[Rule, ...] = (
     Rule("related_rail",
          r"^(?:related(?: articles?| stories| posts| news| content| coverage| reading| links| topics)?"
          r"|more (?:for you|stories|news|articles|to (?:read|explore)|like this|on this (?:story|topic)|from [\w .&'’-]{2,40})"
-         r"|(?:you|we think you) (?:may|might|could|will) (?:also )?(?:like|love|enjoy|be interested in)"
+         r"|(?:you|we think you) (?:may|might|could|will) (?:also )?(?:like|love|enjoy|be interested in|have missed)"
+         r"|in case you missed it|elsewhere (?:on|in|at|from) [\w .&'’-]{2,40}"
          r"|recommended(?: for you| stories| articles| reading| videos)?|trending(?: now| stories| news| topics| on \w+)?"
-         r"|(?:most|the most) (?:read|popular|viewed|shared)|popular (?:now|stories|articles|today)"
+         r"|(?:most|the most) (?:read|popular|viewed|shared)|popular (?:right now|now|stories|articles|today)"
          r"|top stories|latest (?:news|stories|articles|headlines)|what to read next|read (?:this )?next|up next"
-         r"|further reading|editor'?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
+         r"|further reading|editor['’]?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
          r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading"
          r"|about the authors?|more from the author|other stories by [\w .'’-]+)" + _END,
          action="cut", max_words=8),
     # "Read also:" style headers over a few teaser headlines, often mid-article.
     Rule("read_also_header",
-         r"^(?:(?:read|see) (?:also|more)|also (?:read|see)|must read|don'?t miss|related)" + _END,
+         r"^(?:(?:read|see) (?:also|more)|also (?:read|see)|must read|don['’]?t miss|related)" + _END,
          action="block", max_words=4),
     Rule("read_also_inline",
-         r"^(?:(?:read|see) (?:also|more)|also (?:read|see|on \w+)|must read|related(?: article| story)?|recommended|read next|watch)"
+         r"^(?:(?:read|see) (?:also|more)|also (?:read|see|on \w+(?: \w+){0,2})|must read|related(?: article| story)?|recommended|read next|watch)"
          r"\s*[:|»›>\-–—]+\s*\S",
          max_words=30),
     # Disclaimers and disclosures.
     Rule("disclaimer", r"^(?:legal |important |risk )?(?:disclaimer|disclosure)s?\b\s*[:.\-–—]", max_words=200),
     Rule("disclaimer",
          r"(?:for (?:general )?(?:informational|information|educational|entertainment) purposes only"
-         r"|(?:does|do|should) not (?:constitute|be (?:considered|construed) as|represent) (?:an? )?(?:financial|investment|legal|tax|trading)"
-         r"|not (?:financial|investment) advice|(?:conduct|do) (?:your|their) own (?:research|due diligence)"
+         r"|(?:does|do|should) not (?:constitute|be (?:considered|construed|relied (?:up)?on|taken|treated) as|represent) (?:an? )?(?:financial|investment|legal|tax|trading)"
+         r"|not (?:financial|investment) advice|not (?:a )?substitute for (?:professional )?(?:medical|legal|financial) advice"
+         r"|(?:conduct|do) (?:your|their) own (?:research|due diligence)"
          r"|(?:we|the (?:author|publisher)) (?:may|might|could) (?:earn|receive) (?:a )?(?:commission|compensation|affiliate)"
          r"|affiliate links?\b.{0,60}\b(?:commission|earn)"
          r"|views expressed (?:here|in this article|herein|above) are (?:those of|solely))",
          max_words=150),
-    # Newsletter and subscription prompts.
-    Rule("newsletter",
-         r"(?:\b(?:sign up|sign-up|signup|subscribe|register|join)\b.{0,80}\b(?:newsletters?|inbox|briefing|digest|alerts?)\b"
+    # Newsletter and subscription prompts; a newsletter's name often sits above its prompt as a label.
+    Rule("newsletter",  # never a paragraph that opens with a quotation mark: that is somebody speaking
+         r"^(?![\"“‘„«]).*?(?:\b(?:sign up|sign-up|signup|subscribe|register|join)\b.{0,80}\b(?:newsletters?|inbox|briefing|digest|alerts?)\b"
          r"|\b(?:newsletters?|inbox)\b.{0,80}\b(?:sign up|sign-up|subscribe)\b"
-         r"|delivered (?:straight |directly )?to your inbox|^don'?t miss (?:another|a single|the next|out on)\b"
+         r"|(?:^|[.?!]\s+)(?:get|receive|try|read)\b[^.?!]{0,60}\bour (?:[\w-]+ ){0,4}(?:newsletter|briefing|digest|round-?up|bulletin)s?\b"
+         r"|(?:^|[.?!:–—-]\s*)subscribe\b.{0,80}(?:[$£€]\s?\d|\b(?:a|per) (?:week|month|year)\b)"
+         r"|delivered (?:straight |directly )?to your inbox|^don['’]?t miss (?:another|a single|the next|out on)\b"
          r"|^see all newsletters|^(?:get|enjoy) (?:unlimited|full) access\b|^already (?:a subscriber|have an account)"
          r"|^(?:subscribe|sign up|join us|become a (?:member|subscriber|supporter))(?: now| today| here| for free)?\b"
          r"|^support (?:our|independent|quality) journalism)",
-         max_words=45),
+         action="label", max_words=45),
     # Share and follow prompts.
     Rule("share",
          r"^(?:share(?: this| the)?(?: article| story| post| page| video)?(?: on| via| with)?|click to share|tweet this|email this|copy (?:the )?link"
-         r"|print this(?: article| page)?|" + _SOCIAL + r")(?:\s*(?:[|,/•·:]\s*|\s)\s*(?:on |via )?" + _SOCIAL + r")*" + _END,
+         r"|print this(?: article| page)?|" + _SOCIAL + r")(?:\s*(?:[|,/•·:]\s*|\s)\s*(?:share )?(?:on |via )?" + _SOCIAL + r")*" + _END,
          max_words=12),
     Rule("share", r"^(?:follow|like) (?:us|@\w+|[\w .]{2,30}) on (?:twitter|x|facebook|instagram|linkedin|threads|bluesky|tiktok|youtube|google news|whatsapp|telegram)\b",
          max_words=30),
@@ -89,7 +93,7 @@ RULES: tuple[Rule, ...] = (
     Rule("continues_below",
          r"^(?:(?:the )?(?:story|article|content|text|post) continues (?:below|after (?:this )?(?:the )?(?:advertisement|ad|video))"
          r"|continue reading(?: below| the (?:main )?story| after (?:the )?ad(?:vertisement)?)?"
-         r"|advertisement|advertising|sponsored|ad|scroll (?:down )?to continue(?: with content)?|skip (?:this )?ad)" + _END,
+         r"|advertisement|advertising|sponsored|ad|scroll (?:down )?to (?:continue|keep)(?: with content| reading)?|skip (?:this )?ad)" + _END,
          max_words=8),
     # Image captions, credits and media placeholders.
     Rule("image_credit",
@@ -99,17 +103,30 @@ RULES: tuple[Rule, ...] = (
     Rule("image_credit",
          r"^[^.!?]{0,160}\((?:[^()]*\b(?:photos?|images?|archives?|getty|file|credits?|illustrations?|shutterstock|ap|afp|reuters|epa|via|courtesy|handout|pool|screenshot|screengrab)\b[^()]*)\)\s*$",
          max_words=25),
+    # A caption in full sentences closed by its credit: "(Photo courtesy of ...)", "(Agency/Name)".
+    Rule("image_credit",
+         r"^.{10,240}[.!?]\s*\((?:(?i:photo(?:graph)?s?|images?|pictures?|file|courtesy|credits?|illustrations?|graphics?|video)\b[^()]*"
+         r"|[A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*){0,3}\s*/\s*[A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*){0,3})\)\s*$",
+         max_words=40, case_sensitive=True),
     Rule("image_credit",
          r"^(?:(?:getty images|shutterstock|istock|ap photo|afp|reuters|epa|alamy|unsplash)(?:\s*(?:/|via|for)\s*[\w .]+)?"
-         r"|(?:image|photo|video|picture|gallery|thumbnail|placeholder)(?: \d+ of \d+)?|\d+\s*[:x]\s*\d+\s+(?:image|photo|video|thumbnail))" + _END,
+         r"|(?:image|photo|video|picture|gallery|thumbnail|placeholder)(?: \d+ of \d+)?|\d+\s*[:x]\s*\d+\s+(?:image|photo|video|thumbnail)"
+         r"|(?:hide|show|toggle|expand) caption|(?:enlarge|expand|view|zoom) (?:this )?(?:image|photo|picture|gallery))" + _END,
          max_words=8),
     # Author bios, usually under the author's name at the foot of the page.
     Rule("author_bio",
          r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:is|was|has been|covers|writes|reports)\b[^.]{0,200}\b(?:writers?|journalists?|reporters?|editors?|correspondents?|columnists?|contributors?|authors?|analysts?|enthusiasts?|bloggers?|freelancers?|producers?|researchers?|covering|covers|writes about|reporting on)\b",
          action="label", max_words=90, tail=True, case_sensitive=True),
+    # "<Name> covers schools for the Gazette": a beat and the outlet, no job title.
+    Rule("author_bio",
+         r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:covers|reports on|writes about|writes on)\b[^.]{0,160}\bfor (?:the )?[A-Z]",
+         action="label", max_words=90, tail=True, case_sensitive=True),
     Rule("author_bio", r"^(?:about the author|author bio|author)\s*:\s*\S", max_words=90, tail=True),
     Rule("author_contact",
          r"^(?:contact|email|e-mail|reach|write to|send tips to) (?:the )?(?:author|reporter|writer|us|[A-Z][a-z]+ [A-Z][a-z]+)\b.{0,80}(?:@|\bat\b)",
+         max_words=30),
+    Rule("author_contact",
+         r"^(?:got|have) (?:a )?(?:news |story )?(?:tip|story idea|question for (?:us|our reporters?))\b.{0,100}(?:@|\b(?:email|e-mail|contact|call|send|write to)\b)",
          max_words=30),
     # Navigation, cookie banners, reading aids.
     Rule("back_to_top", r"^(?:back|return|go|scroll|jump) to (?:the )?top(?: of (?:the )?page)?(?: button)?" + _END, max_words=8),
@@ -123,13 +140,39 @@ RULES: tuple[Rule, ...] = (
          r"|\bcookie (?:policy|settings|preferences|consent)\b.{0,40}$|^by (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site)",
          max_words=80),
     Rule("reading_aid",
-         r"^(?:listen to (?:this|the) (?:article|story)(?: \d+ min(?:ute)?s?)?|\d+\s*min(?:ute)?s?\s*read|reading time\s*:?.{0,20}|print (?:article|story)"
-         r"|text size|font size|view comments|show comments|\d+ comments?|comments?|join the conversation|leave a comment"
+         r"^(?:listen to (?:this|the) (?:article|story)(?:\s*[·•|,:\-–—]?\s*\d+(?::\d\d)? min(?:ute)?s?)?|\d+\s*min(?:ute)?s?\s*read|reading time\s*:?.{0,20}|print (?:article|story)"
+         r"|text size|font size|view comments|show comments|\d+ comments?|comments?(?: \(\d+\))?|join the conversation|leave a comment"
+         r"|report an? (?:error|typo|mistake|correction)|(?:submit|suggest) a correction"
          r"|add (?:us|\w+) as a preferred source on google|save (?:this )?(?:article|story)|bookmark|gift (?:this )?article)" + _END,
          max_words=10),
     Rule("tags", r"^(?:tags?|topics?|filed under|categories|category|keywords)\s*:", max_words=40),
     # Copyright and syndication notices.
     Rule("copyright",
-         r"(?:^(?:©|\(c\)|copyright\b)|\ball rights reserved\b|^this (?:material|article|story|content) (?:may|must) not be (?:published|reproduced|broadcast|rewritten|redistributed|copied))",
+         r"(?:^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}|(?:of|by)\b))|\ball rights reserved\b|^this (?:material|article|story|content) (?:may|must) not be (?:published|reproduced|broadcast|rewritten|redistributed|copied)"
+         r"|^this (?:story|article|report|piece|post|content) (?:was|is|has been) (?:originally |first )?(?:published|republished|reprinted|produced)"
+         r" (?:by|in|on|at|with|under|in (?:partnership|collaboration) with)\b)",
          max_words=45),
+    # Cross-links set in capitals between body paragraphs ("SENATOR SAYS ... AFTER VOTE"): a whole
+    # headline in upper case with no closing punctuation. Nine words or more, so that section
+    # headings in capitals ("MARKETS TO WATCH") and shouted quotes ("STOP!") stay.
+    Rule("caps_crosslink", r"^(?=(?:\W*\w+\b){9})[^a-z]*[A-Z][^a-z]*(?<![.!?\"”’'])$", max_words=30, case_sensitive=True),
+    # App and subscription upsells, comment-section invitations, standards footers.
+    Rule("app_promo",
+         r"^(?:click|tap) here (?:to|for) (?:get|download|install|read|watch|listen|subscribe|sign up|follow|more)\b"
+         r"|^(?:get|download|install) (?:the|our) (?:[\w'’&-]+ ){0,3}app\b",
+         max_words=20),
+    Rule("subscribe_prompt",
+         r"\b(?:start|begin|try|activate|upgrade to|unlock) (?:your|a|our) (?:[\w'’-]+ ){0,3}(?:subscription|membership|free trial)\b"
+         r"|^(?:want|like) to (?:bookmark|save|keep reading|read more)\b.{0,80}\b(?:subscri|sign in|log in|register|premium)",
+         max_words=40),
+    Rule("comments_prompt",
+         r"^(?:join|start|continue) (?:our |the )?(?:[\w'’-]+ ){0,2}(?:conversations?|discussions?|debates?|commenting forum|comments?(?: section)?)\b",
+         max_words=25),
+    Rule("standards_footer",
+         r"^(?:our|editorial|journalistic) (?:standards|principles|guidelines|ethics|policies)\s*[:.\-–—|]"
+         r"|^why you can trust (?:us|our)\b",
+         max_words=20),
+    # A bare widget header ("Popular", "Latest") over a few teasers; it may sit mid-article, so
+    # it drops only the teaser lines that follow it, not the rest of the text.
+    Rule("related_rail", r"^(?:popular|most recent|latest|more)" + _END, action="block", max_words=2),
 )

@@ -18,6 +18,9 @@ _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _DATE_PREFIX = re.compile(r"^(?:published|posted|updated|last updated|first published|date|on)\b\s*:?\s*", re.I)
 _BYLINE = re.compile(r"^(?:[Bb]y|BY)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})*)\s*(?:[|,•·–—-]\s*(.*))?$")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
+# A credit with no person in it ("Harbour Times staff", "By Staff Reporter"); only looked for
+# under a headline, since a title-case headline can end in "Staff" too.
+_STAFF_CREDIT = re.compile(r"^(?:[Bb]y\s+)?(?:[A-Z][\w'’.&-]*\s+){0,4}[Ss]taff(?:\s+(?:[Ww]riters?|[Rr]eporters?|[Rr]eports?))?$")
 _TZ_NAMES = {"ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
              "PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
              "CT": "America/Chicago", "BST": "Europe/London", "GMT": "UTC", "UTC": "UTC", "CET": "Europe/Paris"}
@@ -68,6 +71,8 @@ def read_text(text: str) -> Extracted:
                 published = published or stamp
         elif title is None and not head and i + 1 < total and looks_like_headline(para):
             title = para
+            head.add(i)
+        elif title is not None and not authors and _STAFF_CREDIT.match(para):
             head.add(i)
         elif word_count(para) > 20:
             break  # the body has started
