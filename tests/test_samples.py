@@ -143,7 +143,7 @@ EXPECT: dict[str, Expect] = {
                  "related_rail": ["Most popular", "County fair dates announced for August"]},
         dropped=["Front page", "Classifieds", "Follow the Evening Star on Instagram", "All rights reserved"],
         title="Water authority announces garden hose ban as Kessel reservoirs run low", authors=["Rosa Lind"],
-        published=date(2025, 5, 15), site="Dunmore Evening Star"),
+        published=date(2025, 5, 16), site="Dunmore Evening Star"),  # 20:10 at -04:00 is the next day in UTC
     "granite-valley-storm-outages.html": Expect(
         paragraphs=6,
         kept=["More than 31,000 homes and businesses in the Granite Valley were still without electricity",

@@ -145,3 +145,11 @@ def test_discover_recurses_sorts_and_skips_other_files(tmp_path):
     assert [i.origin[len(str(tmp_path)) + 1:] for i in items] == ["a/1.txt.gz", "a/x.html", "b/2.htm", "c.HTML"]
     assert [i.kind for i in items] == ["text", "html", "html", "html"] and skipped == 2
     assert kind_of(tmp_path / "report.pdf") == "unknown"
+
+
+def test_declared_publication_time_keeps_its_time_of_day():
+    html = (f"<html><head><meta property='article:published_time' content='2025-05-15T20:10:00-04:00'>"
+            f"<script type='application/ld+json'>{{\"datePublished\": \"2025-05-14\"}}</script></head>"
+            f"<body><article><p>Updated May 17, 2025.</p><p>{PARA}</p><p>{PARA}</p></article></body></html>")
+    assert extract_html(html).published_at == datetime(2025, 5, 16, 0, 10, tzinfo=timezone.utc)
+    assert extract_html(html.replace("article:published_time", "og:title")).published_at.hour == 0

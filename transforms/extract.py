@@ -61,7 +61,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         text=add_standfirst(text, doc.description, html),
         title=doc.title or None,
         authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
-        published_at=parse_timestamp(doc.date),
+        published_at=published_in_metadata(html) or parse_timestamp(doc.date),
         canonical_url=doc.url or None,
         site_name=doc.sitename or (urlsplit(doc.url).hostname if doc.url else None),
         description=doc.description or None,
@@ -119,6 +119,29 @@ def _visible_text(html: str) -> str:
 
 def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text).casefold()
+
+
+_PUBLISHED_META = re.compile(
+    r"""<meta\s[^>]*(?:property|name|itemprop)\s*=\s*["'](?:article:published_time|og:article:published_time|"""
+    r"""datePublished|pubdate|publishdate|parsely-pub-date|sailthru\.date|dc\.date\.issued|dcterms\.created)["'][^>]*>""",
+    re.I)
+_CONTENT = re.compile(r"""content\s*=\s*["']([^"']+)["']""", re.I)
+_JSONLD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+
+
+def published_in_metadata(html: str) -> datetime | None:
+    """The publication timestamp a page declares in standard metadata, when it has a time of day.
+
+    htmldate (via trafilatura) often settles on a date-only source and drops the time; the
+    declared `article:published_time` / JSON-LD `datePublished` is exact when present.
+    """
+    head = html[:200_000]
+    values = [c.group(1) for m in _PUBLISHED_META.finditer(head) if (c := _CONTENT.search(m.group(0)))]
+    values += _JSONLD_PUBLISHED.findall(head)
+    for value in values:
+        if "T" in value and (stamp := parse_timestamp(value.strip().replace("Z", "+00:00"))):
+            return stamp
+    return None
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
