@@ -7,7 +7,10 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test eval clean
+SEEDS ?= ../shared/seeds
+DQ_DB ?= reports/dq.duckdb
+
+.PHONY: install run test eval dq clean
 
 install: $(STAMP)
 
@@ -25,6 +28,12 @@ test: install  ## the test suite
 
 eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
 	$(PY) bench/eval_extraction.py
+
+dq: install  ## ingest the samples (and the seeds if present), validate, Data Docs in reports/dq
+	mkdir -p reports && rm -f $(DQ_DB) $(DQ_DB).wal
+	$(VENV)/bin/newsflow ingest --db $(DQ_DB) --no-progress
+	if [ -d $(SEEDS) ]; then $(VENV)/bin/newsflow ingest $(SEEDS) --db $(DQ_DB) --no-progress; fi
+	$(VENV)/bin/newsflow validate --db $(DQ_DB) --docs reports/dq
 
 clean:
 	rm -rf $(VENV) *.egg-info reports $(DB) $(DB).wal

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
@@ -26,7 +27,7 @@ from warehouse.load import LoadResult, RunRecord, load_run, record_failed_run
 
 @dataclass
 class RunSummary:
-    """What one ingest run did; the counts add up: new + duplicates + rejected = inputs."""
+    """What one ingest run did; the counts add up: new + duplicates + rejected + quarantined = inputs."""
 
     run_id: str
     flow_run_id: str | None
@@ -35,12 +36,16 @@ class RunSummary:
     new_articles: int
     duplicates: int
     rejected: int
+    quarantined: int = 0
     skipped: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    dq_passed: int | None = None
+    dq_failed: int | None = None
 
     def line(self) -> str:
+        held = f", {self.quarantined} quarantined" if self.quarantined else ""
         return (f"{self.inputs} inputs: {self.new_articles} new articles, {self.duplicates} duplicates, "
-                f"{self.rejected} rejected (run {self.run_id[:8]})")
+                f"{self.rejected} rejected{held} (run {self.run_id[:8]})")
 
 
 def process_item(item: Item, settings: Settings) -> Processed | Reject:
@@ -68,17 +73,42 @@ def process_batch(items: list[Item], settings: Settings) -> list[Processed | Rej
     return [process_item(item, settings) for item in items]
 
 
+def quality_gate(settings: Settings, run_id: str):
+    """The batch validator for load_run, or None when validation is off."""
+    if not settings.dq_enabled:
+        return None
+    from expectations.runner import quiet_gx_environment, validate
+    from expectations.suites import SUITES
+
+    quiet_gx_environment()
+    import great_expectations  # noqa: F401  -- 2-3 s, paid here rather than while holding the db lock
+
+    config = settings.quality_config()
+    return lambda frames: validate({t: frames[t] for t in SUITES}, config, run_id, settings.dq_docs_dir)
+
+
 @task(name="load", cache_policy=NONE)
 def load(settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject]) -> LoadResult:
+    """Validate and load the batch in one transaction; the only task that writes the warehouse."""
+    validator = quality_gate(settings, run.run_id)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
         try:
-            return load_run(con, run, processed, rejects)
+            result = load_run(con, run, processed, rejects, validate=validator)
         except Exception as exc:
-            record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
+            # A critical data-quality failure leaves the warehouse exactly as it was; any other
+            # load failure is noted in run history.
+            if type(exc).__name__ != "ValidationFailed":
+                record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
             raise
     finally:
         con.close()
+    if result.report is not None:
+        from expectations.runner import markdown_summary
+
+        create_markdown_artifact(markdown_summary(result.report), key="data-quality",
+                                 description=f"newsflow run {run.run_id}")
+    return result
 
 
 @flow(name="ingest", log_prints=True)
@@ -104,8 +134,10 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
     processed = [o for o in outcomes if isinstance(o, Processed)]
     rejects = [o for o in outcomes if isinstance(o, Reject)]
     result = load(settings, run, processed, rejects)
+    report = result.report
     summary = RunSummary(run.run_id, run.flow_run_id, str(settings.db), result.inputs, result.new_articles,
-                         result.duplicates, result.rejected, skipped,
-                         dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)))
+                         result.duplicates, result.rejected, result.quarantined, skipped,
+                         dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)),
+                         report.passed if report else None, report.failed if report else None)
     logger.info(summary.line())
     return summary

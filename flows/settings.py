@@ -25,6 +25,26 @@ class Settings(BaseSettings):
     min_words: int = Field(25, ge=1, description="fewer words after cleaning = rejected as too_short")
     max_file_bytes: int = Field(20_000_000, ge=1, description="larger input files are rejected (decompressed size)")
     lock_timeout: float = Field(10.0, ge=0, description="seconds to wait for another process's lock on the db")
+    dq_enabled: bool = Field(True, description="validate each run's batch with the GX suites before loading")
+    dq_languages: list[str] = Field(["en"], min_length=1, description="languages an article may have")
+    dq_min_language_prob: float = Field(0.80, ge=0, le=1, description="lowest trusted langdetect probability")
+    dq_max_words: int = Field(50_000, ge=1, description="more words = quarantined")
+    dq_min_title_rate: float = Field(0.80, ge=0, le=1, description="share of a batch that must have a title")
+    dq_max_duplicate_rate: float = Field(0.5, ge=0, le=1, description="duplicates/inputs above this = warning")
+    dq_max_reject_rate: float = Field(0.25, ge=0, le=1, description="rejected/inputs above this = warning")
+    dq_severity: dict[str, str] = Field({}, description='per-check severity overrides, e.g. {"text_no_residue": "critical"}')
+    dq_docs_dir: Path | None = Field(None, description="build GX Data Docs for each ingest run into this folder")
+
+    def quality_config(self):
+        """The expectation thresholds, from these settings."""
+        from expectations.suites import QualityConfig
+
+        return QualityConfig(
+            languages=tuple(self.dq_languages), min_language_prob=self.dq_min_language_prob,
+            min_words=self.min_words, max_words=self.dq_max_words, min_title_rate=self.dq_min_title_rate,
+            max_duplicate_rate=self.dq_max_duplicate_rate, max_reject_rate=self.dq_max_reject_rate,
+            severity=dict(self.dq_severity),
+        )
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import duckdb
 
 from transforms.dedup import exact_duplicates
 from transforms.models import Processed, Reject
 from warehouse.db import transaction
+
+ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
+                   "word_count", "content_hash", "site_name", "description")
+# A validator gets the run's frames (articles, documents, rejects, runs) and returns a report with
+# `raise_for_critical()`, `quarantine` ({article_id: [check, ...]}) and `results_frame()`.
+Validator = Callable[[dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,8 @@ class LoadResult:
     new_articles: int
     duplicates: int
     rejected: int
+    quarantined: int = 0
+    report: Any = None
 
 
 def document_id(run_id: str, origin: str) -> str:
@@ -33,71 +43,92 @@ def document_id(run_id: str, origin: str) -> str:
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
-    """Which of `hashes` the warehouse already holds."""
+    """Which of `hashes` the warehouse already holds, loaded or quarantined."""
     if not hashes:
         return set()
     rows = con.execute(
-        "SELECT content_hash FROM articles WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))", [hashes]
+        "SELECT content_hash FROM articles WHERE content_hash IN (SELECT unnest(?::VARCHAR[])) "
+        "UNION SELECT content_hash FROM quarantine WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))",
+        [hashes, hashes],
     ).fetchall()
     return {r[0] for r in rows}
 
 
 def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Processed],
-             rejects: list[Reject]) -> LoadResult:
-    """Insert the run, its documents, new articles, removed segments and rejects, all or nothing."""
-    import pandas as pd
+             rejects: list[Reject], validate: Validator | None = None) -> LoadResult:
+    """Insert the run, its documents, new articles, removed segments and rejects, all or nothing.
 
+    With `validate`, the batch is checked before anything is written: a critical failure raises
+    (nothing is written), and rows the report quarantines go to `quarantine`, not `articles`.
+    """
     now = datetime.now(timezone.utc)
     with transaction(con):
         dup = exact_duplicates([p.article.content_hash for p in processed],
                                known_hashes(con, [p.article.content_hash for p in processed]))
         new = [p for p, d in zip(processed, dup) if not d]
-        articles = pd.DataFrame({
-            "article_id": [p.article.article_id for p in new],
-            "title": [p.article.title for p in new],
-            "authors": [p.article.authors for p in new],
-            "published_at": [p.article.published_at for p in new],
-            "language": [p.article.language for p in new],
-            "language_prob": [p.article.language_prob for p in new],
-            "text": [p.article.text for p in new],
-            "word_count": [p.article.word_count for p in new],
-            "content_hash": [p.article.content_hash for p in new],
-            "site_name": [p.article.site_name for p in new],
-            "description": [p.article.description for p in new],
-        })
-        documents = pd.DataFrame({
-            "document_id": [document_id(run.run_id, p.origin) for p in processed],
-            "origin": [p.origin for p in processed],
-            "kind": [p.kind for p in processed],
-            "url": [p.url for p in processed],
-            "canonical_url": [p.article.canonical_url for p in processed],
-            "source": [p.source or p.article.site_name for p in processed],
-            "fetched_at": [p.fetched_at for p in processed],
-            "raw_sha256": [p.raw_sha256 for p in processed],
-            "article_id": [p.article.article_id for p in processed],
-            "is_duplicate": dup,
-        })
-        segments = pd.DataFrame(
-            [(document_id(run.run_id, p.origin), i, r.rule, r.segment)
-             for p in processed for i, r in enumerate(p.removed)],
-            columns=["document_id", "position", "rule", "segment"],
-        )
-        rejected = pd.DataFrame(
-            [(r.origin, r.stage, r.reason, r.detail) for r in rejects],
-            columns=["origin", "stage", "reason", "detail"],
-        )
-        _insert(con, "articles", articles, extra={"first_seen_at": now, "first_run_id": run.run_id})
-        _insert(con, "documents", documents, extra={"run_id": run.run_id})
-        _insert(con, "removed_segments", segments)
-        _insert(con, "rejects", rejected, extra={"run_id": run.run_id, "rejected_at": now})
-        result = LoadResult(len(processed) + len(rejects), len(new), len(processed) - len(new), len(rejects))
+        frames = _frames(run, now, processed, dup, new, rejects)
+        report, held = None, {}
+        if validate is not None:
+            report = validate(frames)
+            report.raise_for_critical()
+            held = report.quarantine
+        articles = frames["articles"]
+        mask = articles["article_id"].isin(list(held))
+        quarantine = articles[mask].assign(
+            run_id=run.run_id, checks=[held[a] for a in articles.loc[mask, "article_id"]], quarantined_at=now)
+        _insert(con, "articles", articles[~mask].assign(first_seen_at=now, first_run_id=run.run_id))
+        _insert(con, "quarantine", quarantine)
+        _insert(con, "documents", frames["documents"])
+        _insert(con, "removed_segments", frames["removed_segments"])
+        _insert(con, "rejects", frames["rejects"])
+        if report is not None:
+            _insert(con, "dq_results", report.results_frame())
+        result = LoadResult(len(processed) + len(rejects), len(new) - len(quarantine),
+                            len(processed) - len(new), len(rejects), len(quarantine), report)
         con.execute(
             "INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
-            " duplicates, rejected) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?)",
-            [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc),
-             result.inputs, result.new_articles, result.duplicates, result.rejected],
+            " duplicates, rejected, quarantined) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)",
+            [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc), result.inputs,
+             result.new_articles, result.duplicates, result.rejected, result.quarantined],
         )
     return result
+
+
+def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list[bool],
+            new: list[Processed], rejects: list[Reject]) -> dict:
+    """The run's rows as DataFrames named like their tables (what validation sees)."""
+    import pandas as pd
+
+    articles = pd.DataFrame([[getattr(p.article, c) for c in ARTICLE_COLUMNS] for p in new],
+                            columns=list(ARTICLE_COLUMNS))
+    documents = pd.DataFrame({
+        "document_id": [document_id(run.run_id, p.origin) for p in processed],
+        "run_id": run.run_id,
+        "origin": [p.origin for p in processed],
+        "kind": [p.kind for p in processed],
+        "url": [p.url for p in processed],
+        "canonical_url": [p.article.canonical_url for p in processed],
+        "source": [p.source or p.article.site_name for p in processed],
+        "fetched_at": [p.fetched_at for p in processed],
+        "raw_sha256": [p.raw_sha256 for p in processed],
+        "article_id": [p.article.article_id for p in processed],
+        "is_duplicate": dup,
+    })
+    segments = pd.DataFrame(
+        [(document_id(run.run_id, p.origin), i, r.rule, r.segment) for p in processed for i, r in enumerate(p.removed)],
+        columns=["document_id", "position", "rule", "segment"],
+    )
+    rejected = pd.DataFrame(
+        [(run.run_id, r.origin, r.stage, r.reason, r.detail, now) for r in rejects],
+        columns=["run_id", "origin", "stage", "reason", "detail", "rejected_at"],
+    )
+    runs = pd.DataFrame([{
+        "run_id": run.run_id, "status": "completed", "inputs": len(processed) + len(rejects),
+        "new_articles": len(new), "duplicates": len(processed) - len(new), "rejected": len(rejects),
+        "quarantined": 0,
+    }])
+    return {"articles": articles, "documents": documents, "removed_segments": segments,
+            "rejects": rejected, "runs": runs}
 
 
 def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: int, error: str) -> None:
@@ -110,17 +141,13 @@ def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: in
         )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame, extra: dict | None = None) -> None:
-    """INSERT the frame's columns (plus constant `extra` columns) by name."""
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
+    """INSERT the frame's columns by name."""
     if frame.empty:
         return
-    extra = extra or {}
-    columns = list(frame.columns) + list(extra)
-    select = ", ".join([f'"{c}"' for c in frame.columns] + ["?" for _ in extra])
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
     con.register("_batch", frame)
     try:
-        con.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM _batch", list(extra.values())
-        )
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _batch")
     finally:
         con.unregister("_batch")

@@ -1,0 +1,377 @@
+"""Run the suites on a run's batch or on the whole warehouse, with GX Core on pandas DataFrames.
+
+GX 1.24 cannot validate DuckDB through its SQL datasource, so callers pass DataFrames (a batch built
+in memory, or `con.sql("FROM articles").df()`). GX takes 2-3 s to import, so it is imported inside
+`validate()` only; importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from expectations.suites import (
+    QUARANTINE_ID, QUARANTINE_TABLE, REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, Check, QualityConfig, checks,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DQ_COLUMNS = ("run_id", "suite", "expectation", "column_name", "success", "observed_value", "severity")
+GX_INDEX = "gx-index.html"
+OBSERVED_MAX = 300  # characters of observed_value kept in dq_results
+_EXAMPLES = 3  # offending values or ids quoted per failed check
+# The column that names a failing row in observed_value (rejects rows have no id).
+INDEX_COLUMNS = {"articles": QUARANTINE_ID, "documents": "document_id", "runs": "run_id"}
+_RESIDUE = {name: re.compile(r"^[ \t]*(?:" + p + ")", re.I | re.M) for name, p in RESIDUE_MARKERS.items()}
+
+
+class ValidationFailed(Exception):
+    """A critical expectation failed: the batch must not be committed."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        reasons = "\n  - ".join(report.critical_failures)
+        super().__init__(f"data quality check failed for run {report.run_id} "
+                         f"({len(report.critical_failures)} critical):\n  - {reasons}")
+
+
+@dataclass
+class Report:
+    """What one validation found. `results` rows have the columns of the `dq_results` table."""
+
+    run_id: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+    critical_failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    quarantine: dict[str, list[str]] = field(default_factory=dict)
+    """article_id -> names of the warning checks its row failed; keep these rows out of `articles`"""
+    passed: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    docs_index: Path | None = None
+    """index.html of the Data Docs folder: every result in one static table, linking the GX pages"""
+    docs_gx_index: Path | None = None
+    """GX's own index page; its table is drawn by JavaScript from CDNs, so it needs internet"""
+
+    @property
+    def ok(self) -> bool:
+        """No critical failure: the batch may be committed."""
+        return not self.critical_failures
+
+    def results_frame(self) -> pd.DataFrame:
+        """The results as a DataFrame with exactly the `dq_results` columns, ready to INSERT."""
+        import pandas as pd
+
+        return pd.DataFrame(self.results, columns=list(DQ_COLUMNS))
+
+    def raise_for_critical(self) -> None:
+        if self.critical_failures:
+            raise ValidationFailed(self)
+
+
+def quiet_gx_environment() -> None:
+    """GX offline and silent: no analytics. Must run before `great_expectations` is imported."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+
+
+def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
+             docs_dir: Path | None = None, *, now: datetime | None = None) -> Report:
+    """Validate each frame against its table's suite; build Data Docs into `docs_dir` if given.
+
+    `frames` maps table name (articles, documents, rejects, runs) to a DataFrame with that table's
+    columns; any subset may be given, but `runs` needs `documents` and `rejects` to check its counts.
+    """
+    started = time.perf_counter()
+    all_checks = checks(config, now)
+    prepared = _prepare(frames)
+
+    quiet_gx_environment()
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import (
+        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+    )
+    from great_expectations.expectations.row_conditions import Column
+
+    sites = {}
+    if docs_dir is not None:
+        docs_dir = Path(docs_dir)
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        sites = {"newsflow": {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }}
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites=sites,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    ))
+    source = context.data_sources.add_pandas("newsflow")
+
+    report = Report(run_id=run_id)
+    order = {c.name: i for i, c in enumerate(all_checks)}  # results in suite order, not GX's
+    gx_run = RunIdentifier(run_name=run_id)
+    for table, frame in prepared.items():
+        table_checks = [c for c in all_checks if c.table == table]
+        by_name = {c.name: c for c in table_checks}
+        # Built whole, then added once: add_expectation() on a stored suite re-saves it every time.
+        suite = context.suites.add(gx.ExpectationSuite(
+            name=table, expectations=[_expectation(gxe, Column, c) for c in table_checks]))
+        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{table}_validation", data=batch, suite=suite))
+        result_format: dict[str, Any] = {"result_format": "SUMMARY"}
+        if table in INDEX_COLUMNS:
+            result_format["unexpected_index_column_names"] = [INDEX_COLUMNS[table]]
+        if table == QUARANTINE_TABLE:
+            # COMPLETE + index column: every failing row's article_id, for quarantine.
+            result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [QUARANTINE_ID],
+                             "return_unexpected_index_query": False}
+        if docs_dir is not None:
+            # One checkpoint per suite: a checkpoint's batch_parameters (the DataFrame) apply to all
+            # its validation definitions. Docs are built once below, not per checkpoint (2x faster).
+            checkpoint = context.checkpoints.add(gx.Checkpoint(
+                name=f"{table}_checkpoint", validation_definitions=[definition], actions=[],
+                result_format=result_format))
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx_run)
+            (validation,) = outcome.run_results.values()
+        else:
+            validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
+                                        run_id=gx_run)
+        for result in sorted(validation.results, key=lambda r: order[r.expectation_config.meta["check"]]):
+            _record(report, table, by_name[result.expectation_config.meta["check"]], result)
+
+    if docs_dir is not None:
+        context.build_data_docs(site_names=["newsflow"])
+        # GX's index draws its table with scripts from CDNs (blank offline): keep it as
+        # gx-index.html and make our static page the folder's index.
+        (docs_dir / "index.html").replace(docs_dir / GX_INDEX)
+        report.docs_gx_index = docs_dir / GX_INDEX
+    report.quarantine = {k: sorted(v) for k, v in sorted(report.quarantine.items())}
+    if docs_dir is not None:
+        report.docs_index = _write_summary_html(report, docs_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def markdown_summary(report: Report, max_rows: int = 30) -> str:
+    """A Markdown summary of the report, for a Prefect artifact or a terminal."""
+    status = "passed" if report.ok and not report.failed else ("passed with warnings" if report.ok else "FAILED")
+    lines = [
+        f"# Data quality: {status}",
+        "",
+        f"Run `{report.run_id}`: {report.passed} expectations passed, {report.failed} failed "
+        f"({len(report.critical_failures)} critical), {len(report.quarantine)} articles quarantined, "
+        f"{report.seconds:.2f} s.",
+    ]
+    if report.docs_index:
+        lines += ["", f"Data Docs: `{report.docs_index}`"]
+    failed = [r for r in report.results if not r["success"]]
+    if failed:
+        failed.sort(key=lambda r: (r["severity"] != "critical", r["suite"], r["expectation"]))
+        lines += ["", "| severity | suite | expectation | column | observed |", "|---|---|---|---|---|"]
+        for r in failed[:max_rows]:
+            lines.append(f"| {r['severity']} | {r['suite']} | {r['expectation']} | {r['column_name'] or ''} "
+                         f"| {_md_cell(r['observed_value'])} |")
+        if len(failed) > max_rows:
+            lines.append(f"\n…and {len(failed) - max_rows} more failed expectations (see dq_results).")
+    if report.quarantine:
+        lines += ["", "## Quarantined articles", "", "| article_id | caught by |", "|---|---|"]
+        for article_id, names in list(report.quarantine.items())[:max_rows]:
+            lines.append(f"| {article_id} | {', '.join(names)} |")
+        if len(report.quarantine) > max_rows:
+            lines.append(f"\n…and {len(report.quarantine) - max_rows} more.")
+    return "\n".join(lines) + "\n"
+
+
+def _write_summary_html(report: Report, docs_dir: Path) -> Path:
+    """A plain-HTML page of the results, linking each suite to its GX validation page.
+
+    GX's own index builds its table with jQuery and bootstrap-table loaded from CDNs, so it
+    shows an empty table offline; its validation pages are static and open fine.
+    """
+    from html import escape
+
+    links = {}
+    for suite in {r["suite"] for r in report.results}:
+        pages = sorted((docs_dir / "validations" / suite).rglob("*.html"), key=lambda p: p.stat().st_mtime)
+        if pages:
+            links[suite] = pages[-1].relative_to(docs_dir).as_posix()
+    status = "passed" if report.ok else "FAILED"
+    rows = []
+    for r in sorted(report.results, key=lambda r: (r["success"], r["severity"] != "critical", r["suite"])):
+        suite = escape(r["suite"])
+        if r["suite"] in links:
+            suite = f'<a href="{escape(links[r["suite"]])}">{suite}</a>'
+        rows.append(f'<tr class="{"ok" if r["success"] else r["severity"]}"><td>{"pass" if r["success"] else "FAIL"}</td>'
+                    f'<td>{escape(r["severity"])}</td><td>{suite}</td><td>{escape(r["expectation"])}</td>'
+                    f'<td>{escape(r["column_name"] or "")}</td><td>{escape(r["observed_value"] or "")}</td></tr>')
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>newsflow data quality: {escape(report.run_id)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}
+tr.critical{{background:#fdd}}tr.warning{{background:#ffd}}</style></head><body>
+<h1>Data quality: {status}</h1>
+<p>Run <code>{escape(report.run_id)}</code>: {report.passed} expectations passed, {report.failed} failed
+({len(report.critical_failures)} critical), {len(report.quarantine)} articles quarantined.
+GX's own index: <a href="{GX_INDEX}">{GX_INDEX}</a> (needs internet for its scripts); suite pages:
+{", ".join(f'<a href="expectations/{escape(s)}.html">{escape(s)}</a>' for s in sorted(links))}.</p>
+<table><tr><th>result</th><th>severity</th><th>suite</th><th>expectation</th><th>column</th><th>observed</th></tr>
+{chr(10).join(rows)}
+</table></body></html>
+"""
+    path = docs_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def residue_found(text: str) -> list[tuple[str, str]]:
+    """(marker, matched text) for each boilerplate residue marker found in `text`."""
+    return [(name, m.group(0).strip()) for name, rx in _RESIDUE.items() if (m := rx.search(text))]
+
+
+def _prepare(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Check the frames' shape and add what the checks need, without touching the caller's frames."""
+    import pandas as pd
+
+    unknown = set(frames) - set(SUITES)
+    if unknown:
+        raise ValueError(f"no suite for {sorted(unknown)}; frames may be any of {list(SUITES)}")
+    if "runs" in frames and not {"documents", "rejects"} <= set(frames):
+        raise ValueError("validating `runs` needs the `documents` and `rejects` frames too (to check counts)")
+    for table, frame in frames.items():
+        missing = [c for c in REQUIRED_COLUMNS[table] if c not in frame.columns]
+        if missing:
+            raise ValueError(f"the {table} frame lacks columns {missing}; pass the table's columns "
+                             f"(see expectations.suites.REQUIRED_COLUMNS)")
+    out = {t: frames[t].copy(deep=False) for t in SUITES if t in frames}  # copy-on-write: cheap
+    if "articles" in out:
+        # Naive timestamps are taken as UTC, as the warehouse (TimeZone=UTC) does.
+        out["articles"]["published_at"] = pd.to_datetime(out["articles"]["published_at"], utc=True)
+    if "runs" in out:
+        out["runs"] = _derive_runs(out["runs"], out["documents"], out["rejects"])
+    return out
+
+
+def _derive_runs(runs: pd.DataFrame, documents: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
+    """Add the columns the runs checks compare: count sums, rows seen per run, and rates."""
+    counts = runs["new_articles"] + runs["duplicates"] + runs["rejected"]
+    if "quarantined" in runs.columns:  # quarantined articles are inputs that became neither
+        counts = counts + runs["quarantined"].fillna(0)
+    seen = (documents["run_id"].value_counts().reindex(runs["run_id"], fill_value=0).to_numpy()
+            + rejects["run_id"].value_counts().reindex(runs["run_id"], fill_value=0).to_numpy())
+    inputs = runs["inputs"].where(runs["inputs"] > 0)  # no inputs: no rate (NULL, not checked)
+    return runs.assign(counts_total=counts.astype("int64"), documents_and_rejects=seen.astype("int64"),
+                       duplicate_rate=runs["duplicates"] / inputs, reject_rate=runs["rejected"] / inputs)
+
+
+def _expectation(gxe, column_cls, check: Check):
+    """The GX expectation object for a check; severity and check name travel in it."""
+    kwargs = dict(check.kwargs)
+    if "row_condition" in kwargs:
+        name, value = kwargs.pop("row_condition")
+        kwargs["row_condition"] = column_cls(name) == value
+    return getattr(gxe, check.expectation)(
+        **kwargs, severity=check.severity,
+        meta={"check": check.name, "quarantine": check.quarantines},
+        notes=f"**{check.severity}**{' (quarantines rows)' if check.quarantines else ''}: {check.description}",
+    )
+
+
+def _record(report: Report, table: str, check: Check, result) -> None:
+    """Turn one GX expectation result into a dq_results row, a reason, and quarantined ids."""
+    success = bool(result.success)
+    observed = _observed(check, result.result or {}, result.exception_info or {})
+    report.results.append({
+        "run_id": report.run_id, "suite": table, "expectation": check.name, "column_name": check.column,
+        "success": success, "observed_value": observed, "severity": check.severity,
+    })
+    if success:
+        report.passed += 1
+        return
+    report.failed += 1
+    reason = f"{table}.{check.name} ({check.description}): {observed}"
+    if check.severity == "critical":
+        report.critical_failures.append(reason)
+        return
+    report.warnings.append(reason)
+    if check.quarantines:
+        for row in (result.result or {}).get("unexpected_index_list") or []:
+            report.quarantine.setdefault(str(row[QUARANTINE_ID]), []).append(check.name)
+
+
+def _observed(check: Check, res: dict, exc: dict) -> str:
+    """A short text for dq_results.observed_value: the metric, or how many rows failed and examples."""
+    if error := _error(exc):
+        return _clip(f"error: {error}")
+    if "observed_value" in res:
+        return _clip(_short(res["observed_value"]))
+    if "unexpected_count" not in res:
+        return ""
+    text = f"{res['unexpected_count']} of {res.get('element_count')} rows unexpected"
+    if not res["unexpected_count"]:
+        return text
+    id_column = INDEX_COLUMNS.get(check.table)
+    rows = res.get("unexpected_index_list") or res.get("partial_unexpected_index_list")
+    if rows and id_column:
+        values = res.get("unexpected_list") or []
+        examples = [f"{row.get(id_column)} {_offending(check, row, values[i] if i < len(values) else None)}".strip()
+                    for i, row in enumerate(rows[:_EXAMPLES])]
+        text += ": " + "; ".join(examples)
+    elif values := res.get("partial_unexpected_list"):
+        text += ", e.g. " + ", ".join(_short(_plain(v)) for v in values[:_EXAMPLES])
+    return _clip(text)
+
+
+def _offending(check: Check, row: dict, value: Any) -> str:
+    """What was wrong in one failing row, for the examples in observed_value."""
+    kw = check.kwargs
+    if check.name == "text_no_residue" and value is not None:
+        return ", ".join(f"{marker} {snippet[:40]!r}" for marker, snippet in residue_found(str(value))[:2])
+    if "column_A" in kw:
+        return f"{kw['column_A']}={_plain(row.get(kw['column_A']))} vs {kw['column_B']}={_plain(row.get(kw['column_B']))}"
+    column = kw.get("column")
+    if column and column in row and column != INDEX_COLUMNS.get(check.table):
+        return _short(_plain(row[column]))
+    return ""
+
+
+def _error(exc: dict) -> str | None:
+    """The message of an exception GX caught while checking; it nests them per metric."""
+    if exc.get("raised_exception"):
+        return str(exc.get("exception_message"))
+    for value in exc.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars (and tuples of them) as plain Python values, so they print as 7 not np.int64(7)."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= OBSERVED_MAX else text[: OBSERVED_MAX - 1] + "…"
+
+
+def _md_cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
