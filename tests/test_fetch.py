@@ -1,0 +1,744 @@
+"""The fetcher against a real threaded HTTP server on 127.0.0.1 (no mocks except where named)."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import brotli
+import httpx
+import pytest
+
+from flows.fetch import FetchOptions, FetchRejected, Fetcher, Validators
+from flows.sources import Expansion, Source, expand
+from transforms import feeds
+from transforms.models import Rejected
+from transforms.urls import UrlFilter, canonicalize
+
+ARTICLE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Harbour reopens</title>
+<link rel="canonical" href="/news/harbour"></head><body><article><h1>Harbour reopens</h1>
+<p>The harbour reopened on Tuesday after three weeks of repairs to the sea wall.</p></article></body></html>"""
+
+
+# -- the server --------------------------------------------------------------------------------------
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before the status line is sent
+    trickle: float = 0.0  # with chunked encoding: seconds between 11-byte chunks
+
+
+@dataclass
+class Logged:
+    method: str
+    path: str
+    headers: dict[str, str]
+    at: float
+
+
+class Server:
+    """A threaded HTTP/1.1 server with a route table and a request log.
+
+    A route is a Reply, a list of Replies (served in turn, the last one repeating) or a function
+    of the request headers returning a Reply.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", gauge: Gauge | None = None):
+        self.routes: dict[str, object] = {}
+        self.log: list[Logged] = []
+        self.gauge = gauge or Gauge()
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with server._lock:
+                    server.log.append(Logged("GET", self.path, headers, time.monotonic()))
+                    hits = sum(1 for e in server.log if e.path == self.path)
+                reply = server._reply(self.path, headers, hits)
+                with server.gauge:
+                    if reply.delay:
+                        time.sleep(reply.delay)
+                    try:
+                        self.send_response(reply.status)
+                        for name, value in reply.headers.items():
+                            self.send_header(name, value)
+                        if "Content-Length" not in reply.headers and "Transfer-Encoding" not in reply.headers:
+                            self.send_header("Content-Length", str(len(reply.body)))
+                        self.end_headers()
+                        if reply.headers.get("Transfer-Encoding") == "chunked":
+                            size = 11 if reply.trickle else 65536
+                            for i in range(0, len(reply.body), size):
+                                part = reply.body[i:i + size]
+                                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                                self.wfile.flush()
+                                time.sleep(reply.trickle)
+                            self.wfile.write(b"0\r\n\r\n")
+                        else:
+                            self.wfile.write(reply.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up (timeout, size limit): that is the point of the test
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
+        self.httpd.handle_error = lambda request, address: None  # clients hanging up on purpose
+        self.port = self.httpd.server_address[1]
+        self.host = host
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def hits(self, path: str) -> int:
+        return sum(1 for e in self.log if e.path == path)
+
+    def requests(self, path: str) -> list[Logged]:
+        return [e for e in self.log if e.path == path]
+
+    def _reply(self, path: str, headers: dict[str, str], hits: int) -> Reply:
+        route = self.routes.get(path)
+        if route is None:
+            return Reply(404, b"not found", {"Content-Type": "text/plain"})
+        if isinstance(route, list):
+            return route[min(hits, len(route)) - 1]
+        if callable(route):
+            return route(headers)
+        return route
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Gauge:
+    """Counts requests being answered at once, across one or more servers."""
+
+    def __init__(self):
+        self.now = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self.now -= 1
+
+
+@pytest.fixture
+def server():
+    srv = Server()
+    yield srv
+    srv.close()
+
+
+def html(body: bytes = ARTICLE, **headers: str) -> Reply:
+    return Reply(200, body, {"Content-Type": "text/html; charset=utf-8", **headers})
+
+
+def options(**overrides) -> FetchOptions:
+    """Fast settings for tests: no host delay, tiny backoff, short timeouts, private hosts allowed."""
+    base = dict(allow_private_hosts=True, min_host_delay=0.0, retries=2, backoff_base=0.001, backoff_max=0.01,
+                connect_timeout=2.0, read_timeout=0.5, max_body_bytes=1_000_000)
+    return FetchOptions(**{**base, **overrides})
+
+
+class Sleeps(list):
+    """A sleep function that records instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def reason_of(fetcher: Fetcher, url: str, **kwargs) -> FetchRejected:
+    with pytest.raises(FetchRejected) as info:
+        fetcher.fetch(url, **kwargs)
+    assert info.value.stage == "fetch"
+    return info.value
+
+
+# -- articles, types, encodings ---------------------------------------------------------------------
+
+def test_article_is_fetched_with_our_user_agent_and_validators(server):
+    server.routes["/news/harbour"] = html(ETag='"v1"', **{"Last-Modified": "Tue, 04 Mar 2025 08:30:00 GMT"})
+    with Fetcher(options(user_agent="TestBot/1.0 (+mailto:ops@example.org)")) as fetcher:
+        result = fetcher.fetch(server.url("/news/harbour"))
+    assert result.status == 200 and result.body == ARTICLE and result.kind == "html"
+    assert result.etag == '"v1"' and result.last_modified == "Tue, 04 Mar 2025 08:30:00 GMT"
+    request = server.requests("/news/harbour")[0]
+    assert request.headers["user-agent"] == "TestBot/1.0 (+mailto:ops@example.org)"
+    assert {"gzip", "deflate", "br"} <= {e.strip() for e in request.headers["accept-encoding"].split(",")}
+    raw = result.to_raw(origin=server.url("/news/harbour"), source="Ledger")
+    assert raw.kind == "html" and raw.url == server.url("/news/harbour") and len(raw.raw_sha256) == 64
+
+
+@pytest.mark.parametrize("encoding, compress", [
+    ("gzip", lambda b: gzip.compress(b, mtime=0)),
+    ("deflate", zlib.compress),
+    ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
+    ("br", brotli.compress),
+])
+def test_compressed_bodies_are_decoded(server, encoding, compress):
+    server.routes["/a"] = html(compress(ARTICLE), **{"Content-Encoding": encoding})
+    with Fetcher(options()) as fetcher:
+        assert fetcher.fetch(server.url("/a")).body == ARTICLE
+
+
+def test_plain_text_is_read_as_text_and_other_types_are_rejected_with_their_type(server):
+    server.routes["/note.txt"] = Reply(200, b"A plain text dispatch.\n", {"Content-Type": "text/plain; charset=utf-8"})
+    server.routes["/report.pdf"] = Reply(200, b"%PDF-1.7 ...", {"Content-Type": "application/pdf"})
+    with Fetcher(options()) as fetcher:
+        text = fetcher.fetch(server.url("/note.txt"))
+        assert text.kind == "text" and text.to_raw("x").kind == "text"
+        rejected = reason_of(fetcher, server.url("/report.pdf"))
+        server.routes["/blob"] = Reply(200, b"\x89PNG\r\n\x1a\n\0\0", {"Content-Type": "application/octet-stream"})
+        server.routes["/untyped"] = Reply(200, ARTICLE)
+        assert reason_of(fetcher, server.url("/blob")).reason == "unsupported_type"
+        assert fetcher.fetch(server.url("/untyped")).kind == "html"
+    assert rejected.reason == "unsupported_type" and "application/pdf" in rejected.detail
+    assert server.hits("/report.pdf") == 1
+
+
+@pytest.mark.parametrize("name, body, content_type, expected", [
+    ("cp1252 by header", "<html><body><p>Caf\u00e9 \u2013 \u201cquoted\u201d \u20ac5</p></body></html>".encode("cp1252"),
+     "text/html; charset=windows-1252", "Caf\u00e9 \u2013 \u201cquoted\u201d \u20ac5"),
+    ("cp1252 undeclared", "<html><body><p>Caf\u00e9 cr\u00e8me \u2013 na\u00efve</p></body></html>".encode("cp1252"),
+     "text/html", "Caf\u00e9 cr\u00e8me \u2013 na\u00efve"),
+    ("gb2312 by meta", '<html><head><meta charset="gb2312"></head><body><p>\u6e2f\u53e3\u5728\u4fee\u590d\u540e\u91cd\u65b0\u5f00\u653e</p></body></html>'.encode("gb2312"),
+     "text/html", "\u6e2f\u53e3\u5728\u4fee\u590d\u540e\u91cd\u65b0\u5f00\u653e"),
+    ("gb2312 by header", "<html><body><p>\u6e2f\u53e3\u5728\u4fee\u590d\u540e\u91cd\u65b0\u5f00\u653e</p></body></html>".encode("gb2312"),
+     "text/html; charset=GB2312", "\u6e2f\u53e3\u5728\u4fee\u590d\u540e\u91cd\u65b0\u5f00\u653e"),
+    ("shift_jis by header", "<html><body><p>\u6e2f\u304c\u518d\u958b\u3057\u305f</p></body></html>".encode("shift_jis"),
+     "text/html; charset=Shift_JIS", "\u6e2f\u304c\u518d\u958b\u3057\u305f"),
+    ("utf-8 with BOM", b"\xef\xbb\xbf<html><body><p>Z\xc3\xbcrich</p></body></html>", "text/html", "Z\u00fcrich"),
+])
+def test_charset_from_header_meta_or_detection(server, name, body, content_type, expected):
+    server.routes["/page"] = Reply(200, body, {"Content-Type": content_type})
+    with Fetcher(options()) as fetcher:
+        assert expected in fetcher.fetch(server.url("/page")).text()
+
+
+# -- redirects ---------------------------------------------------------------------------------------
+
+def test_redirects_are_followed_and_recorded(server):
+    server.routes["/old"] = Reply(301, headers={"Location": "/mid?utm_source=x"})
+    server.routes["/mid"] = Reply(302, headers={"Location": server.url("/new")})
+    server.routes["/new"] = html()
+    with Fetcher(options()) as fetcher:
+        result = fetcher.fetch(server.url("/old"))
+    assert result.final_url == server.url("/new")
+    assert result.redirects == (server.url("/mid"), server.url("/new"))
+    assert [e.path for e in server.log] == ["/robots.txt", "/old", "/mid", "/new"]
+
+
+def test_redirect_loop_and_too_many_redirects(server):
+    server.routes["/a"] = Reply(302, headers={"Location": "/b"})
+    server.routes["/b"] = Reply(302, headers={"Location": "/a"})
+    for i in range(10):
+        server.routes[f"/hop{i}"] = Reply(301, headers={"Location": f"/hop{i + 1}"})
+    with Fetcher(options(max_redirects=3)) as fetcher:
+        assert reason_of(fetcher, server.url("/a")).reason == "redirect_loop"
+        too_many = reason_of(fetcher, server.url("/hop0"))
+    assert too_many.reason == "too_many_redirects" and "max_redirects" in too_many.detail
+    assert server.hits("/hop4") == 0  # stopped after 3 redirects (4 requests)
+
+
+# -- faults and retries ------------------------------------------------------------------------------
+
+def test_404_is_not_retried(server):
+    with Fetcher(options()) as fetcher:
+        rejected = reason_of(fetcher, server.url("/missing"))
+    assert rejected.reason == "http_404" and rejected.status == 404 and not rejected.transient
+    assert server.hits("/missing") == 1
+
+
+def test_fetch_rejected_survives_pickling():  # tasks may run in other processes
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(FetchRejected("http_503", "x", status=503, transient=True)))
+    assert (copy.stage, copy.reason, copy.detail, copy.status, copy.transient) == ("fetch", "http_503", "x", 503, True)
+
+
+def test_500_then_200_is_retried_with_backoff(server):
+    server.routes["/flaky"] = [Reply(500), html()]
+    sleeps = Sleeps()
+    with Fetcher(options(backoff_base=0.5, backoff_max=10), sleep=sleeps) as fetcher:
+        assert fetcher.fetch(server.url("/flaky")).status == 200
+    assert server.hits("/flaky") == 2
+    assert len(sleeps) == 1 and 0.25 <= sleeps[0] <= 0.5  # backoff_base with jitter in [0.5, 1]
+
+
+def test_persistent_500_becomes_http_500_after_the_last_try(server):
+    server.routes["/down"] = Reply(503)
+    sleeps = Sleeps()
+    with Fetcher(options(retries=3, backoff_base=1, backoff_max=3), sleep=sleeps) as fetcher:
+        rejected = reason_of(fetcher, server.url("/down"))
+    assert rejected.reason == "http_503" and rejected.transient
+    assert server.hits("/down") == 4
+    assert sleeps[0] <= 1 and sleeps[1] <= 2 and sleeps[2] <= 3 and sleeps[2] >= 1  # doubling, capped
+
+
+def test_429_honours_retry_after(server):
+    server.routes["/busy"] = [Reply(429, headers={"Retry-After": "7"}), html()]
+    sleeps = Sleeps()
+    with Fetcher(options(), sleep=sleeps) as fetcher:
+        assert fetcher.fetch(server.url("/busy")).status == 200
+    assert server.hits("/busy") == 2
+    assert len(sleeps) == 1 and 6.5 < sleeps[0] <= 7
+
+
+def test_429_with_a_very_long_retry_after_gives_up_at_once(server):
+    server.routes["/busy"] = Reply(429, headers={"Retry-After": "3600"})
+    with Fetcher(options(max_retry_after=60)) as fetcher:
+        rejected = reason_of(fetcher, server.url("/busy"))
+    assert rejected.reason == "http_429" and "max_retry_after" in rejected.detail
+    assert server.hits("/busy") == 1
+
+
+def test_slow_response_times_out(server):
+    server.routes["/slow"] = Reply(200, ARTICLE, {"Content-Type": "text/html"}, delay=1.5)
+    with Fetcher(options(read_timeout=0.3, retries=1)) as fetcher:
+        start = time.monotonic()
+        rejected = reason_of(fetcher, server.url("/slow"))
+    assert rejected.reason == "timeout" and rejected.transient
+    assert server.hits("/slow") == 2
+    assert time.monotonic() - start < 1.4
+
+
+def test_trickling_body_is_cut_off_by_the_total_timeout(server):
+    server.routes["/trickle"] = Reply(200, b"<html><body>" + b"<p>more</p>" * 40,
+                                      {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}, trickle=0.05)
+    with Fetcher(options(total_timeout=0.5, read_timeout=0.3, retries=0)) as fetcher:
+        start = time.monotonic()
+        rejected = reason_of(fetcher, server.url("/trickle"))
+    assert rejected.reason == "timeout" and time.monotonic() - start < 1.2  # each piece beat read_timeout
+
+
+def test_faults_injected_through_the_transport_seam():
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        if len(calls) < 4:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, content=ARTICLE, headers={"Content-Type": "text/html"})
+
+    resolver = lambda host, port: ["93.184.216.34"]  # noqa: E731 - a public address, no DNS needed
+    with Fetcher(options(allow_private_hosts=False), transport=httpx.MockTransport(handler),
+                 resolver=resolver) as fetcher:
+        assert fetcher.fetch("http://news.example/a").body == ARTICLE
+    assert calls == ["/robots.txt", "/a", "/a", "/a"]
+
+    def refuse(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with Fetcher(options(allow_private_hosts=False, retries=1, obey_robots=False),
+                 transport=httpx.MockTransport(refuse), resolver=resolver) as fetcher:
+        rejected = reason_of(fetcher, "http://news.example/a")
+    assert rejected.reason == "connection_error" and "2 tries" in rejected.detail
+
+
+# -- size limits -------------------------------------------------------------------------------------
+
+def test_oversized_body_is_rejected_by_content_length_before_reading(server):
+    server.routes["/big"] = html(b"x" * 2_000_000)
+    with Fetcher(options(max_body_bytes=1_000_000)) as fetcher:
+        rejected = reason_of(fetcher, server.url("/big"))
+    assert rejected.reason == "too_large" and "max_body_bytes" in rejected.detail
+
+
+def test_oversized_chunked_body_is_rejected_while_streaming(server):
+    server.routes["/big"] = Reply(200, b"<html>" + b"x" * 3_000_000,
+                                  {"Content-Type": "text/html", "Transfer-Encoding": "chunked"})
+    with Fetcher(options(max_body_bytes=1_000_000)) as fetcher:
+        assert reason_of(fetcher, server.url("/big")).reason == "too_large"
+
+
+@pytest.mark.parametrize("encoding, compress", [
+    ("gzip", lambda b: gzip.compress(b, compresslevel=1, mtime=0)),
+    ("br", lambda b: brotli.compress(b, quality=1))])
+def test_compression_bomb_is_stopped_at_the_limit(server, encoding, compress):
+    bomb = compress(b"\0" * 50_000_000)  # 50 MB of zeros in well under the 1 MB limit
+    assert len(bomb) < 500_000
+    server.routes["/bomb"] = html(bomb, **{"Content-Encoding": encoding})
+    with Fetcher(options(max_body_bytes=1_000_000)) as fetcher:
+        rejected = reason_of(fetcher, server.url("/bomb"))
+    assert rejected.reason == "too_large" and "decompresses" in rejected.detail
+
+
+# -- robots.txt and politeness -----------------------------------------------------------------------
+
+def test_robots_txt_is_fetched_once_and_obeyed(server):
+    server.routes["/robots.txt"] = Reply(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"})
+    server.routes["/news/a"] = html()
+    server.routes["/news/b"] = html()
+    server.routes["/private/c"] = html()
+    with Fetcher(options()) as fetcher:
+        fetcher.fetch(server.url("/news/a"))
+        rejected = reason_of(fetcher, server.url("/private/c"))
+        fetcher.fetch(server.url("/news/b"))
+    assert rejected.reason == "robots" and "/private/c" in rejected.detail
+    assert server.hits("/robots.txt") == 1 and server.hits("/private/c") == 0
+
+
+def test_robots_txt_for_us_by_name(server):
+    server.routes["/robots.txt"] = Reply(200, b"User-agent: newsflow\nDisallow: /\n\nUser-agent: *\nAllow: /\n")
+    with Fetcher(options()) as fetcher:
+        assert reason_of(fetcher, server.url("/news/a")).reason == "robots"
+
+
+def test_unreachable_robots_txt_keeps_us_off_the_host(server):
+    server.routes["/robots.txt"] = Reply(500)
+    server.routes["/news/a"] = html()
+    with Fetcher(options(retries=1)) as fetcher:
+        rejected = reason_of(fetcher, server.url("/news/a"))
+        reason_of(fetcher, server.url("/news/a"))
+    assert rejected.reason == "robots" and rejected.transient
+    assert server.hits("/robots.txt") == 2 and server.hits("/news/a") == 0  # one robots fetch (2 tries)
+
+
+def test_crawl_delay_and_min_host_delay_space_requests(server):
+    server.routes["/robots.txt"] = Reply(200, b"User-agent: *\nCrawl-delay: 0.3\n")
+    for name in "abc":
+        server.routes[f"/{name}"] = html()
+    with Fetcher(options(min_host_delay=0.1)) as fetcher:
+        for name in "abc":
+            fetcher.fetch(server.url(f"/{name}"))
+    times = [e.at for e in server.log if e.path != "/robots.txt"]
+    assert all(later - earlier >= 0.28 for earlier, later in zip(times, times[1:]))
+
+
+def test_source_rate_raises_the_host_delay(server):
+    server.routes["/a"] = html()
+    sleeps = Sleeps()
+    with Fetcher(options(obey_robots=False), sleep=sleeps) as fetcher:
+        fetcher.fetch(server.url("/a"), min_delay=5.0)
+        fetcher.fetch(server.url("/a"), min_delay=5.0)
+    assert len(sleeps) == 1 and 4.5 < sleeps[0] <= 5.0
+
+
+def test_per_host_and_global_concurrency_limits():
+    gauge = Gauge()
+    servers = [Server(gauge=gauge), Server(gauge=gauge)]
+    try:
+        for srv in servers:
+            srv.routes["/slow"] = Reply(200, ARTICLE, {"Content-Type": "text/html"}, delay=0.15)
+        with Fetcher(options(per_host_concurrency=2, concurrency=3, obey_robots=False)) as fetcher:
+            threads = [threading.Thread(target=fetcher.fetch, args=(srv.url("/slow"),))
+                       for srv in servers for _ in range(4)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+        assert gauge.peak == 3
+        per_host = Gauge()
+        only = Server(gauge=per_host)
+        only.routes["/slow"] = Reply(200, ARTICLE, {"Content-Type": "text/html"}, delay=0.15)
+        with Fetcher(options(per_host_concurrency=2, concurrency=10, obey_robots=False)) as fetcher:
+            threads = [threading.Thread(target=fetcher.fetch, args=(only.url("/slow"),)) for _ in range(6)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+        only.close()
+        assert per_host.peak == 2 and only.hits("/slow") == 6
+    finally:
+        [srv.close() for srv in servers]
+
+
+def test_one_bad_host_does_not_stall_the_others():
+    bad, good = Server(), Server()
+    try:
+        bad.routes["/a"] = Reply(200, ARTICLE, {"Content-Type": "text/html"}, delay=1.0)
+        good.routes["/a"] = html()
+        done: dict[str, float] = {}
+        errors: list[str] = []
+        start = time.monotonic()
+        with Fetcher(options(per_host_concurrency=2, concurrency=4, read_timeout=0.5, retries=0)) as fetcher:
+            def run(srv, key):
+                try:
+                    fetcher.fetch(srv.url("/a"))
+                except Rejected as exc:
+                    errors.append(exc.reason)
+                done[key] = time.monotonic() - start
+
+            threads = [threading.Thread(target=run, args=(srv, f"{name}{i}"))
+                       for i in range(4) for srv, name in ((bad, "bad"), (good, "good"))]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+        # every good fetch is done before the first bad one could even time out
+        assert max(v for k, v in done.items() if k.startswith("good")) < 0.45
+        assert errors == ["timeout"] * 4
+    finally:
+        bad.close()
+        good.close()
+
+
+# -- canonical URLs and conditional requests ---------------------------------------------------------
+
+def test_tracking_parameter_variants_fetch_one_url(server):
+    server.routes["/news/harbour?id=7"] = html()
+    variants = [server.url(p) for p in (
+        "/news/harbour?id=7&utm_source=twitter&utm_medium=social",
+        "/news/harbour?fbclid=IwAR0abc&id=7",
+        "/news/harbour?id=7&gclid=EAIaIQ#comments",
+        "/news/./harbour?id=7",
+    )]
+    assert len({canonicalize(v) for v in variants}) == 1
+    with Fetcher(options()) as fetcher:
+        results = [fetcher.fetch(v) for v in variants]
+    assert {r.url for r in results} == {server.url("/news/harbour?id=7")}
+    assert {e.path for e in server.log} == {"/robots.txt", "/news/harbour?id=7"}
+
+
+def _conditional(headers: dict[str, str]) -> Reply:
+    if headers.get("if-none-match") == '"v1"':
+        return Reply(304, headers={"ETag": '"v1"'})
+    return html(ETag='"v1"', **{"Last-Modified": "Tue, 04 Mar 2025 08:30:00 GMT"})
+
+
+def test_conditional_request_gives_not_modified(server):
+    server.routes["/news/a"] = _conditional
+    with Fetcher(options()) as fetcher:
+        first = fetcher.fetch(server.url("/news/a"))
+        second = fetcher.fetch(server.url("/news/a"), validators=first.validators)
+    assert second.not_modified and second.status == 304 and second.body == b""
+    sent = server.requests("/news/a")[1].headers
+    assert sent["if-none-match"] == '"v1"' and sent["if-modified-since"] == "Tue, 04 Mar 2025 08:30:00 GMT"
+
+
+# -- the private-address guard -----------------------------------------------------------------------
+
+def test_guard_refuses_loopback_directly_and_after_dns(server):
+    server.routes["/a"] = html()
+    with Fetcher(options(allow_private_hosts=False)) as fetcher:
+        direct = reason_of(fetcher, server.url("/a"))
+        by_name = reason_of(fetcher, f"http://localhost:{server.port}/a")
+    assert direct.reason == by_name.reason == "private_address"
+    assert "127.0.0.1" in by_name.detail and "allow_private_hosts" in by_name.detail
+    assert server.log == []  # not even robots.txt was asked for
+
+
+def test_guard_checks_every_redirect_hop():
+    # The "public" site is on 127.0.0.2, exempted by allowed_networks; it redirects to 127.0.0.1.
+    public, internal = Server("127.0.0.2"), Server("127.0.0.1")
+    try:
+        internal.routes["/admin"] = html()
+        public.routes["/to-ip"] = Reply(302, headers={"Location": internal.url("/admin")})
+        public.routes["/to-name"] = Reply(302, headers={"Location": f"http://localhost:{internal.port}/admin"})
+        public.routes["/to-file"] = Reply(302, headers={"Location": "file:///etc/passwd"})
+        public.routes["/ok"] = html()
+        with Fetcher(options(allow_private_hosts=False, allowed_networks=("127.0.0.2/32",))) as fetcher:
+            assert fetcher.fetch(public.url("/ok")).status == 200
+            assert reason_of(fetcher, public.url("/to-ip")).reason == "private_address"
+            assert reason_of(fetcher, public.url("/to-name")).reason == "private_address"
+            assert reason_of(fetcher, public.url("/to-file")).reason == "unsupported_scheme"
+            assert reason_of(fetcher, "ftp://example.org/file").reason == "unsupported_scheme"
+        assert internal.log == []
+        assert public.hits("/to-ip") == public.hits("/to-name") == 1
+    finally:
+        public.close()
+        internal.close()
+
+
+def test_connection_goes_to_the_address_the_guard_checked():
+    # news.test exists only in our resolver: a successful fetch proves the connection used the checked
+    # address rather than a second DNS lookup (which is where DNS rebinding would strike).
+    srv = Server("127.0.0.2")
+    try:
+        srv.routes["/a"] = html()
+        resolver = lambda host, port: ["127.0.0.2"] if host == "news.test" else []  # noqa: E731
+        with Fetcher(options(allow_private_hosts=False, allowed_networks=("127.0.0.2/32",)),
+                     resolver=resolver) as fetcher:
+            assert fetcher.fetch(f"http://news.test:{srv.port}/a").body == ARTICLE
+        assert srv.requests("/a")[0].headers["host"] == f"news.test:{srv.port}"
+        rebinding = lambda host, port: ["127.0.0.2", "127.0.0.1"]  # noqa: E731 - one bad address is enough
+        with Fetcher(options(allow_private_hosts=False, allowed_networks=("127.0.0.2/32",)),
+                     resolver=rebinding) as fetcher:
+            assert reason_of(fetcher, f"http://news.test:{srv.port}/a").reason == "private_address"
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("address, label", [
+    ("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("192.168.0.1", "private"), ("172.16.5.4", "private"),
+    ("169.254.169.254", "link-local"), ("224.0.0.1", "multicast"), ("0.0.0.0", "unspecified"), ("::1", "loopback"),
+    ("fe80::1", "link-local"), ("::ffff:127.0.0.1", "loopback"), ("100.64.0.1", "non-global"),
+    ("93.184.216.34", None), ("2606:4700::1111", None),
+])
+def test_guard_address_table(address, label):
+    with Fetcher(options(allow_private_hosts=False)) as fetcher:
+        assert fetcher.guard.why_blocked(address) == label
+
+
+# -- feeds and sitemaps end to end -------------------------------------------------------------------
+
+def _site(server: Server) -> None:
+    u = server.url
+    server.routes["/robots.txt"] = Reply(200, b"User-agent: *\nDisallow: /private/\n")
+    server.routes["/rss.xml"] = _versioned(f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>
+<item><title>Harbour reopens</title><link>{u('/news/harbour?utm_source=rss')}</link>
+<pubDate>Tue, 04 Mar 2025 08:30:00 GMT</pubDate></item>
+<item><title>Secret</title><link>{u('/private/memo')}</link></item></channel></rss>""".encode(), "application/rss+xml")
+    server.routes["/atom.xml"] = _versioned(f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Ledger</title>
+<entry><title>Budget passes</title><link href="{u('/news/budget')}"/><updated>2025-03-05T10:00:00Z</updated></entry>
+</feed>""".encode(), "application/atom+xml")
+    child = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{u('/news/bridge')}</loc><lastmod>2025-03-06</lastmod></url></urlset>""".encode()
+    server.routes["/sitemap-1.xml.gz"] = _versioned(gzip.compress(child, mtime=0), "application/x-gzip")
+    server.routes["/news-sitemap.xml"] = _versioned(f"""<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>{u('/news/election')}</loc><news:news><news:publication><news:name>Ledger</news:name>
+<news:language>en</news:language></news:publication><news:publication_date>2025-03-07T06:00:00+01:00</news:publication_date>
+<news:title>Election called</news:title></news:news></url></urlset>""".encode(), "application/xml")
+    server.routes["/sitemap.xml"] = _versioned(f"""<?xml version="1.0"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{u('/sitemap-1.xml.gz')}</loc></sitemap><sitemap><loc>{u('/news-sitemap.xml')}</loc></sitemap>
+</sitemapindex>""".encode(), "application/xml")
+    for path in ("/news/harbour", "/news/budget", "/news/bridge", "/news/election"):
+        server.routes[path] = _versioned(ARTICLE, "text/html; charset=utf-8")
+
+
+def _versioned(body: bytes, content_type: str):
+    """A resource with an ETag that answers 304 to a matching If-None-Match."""
+    import hashlib
+
+    etag = '"' + hashlib.sha256(body).hexdigest()[:12] + '"'
+
+    def route(headers):
+        if headers.get("if-none-match") == etag:
+            return Reply(304, headers={"ETag": etag})
+        return Reply(200, body, {"Content-Type": content_type, "ETag": etag})
+    return route
+
+
+def _crawl(fetcher: Fetcher, roots: list[str], store: dict[str, Validators],
+           fetched: dict[str, datetime], source: Source | None = None) -> tuple[Expansion, list[str], list[tuple]]:
+    """What the ingest flow will do, in miniature: expand listings, fetch articles, keep validators."""
+    expansion = expand(fetcher, roots, source=source, validators=store, fetched=fetched)
+    store.update(expansion.validators)
+    rejects = [(r.origin, r.reason) for r in expansion.rejects]
+    loaded = []
+    for item in expansion.articles:
+        try:
+            result = item.prefetched or fetcher.fetch(item.url, validators=store.get(item.url))
+        except Rejected as exc:
+            rejects.append((item.url, exc.reason))
+            continue
+        if result.etag or result.last_modified:
+            store[item.url] = result.validators
+        if not result.not_modified:
+            loaded.append(item.url)
+            fetched[item.url] = result.fetched_at
+    return expansion, loaded, rejects
+
+
+def test_feeds_and_sitemaps_end_to_end_and_a_second_run_is_conditional_only(server):
+    _site(server)
+    roots = [server.url(p) for p in ("/rss.xml", "/atom.xml", "/sitemap.xml")]
+    store: dict[str, Validators] = {}
+    fetched: dict[str, datetime] = {}
+    with Fetcher(options()) as fetcher:
+        expansion, loaded, rejects = _crawl(fetcher, roots, store, fetched)
+    u = server.url
+    assert sorted(loaded) == sorted(u(p) for p in ("/news/harbour", "/news/budget", "/news/bridge", "/news/election"))
+    assert rejects == [(u("/private/memo"), "robots")]
+    listed = {item.url: item for item in expansion.articles}
+    assert listed[u("/news/harbour")].title == "Harbour reopens"
+    assert listed[u("/news/harbour")].listing == u("/rss.xml")
+    assert listed[u("/news/election")].title == "Election called"
+    assert listed[u("/news/bridge")].updated.isoformat() == "2025-03-06T00:00:00+00:00"
+    assert set(store) >= {u("/rss.xml"), u("/sitemap.xml"), u("/sitemap-1.xml.gz"), u("/news/harbour")}
+
+    first_run = len(server.log)
+    with Fetcher(options()) as fetcher:  # the next scheduled run, with what the warehouse kept
+        expansion, loaded_again, _ = _crawl(fetcher, roots, store, fetched)
+    second = [e for e in server.log[first_run:] if e.path != "/robots.txt"]
+    assert loaded_again == [] and expansion.articles == []
+    assert second and all("if-none-match" in e.headers for e in second)
+    assert {e.path for e in second} == {"/rss.xml", "/atom.xml", "/sitemap.xml"}  # 304s stop the expansion
+    assert expansion.unchanged == roots
+
+
+def test_changed_feed_skips_entries_already_ingested_unless_newer(server):
+    _site(server)
+    store: dict[str, Validators] = {}
+    fetched: dict[str, datetime] = {}
+    with Fetcher(options()) as fetcher:
+        _crawl(fetcher, [server.url("/sitemap.xml")], store, fetched)
+        store.clear()  # the listings changed (or have no validators): they are fetched in full again
+        fetched[server.url("/news/bridge")] = datetime(2025, 3, 1, tzinfo=timezone.utc)  # before its lastmod
+        expansion, loaded, _ = _crawl(fetcher, [server.url("/sitemap.xml")], store, fetched)
+    assert [item.url for item in expansion.articles] == [server.url("/news/bridge")]  # lastmod is newer
+    assert expansion.already == 1  # /news/election: fetched after its publication date
+    assert loaded == [server.url("/news/bridge")]
+
+
+def test_expand_filters_by_source_and_takes_articles_given_directly(server):
+    _site(server)
+    source = Source("Ledger", filter=UrlFilter(include=("*/news/*",), exclude=("*/budget",)), rate=100)
+    with Fetcher(options()) as fetcher:
+        expansion = expand(fetcher, [server.url("/atom.xml"), server.url("/rss.xml"), server.url("/news/bridge"),
+                                     server.url("/missing.xml")], source=source)
+    assert [item.url for item in expansion.articles] == [server.url("/news/harbour"), server.url("/news/bridge")]
+    assert expansion.articles[1].prefetched is not None and expansion.articles[1].source == "Ledger"
+    assert expansion.filtered == 2  # /news/budget excluded, /private/memo not included
+    assert [(r.origin, r.stage, r.reason) for r in expansion.rejects] == [(server.url("/missing.xml"), "fetch", "http_404")]
+    assert server.hits("/news/bridge") == 1
+
+
+def test_sitemap_index_cycles_and_depth_are_bounded(server):
+    def index(*children):
+        locs = "".join(f"<sitemap><loc>{server.url(c)}</loc></sitemap>" for c in children)
+        return Reply(200, f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
+                     .encode(), {"Content-Type": "application/xml"})
+
+    server.routes["/self.xml"] = index("/self.xml", "/d1.xml")
+    server.routes["/d1.xml"] = index("/d2.xml")
+    server.routes["/d2.xml"] = index("/d3.xml")
+    with Fetcher(options()) as fetcher:
+        expansion = expand(fetcher, [server.url("/self.xml")], max_depth=2)
+    assert server.hits("/self.xml") == 1 and server.hits("/d3.xml") == 0
+    assert [(r.origin, r.reason) for r in expansion.rejects] == [(server.url("/d3.xml"), "too_deep")]
+
+
+def test_billion_laughs_feed_is_fetched_but_refused_by_the_parser(server):
+    server.routes["/laughs.xml"] = Reply(200, b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<rss version="2.0"><channel><title>&lol3;</title></channel></rss>""", {"Content-Type": "application/rss+xml"})
+    with Fetcher(options()) as fetcher:
+        result = fetcher.fetch(server.url("/laughs.xml"), accept="any")
+    assert result.kind == "rss"
+    with pytest.raises(Rejected) as info:
+        feeds.parse(result.body, result.final_url)
+    assert info.value.reason == "unsafe_xml"
+
+
+def test_gzip_bomb_sitemap_is_capped(server):
+    bomb = gzip.compress(b"<urlset>" + b" " * 20_000_000, compresslevel=1, mtime=0)
+    server.routes["/sitemap.xml.gz"] = Reply(200, bomb, {"Content-Type": "application/x-gzip"})
+    with Fetcher(options()) as fetcher:
+        result = fetcher.fetch(server.url("/sitemap.xml.gz"), accept="any")
+    assert len(result.body) == len(bomb)  # the gzip file itself is small
+    with pytest.raises(Rejected) as info:
+        feeds.parse(result.body, result.final_url, max_bytes=5_000_000)
+    assert info.value.reason == "too_large"
