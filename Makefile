@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 SEEDS ?= ../shared/seeds
 DQ_DB ?= reports/dq.duckdb
 
-.PHONY: install run test eval dq clean
+.PHONY: install run test eval dq bench bench-runners serve clean
 
 install: $(STAMP)
 
@@ -29,11 +29,21 @@ test: install  ## the test suite
 eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
 	$(PY) bench/eval_extraction.py
 
+bench: install  ## dedup stage at 5k and 50k articles: seconds, ratio, peak memory (~5 min)
+	$(PY) bench/bench_dedup.py
+	$(PY) bench/bench_dedup.py --sweep
+
 dq: install  ## ingest the samples (and the seeds if present), validate, Data Docs in reports/dq
 	mkdir -p reports && rm -f $(DQ_DB) $(DQ_DB).wal
 	$(VENV)/bin/newsflow ingest --db $(DQ_DB) --no-progress
 	if [ -d $(SEEDS) ]; then $(VENV)/bin/newsflow ingest $(SEEDS) --db $(DQ_DB) --no-progress; fi
 	$(VENV)/bin/newsflow validate --db $(DQ_DB) --docs reports/dq
 
+serve: install  ## serve the deployments in prefect.yaml (starts a Prefect server on 127.0.0.1 unless PREFECT_API_URL is set)
+	$(VENV)/bin/newsflow serve
+
+bench-runners: install  ## wall time per task runner (threads, processes, dask) on the samples and 600 generated pages
+	$(PY) bench/bench_runners.py
+
 clean:
-	rm -rf $(VENV) *.egg-info reports $(DB) $(DB).wal
+	rm -rf $(VENV) *.egg-info reports $(DB) $(DB).wal $(DB).lock

@@ -32,7 +32,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "runs": ("run_id", "status", "inputs", "new_articles", "duplicates", "rejected"),
 }
 
-STAGES = ("acquire", "decode", "extract", "clean", "normalize", "dedup", "validate", "load")
+STAGES = ("discover", "fetch", "acquire", "decode", "extract", "clean", "normalize", "dedup", "validate", "load")
 RUN_STATUSES = ("completed", "failed")
 DOCUMENT_KINDS = ("html", "text")
 

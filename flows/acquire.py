@@ -9,11 +9,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from flows.discover import Item
+from flows.web import FetchedItem
 from transforms.models import RawDocument, Rejected
 
 
 def read_item(item: Item, max_bytes: int) -> RawDocument:
     """The item's (decompressed) bytes; unreadable, truncated or oversized files are Rejected."""
+    if isinstance(item, FetchedItem):  # fetched from the web by the fetch stage (flows/web.py)
+        return item.raw
     if item.kind == "unknown":
         raise Rejected("acquire", "unsupported_type",
                        f"{Path(item.origin).name}: only .html, .htm and .txt files (optionally .gz) are read")

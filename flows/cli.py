@@ -47,6 +47,29 @@ def _set_log_level(ctx, param, value):
     return value
 
 
+def _check_inputs(ctx, param, value):
+    """Each input is a URL (checked when fetched) or an existing file or directory."""
+    import re
+    from pathlib import Path
+
+    for given in value:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", given) and not Path(given).exists():
+            raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
+                                     "(URLs start with http:// or https://)", ctx=ctx, param=param)
+    return value
+
+
+def _check_sources(settings) -> None:
+    """A broken sources file is a usage error, reported before any work starts."""
+    if settings.sources:
+        from flows.sources import SourcesError, load_sources
+
+        try:
+            load_sources(settings.sources)
+        except SourcesError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+
 def log_options(command):
     """--debug and --verbose, accepted before or after the subcommand name."""
     command = click.option("--debug", is_flag=True, expose_value=False, callback=_set_log_level,
@@ -72,28 +95,50 @@ def cli():
 
 @cli.command()
 @log_options
-@click.argument("inputs", nargs=-1, type=click.Path(exists=True, readable=False))
+@click.argument("inputs", nargs=-1, callback=_check_inputs)
 @click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--sources", type=click.Path(exists=True, dir_okay=False),
+              help="Sources file (TOML): outlets with their feeds, sitemaps, URL patterns and rate.")
+@click.option("--refresh", is_flag=True, default=None,
+              help="Fetch URLs again even if already ingested; no conditional requests.")
+@click.option("--allow-private-hosts", is_flag=True, default=None,
+              help="Allow URLs on loopback, private and link-local addresses (intranets, tests).")
+@click.option("--user-agent", help="User-Agent header for every request [default: newsflow/<version>].")
 @click.option("--batch-size", type=int, help="Articles per Prefect task [default: 50].")
 @click.option("--workers", type=int, help="Batches processed at once [default: 2].")
 @click.option("--min-words", type=int, help="Reject articles with fewer words after cleaning [default: 25].")
 @click.option("--lock-timeout", type=float, help="Seconds to wait for another process's lock on --db [default: 10].")
+@click.option("--runner", type=click.Choice(["threads", "processes", "dask"]),
+              help="Where batches run: threads, a local process pool, or Dask [default: threads].")
+@click.option("--address", help="Dask scheduler to use with --runner dask, e.g. tcp://host:8786 "
+                                "[default: start a local cluster of --workers processes].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
-def ingest(inputs, db, batch_size, workers, min_words, lock_timeout, progress):
-    """Ingest article files into the warehouse.
+def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_size, workers, min_words,
+           lock_timeout, runner, address, progress):
+    """Ingest article files and web pages into the warehouse.
 
     INPUTS are files or directories (searched recursively) of .html, .htm and
-    .txt files, each optionally gzip-compressed (.gz). With no INPUTS, the bundled
-    sample corpus is ingested. Files that cannot be read or hold no article are
-    recorded in the rejects table and the run goes on; an exact copy of a known
-    article adds a documents row that points at the existing article.
+    .txt files, each optionally gzip-compressed (.gz), and http(s) URLs: article
+    pages, RSS/Atom/JSON feeds and sitemaps (told apart by their content). With
+    --sources, the outlets in a sources file are fetched too. With no INPUTS and
+    no --sources, the bundled sample corpus is ingested. Inputs that cannot be
+    fetched, read or hold no article are recorded in the rejects table and the
+    run goes on; an exact copy of a known article adds a documents row that
+    points at the existing article. URLs already ingested are not fetched again
+    (unless --refresh); feeds and sitemaps are asked for conditionally.
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails.
 
-    Example: newsflow ingest data/samples --db newsflow.duckdb
+    Example: newsflow ingest https://example.org/rss.xml data/samples --db newsflow.duckdb
     """
+    if address and runner not in (None, "dask"):
+        raise click.UsageError(f"--address names a Dask scheduler; it needs --runner dask, not --runner {runner}")
+    if address and runner is None:
+        runner = "dask"  # --address names a Dask scheduler, so it implies --runner dask
     settings = _settings(db=db, batch_size=batch_size, workers=workers, min_words=min_words,
-                         lock_timeout=lock_timeout)
+                         lock_timeout=lock_timeout, runner=runner, dask_address=address, sources=sources,
+                         refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent)
+    _check_sources(settings)
     from flows.run import run_ingest  # Prefect is imported only when a flow runs
 
     show_bar = sys.stderr.isatty() if progress is None else progress
@@ -107,6 +152,29 @@ def ingest(inputs, db, batch_size, workers, min_words, lock_timeout, progress):
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
         click.echo(f"rejected by stage/reason: {reasons}  (SELECT * FROM rejects WHERE run_id = '{summary.run_id}')")
     click.echo(f'Query it: newsflow query "SELECT title, language, word_count FROM articles" --db {summary.db}')
+
+
+@cli.command()
+@log_options
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+def reprocess(db):
+    """Re-run extraction and cleaning over everything ingested, without fetching.
+
+    Takes the latest document of every input: fetched pages from the raw
+    bodies kept beside the warehouse (<db>.raw), files from their path. Use it
+    after changing the cleaning rules or the extractor. It is a new run; text
+    that changed becomes new articles rows.
+
+    Example: newsflow reprocess --db newsflow.duckdb
+    """
+    settings = _settings(db=db)
+    from flows.reprocess import run_reprocess
+
+    summary = run_reprocess(settings)
+    click.echo(summary.line())
+    if summary.reject_reasons:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
+        click.echo(f"rejected by stage/reason: {reasons}  (SELECT * FROM rejects WHERE run_id = '{summary.run_id}')")
 
 
 @cli.command()
@@ -167,6 +235,33 @@ def validate(db, docs):
     if not report.ok:
         raise Failure(f"{len(report.critical_failures)} critical expectation(s) failed: "
                       + "; ".join(report.critical_failures))
+
+
+@cli.command()
+@log_options
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
+              help="Deployments to serve [default: prefect.yaml in the project].")
+@click.option("--only", multiple=True, metavar="NAME", help="Serve only this deployment (repeatable).")
+@click.option("--port", type=int, help="Port of the Prefect server started here [default: 4200].")
+def serve(path, only, port):
+    """Serve the deployments in prefect.yaml on their schedules until stopped.
+
+    Schedules need a Prefect server: serve uses the one at PREFECT_API_URL, or
+    starts `prefect server start` on 127.0.0.1 (state in prefect_home, default
+    ./.prefect) and stops it on exit (Ctrl-C or SIGTERM). Runs go one at a time;
+    each is an ingest or validate flow run in a subprocess, visible in the UI.
+    See docs/deployments.md for the work-pool route (prefect deploy + worker).
+
+    Example: newsflow serve --only feeds-hourly --only validate-nightly
+    """
+    from flows.serve import DEFAULT_FILE, DeploymentError, ServerError
+    from flows.serve import serve as serve_deployments
+
+    settings = _settings(server_port=port)
+    try:
+        serve_deployments(path or DEFAULT_FILE, settings, tuple(only), echo=click.echo)
+    except (DeploymentError, ServerError) as exc:
+        raise Failure(str(exc)) from exc
 
 
 @cli.command()

@@ -29,6 +29,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from flows.settings import VERSION
 from transforms.decode import declared_charset, decode
 from transforms.feeds import sniff
 from transforms.models import RawDocument, Rejected
@@ -39,8 +40,9 @@ try:  # brotli is optional: without it "br" is simply not offered to servers
 except ImportError:  # pragma: no cover - depends on the environment
     brotli = None
 
-VERSION = "0.1.0"
-DEFAULT_USER_AGENT = f"newsflow/{VERSION} (news ingestion pipeline; +https://github.com/newsflow/newsflow)"
+# Honest by default: the product and version, nothing invented. Operators should add a way to reach them
+# (setting user_agent / --user-agent), e.g. "newsflow/0.1.0 (+mailto:news-ops@example.org)".
+DEFAULT_USER_AGENT = f"newsflow/{VERSION}"
 ROBOTS_AGENT = "newsflow"  # the product token robots.txt groups are matched against
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -175,7 +177,7 @@ class FetchResult:
             raise FetchRejected("unsupported_type", f"{self.media_type or 'no Content-Type'}: the body is {kind}, "
                                 "not an HTML or text article", status=self.status)
         return RawDocument(origin=origin, kind=kind, body=self.body, url=self.final_url, source=source,
-                           fetched_at=self.fetched_at, raw_sha256=self.raw_sha256)
+                           fetched_at=self.fetched_at, raw_sha256=self.raw_sha256, charset=self.charset)
 
 
 class FetchRejected(Rejected):

@@ -30,17 +30,20 @@ class _Bar:
 def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = False):
     """Run the ingest flow in this process and return its RunSummary."""
     from prefect.settings import get_current_settings, temporary_settings
-    from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.ingest import ingest
+    from flows.runners import local_api_for_workers, task_runner
 
-    flow = ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))
+    flow = ingest.with_options(task_runner=task_runner(settings))  # threads, processes or dask
     # With no API configured Prefect runs a temporary local server; heartbeats only matter to a real
     # one (they detect crashed runs) and cost a second at exit, so they are off in that mode.
     local = not get_current_settings().api.url
+    updates = {"flows.heartbeat_frequency": None} if local else {}
+    if local and settings.runner != "threads":
+        updates["api.url"] = local_api_for_workers()  # else every worker process starts its own server
     bar = _Bar() if show_progress else None
     try:
-        with temporary_settings(updates={"flows.heartbeat_frequency": None} if local else {}), \
+        with temporary_settings(updates=updates), \
                 progress.reporting(bar or progress.current()):
             return flow(inputs=inputs or None, settings=settings)
     finally:

@@ -223,6 +223,8 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
         if depth == 0 and url in fetched:  # an article given directly and already ingested
             out.already += 1
             continue
+        if url in seen_articles:  # given directly and also listed by a feed already read: fetch it once
+            continue
         try:
             result = fetcher.fetch(url, accept="any", validators=validators.get(url), min_delay=delay)
             if result.not_modified:
@@ -232,6 +234,8 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
             if kind in ("html", "text") and depth == 0:
                 _add(out, seen_articles, Listed(url, name, prefetched=result), source, fetched, article=True)
                 continue
+            if depth == 0 and kind not in feeds.FEED_KINDS + feeds.SITEMAP_KINDS:
+                result.to_raw(url)  # neither an article nor a listing: unsupported_type, naming the type
             listing = feeds.parse(result.body, result.final_url, max_bytes=max_listing_bytes)
         except Rejected as exc:
             out.rejects.append(Reject(url, exc.stage, exc.reason, exc.detail))

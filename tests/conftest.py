@@ -60,3 +60,27 @@ def write(path: Path, content: str | bytes, *, compress: bool = False) -> Path:
     data = content.encode("utf-8") if isinstance(content, str) else content
     path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
     return path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real `prefect server start` on 127.0.0.1 (temporary PREFECT_HOME, free port); its API URL.
+
+    For tests whose child processes need a shared API with a scheduler. Always stopped at the end.
+    """
+    from flows.serve import start_server, stop_server
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    api_url, proc = start_server(home, free_port())
+    try:
+        yield api_url
+    finally:
+        stop_server(proc)

@@ -123,3 +123,21 @@ def test_bundled_samples_are_the_default_input(tmp_path):
     assert summary.inputs >= 10
     assert summary.new_articles >= 8 and summary.duplicates >= 1 and summary.rejected >= 1
     assert summary.new_articles + summary.duplicates + summary.rejected == summary.inputs
+
+
+def test_run_history_has_stage_timings_and_prefect_artifacts(corpus, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    db = tmp_path / "w.duckdb"
+    summary = run_ingest([str(corpus)], Settings(db=db))
+    with duckdb.connect(str(db), read_only=True) as con:
+        (stages,) = con.execute("SELECT map_keys(stage_seconds) FROM runs ORDER BY started_at DESC").fetchone()
+    assert {"discover", "acquire", "extract", "clean", "normalize", "validate", "load"} <= set(stages)
+    assert set(summary.stage_seconds) == set(stages)
+    with get_client(sync_client=True) as client:
+        # The raw endpoint: Prefect 3.8's read_artifacts sends nulls the API refuses (422).
+        response = client._client.post("/artifacts/filter", json={
+            "flow_runs": {"id": {"any_": [summary.flow_run_id]}}, "limit": 10, "offset": 0, "sort": "KEY_ASC"})
+    by_key = {a["key"]: a["data"] for a in response.json()}
+    assert summary.run_id in by_key["ingest-run"] and "| extract |" in by_key["ingest-run"]
+    assert "Data quality: passed" in by_key["data-quality"]

@@ -33,9 +33,9 @@ _STANDFIRST_MIN_WORDS = 8
 def extract(raw: RawDocument) -> Extracted:
     """Decode and extract one document by its kind."""
     if raw.kind == "html":
-        return extract_html(decode(raw.body, declared_charset(raw.body)), raw.url)
+        return extract_html(decode(raw.body, raw.charset or declared_charset(raw.body)), raw.url)
     if raw.kind == "text":
-        extracted = read_text(decode(raw.body))
+        extracted = read_text(decode(raw.body, raw.charset))
         if not extracted.text.strip():
             raise Rejected("extract", "no_article", "the file holds no text")
         return extracted

@@ -17,6 +17,7 @@ class RawDocument:
     source: str | None = None
     fetched_at: datetime | None = None
     raw_sha256: str = ""
+    charset: str | None = None  # declared by the HTTP Content-Type header; beats the page's <meta>
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Processed:
     removed: list[Removed] = field(default_factory=list)
     url: str | None = None
     source: str | None = None
+    fetch: FetchInfo | None = None  # for fetched URLs: what the response and the listing said
 
 
 @dataclass(frozen=True)
@@ -99,3 +101,34 @@ class Reject:
     stage: str
     reason: str
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class FetchInfo:
+    """How a fetched article was found and what the server said (documents' fetch columns, url_state)."""
+
+    url: str  # the canonical URL asked for (url_state key)
+    final_url: str  # after redirects
+    canonical_url: str  # rel=canonical, else the canonicalized final URL
+    http_status: int
+    content_type: str | None = None  # the whole Content-Type header
+    etag: str | None = None
+    last_modified: str | None = None
+    listing_url: str | None = None  # the feed or sitemap that named it
+    listed_title: str | None = None
+    listed_published_at: datetime | None = None
+    listed_updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A URL that needs no loading: 304 Not Modified, or its rel=canonical URL is already ingested."""
+
+    url: str
+    why: str  # not_modified | known_canonical
+    status: int
+    fetched_at: datetime
+    kind: str | None  # html | text | listing; None when a 304 does not say
+    etag: str | None = None
+    last_modified: str | None = None
+    raw_sha256: str | None = None

@@ -26,7 +26,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def views_sql() -> str:
-    return resources.files("warehouse").joinpath("sql", "views.sql").read_text(encoding="utf-8")
+    """Every views*.sql file, in name order (views.sql first)."""
+    files = sorted((f for f in resources.files("warehouse").joinpath("sql").iterdir()
+                    if f.name.startswith("views") and f.name.endswith(".sql")), key=lambda f: f.name)
+    return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
 def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 10.0) -> duckdb.DuckDBPyConnection:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from time import perf_counter
 from typing import Any
 
 import duckdb
 
 from transforms.dedup import exact_duplicates
 from transforms.models import Processed, Reject
+from warehouse import similarity
 from warehouse.db import transaction
 
 ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
@@ -19,6 +21,13 @@ ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language",
 # A validator gets the run's frames (articles, documents, rejects, runs) and returns a report with
 # `raise_for_critical()`, `quarantine` ({article_id: [check, ...]}) and `results_frame()`.
 Validator = Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class SimilarityOptions:
+    neardup_threshold: float
+    story_threshold: float
+    story_window_hours: float
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class LoadResult:
     rejected: int
     quarantined: int = 0
     report: Any = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def document_id(run_id: str, origin: str) -> str:
@@ -55,13 +65,21 @@ def known_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
 
 
 def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Processed],
-             rejects: list[Reject], validate: Validator | None = None) -> LoadResult:
+             rejects: list[Reject], validate: Validator | None = None,
+             stage_seconds: dict[str, float] | None = None,
+             after: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+             similar: SimilarityOptions | None = None) -> LoadResult:
     """Insert the run, its documents, new articles, removed segments and rejects, all or nothing.
+
+    `after(con)` runs last inside the same transaction (fetch state: warehouse/fetchstate.py).
 
     With `validate`, the batch is checked before anything is written: a critical failure raises
     (nothing is written), and rows the report quarantines go to `quarantine`, not `articles`.
+    With `similar`, new articles are linked to near-duplicates and put into stories.
     """
     now = datetime.now(timezone.utc)
+    seconds = dict(stage_seconds or {})
+    started = perf_counter()
     with transaction(con):
         dup = exact_duplicates([p.article.content_hash for p in processed],
                                known_hashes(con, [p.article.content_hash for p in processed]))
@@ -69,9 +87,13 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Pro
         frames = _frames(run, now, processed, dup, new, rejects)
         report, held = None, {}
         if validate is not None:
+            validate_started = perf_counter()
             report = validate(frames)
+            seconds["validate"] = perf_counter() - validate_started
             report.raise_for_critical()
             held = report.quarantine
+        if similar is not None:
+            similarity.backfill(con, threshold=similar.neardup_threshold)  # articles loaded before the index existed
         articles = frames["articles"]
         mask = articles["article_id"].isin(list(held))
         quarantine = articles[mask].assign(
@@ -79,18 +101,31 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Pro
         _insert(con, "articles", articles[~mask].assign(first_seen_at=now, first_run_id=run.run_id))
         _insert(con, "quarantine", quarantine)
         _insert(con, "documents", frames["documents"])
+        if similar is not None:
+            loaded = set(articles.loc[~mask, "article_id"])
+            fresh = [similarity.NewArticle(p.article.article_id, p.article.text, p.article.published_at, now,
+                                           p.article.title) for p in new if p.article.article_id in loaded]
+            similarity.link_near_duplicates(con, fresh, similar.neardup_threshold)
+            similarity.assign_stories(con, fresh, similar.story_threshold,
+                                      timedelta(hours=similar.story_window_hours))
         _insert(con, "removed_segments", frames["removed_segments"])
         _insert(con, "rejects", frames["rejects"])
         if report is not None:
             _insert(con, "dq_results", report.results_frame())
+        seconds["load"] = perf_counter() - started - seconds.get("validate", 0.0)
+        seconds = {k: round(v, 4) for k, v in seconds.items()}
         result = LoadResult(len(processed) + len(rejects), len(new) - len(quarantine),
-                            len(processed) - len(new), len(rejects), len(quarantine), report)
+                            len(processed) - len(new), len(rejects), len(quarantine), report, seconds)
         con.execute(
             "INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
-            " duplicates, rejected, quarantined) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)",
+            " duplicates, rejected, quarantined, stage_seconds)"
+            " VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::DOUBLE[]))",
             [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc), result.inputs,
-             result.new_articles, result.duplicates, result.rejected, result.quarantined],
+             result.new_articles, result.duplicates, result.rejected, result.quarantined,
+             list(seconds), list(seconds.values())],
         )
+        if after is not None:
+            after(con)
     return result
 
 

@@ -1,0 +1,108 @@
+"""newsflow reprocess: extract → clean → normalize → load again from the kept raw bodies, no fetching.
+
+After a change to the cleaning rules or the extractor, this re-runs the stages after acquisition
+over the latest document of every origin: fetched pages from the raw store (`<db>.raw`), files
+from their path. It is a new run in `runs`; changed text becomes new `articles` rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.discover import Item, kind_of
+from flows.ingest import RunSummary, load, process_batch
+from flows.settings import Settings
+from flows.web import FetchedItem
+from flows.writelock import write_lock
+from transforms.models import FetchInfo, Processed, RawDocument, Reject
+from warehouse import rawstore
+from warehouse.db import connect
+from warehouse.load import RunRecord
+
+_LATEST = """
+SELECT d.origin, d.kind, d.url, d.canonical_url, d.source, d.fetched_at, d.raw_sha256, d.final_url,
+       d.listing_url, d.listed_title, d.listed_published_at, d.listed_updated_at, d.http_status, d.content_type
+FROM documents d JOIN runs r USING (run_id)
+QUALIFY row_number() OVER (PARTITION BY d.origin ORDER BY r.started_at DESC) = 1
+ORDER BY d.origin
+"""
+
+
+def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject]]:
+    """An item per origin ingested before: its stored body (fetched pages) or its file."""
+    items, rejects = [], []
+    for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
+         listed_published, listed_updated, status, content_type) in con.execute(_LATEST).fetchall():
+        if status is None:  # a file: read it again
+            items.append(Item(origin, kind_of(Path(origin))))
+            continue
+        body = rawstore.get(raw_dir, sha)
+        if body is None:
+            rejects.append(Reject(origin, "acquire", "raw_missing",
+                                  f"no stored body {sha[:12]}… in {raw_dir}; `newsflow ingest --refresh {origin}` "
+                                  "fetches it again"))
+            continue
+        raw = RawDocument(origin, kind, body, url=final_url or url, source=source, fetched_at=fetched_at,
+                          raw_sha256=sha, charset=_charset(content_type))
+        info = FetchInfo(url=origin, final_url=final_url or url, canonical_url=canonical or origin, http_status=status,
+                         content_type=content_type, listing_url=listing_url, listed_title=listed_title,
+                         listed_published_at=listed_published, listed_updated_at=listed_updated)
+        items.append(FetchedItem(origin, kind, raw, info))
+    return items, rejects
+
+
+def _charset(content_type: str | None) -> str | None:
+    for param in (content_type or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'").lower()
+    return None
+
+
+@flow(name="reprocess", log_prints=True)
+def reprocess(settings: Settings | None = None) -> RunSummary:
+    """Re-run extraction and cleaning over every ingested input, from stored bodies, as a new run."""
+    settings = settings or Settings()
+    logger = get_run_logger()
+    with write_lock(settings.db, settings.lock_timeout):
+        run = RunRecord(uuid.uuid4().hex, flow_run.get_id(), datetime.now(timezone.utc))
+        con = connect(settings.db, lock_timeout=settings.lock_timeout)
+        try:
+            items, missing = reprocess_items(con, settings.raw_store())
+        finally:
+            con.close()
+        logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
+        batches = [items[i:i + settings.batch_size] for i in range(0, len(items), settings.batch_size)]
+        futures = [process_batch.submit(batch, settings) for batch in batches]
+        outcomes, seconds = [], Counter()
+        for future in futures:
+            batch_outcomes, batch_seconds = future.result()
+            outcomes.extend(batch_outcomes)
+            seconds.update(batch_seconds)
+        processed = [o for o in outcomes if isinstance(o, Processed)]
+        rejects = missing + [o for o in outcomes if isinstance(o, Reject)]
+        # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
+        result = load(settings, run, processed, rejects, dict(seconds), ([], 0, 0))
+    report = result.report
+    summary = RunSummary(run.run_id, run.flow_run_id, str(settings.db), result.inputs, result.new_articles,
+                         result.duplicates, result.rejected, result.quarantined, 0,
+                         dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)),
+                         report.passed if report else None, report.failed if report else None)
+    logger.info(summary.line())
+    return summary
+
+
+def run_reprocess(settings: Settings):
+    """Run the reprocess flow in this process and return its RunSummary."""
+    from prefect.settings import get_current_settings, temporary_settings
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    local = not get_current_settings().api.url
+    with temporary_settings(updates={"flows.heartbeat_frequency": None} if local else {}):
+        return reprocess.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))(settings=settings)

@@ -1,0 +1,207 @@
+"""`newsflow serve`: the deployments in prefect.yaml, served with their schedules from one process.
+
+Schedules need a real Prefect server (ephemeral mode has no scheduler). serve uses the one at
+PREFECT_API_URL, or starts `prefect server start` on 127.0.0.1 with its state under the project's
+Prefect home (setting prefect_home) and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flows.settings import REPO_ROOT
+
+DEFAULT_FILE = REPO_ROOT / "prefect.yaml"
+_SCHEDULE_KEYS = {"cron", "interval", "rrule", "timezone", "active", "day_or", "anchor_date"}
+_DEPLOYMENT_KEYS = {"name", "description", "entrypoint", "parameters", "schedules", "tags", "work_pool",
+                    "version", "concurrency_limit", "enforce_parameter_schema", "paused"}
+
+
+class DeploymentError(ValueError):
+    """A prefect.yaml that cannot be served; the message names the file and the deployment."""
+
+
+class ServerError(RuntimeError):
+    """The Prefect server could not be reached or started."""
+
+
+@dataclass
+class DeploymentSpec:
+    """One entry of `deployments:` in prefect.yaml."""
+
+    name: str
+    entrypoint: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def read_specs(path: str | Path = DEFAULT_FILE) -> list[DeploymentSpec]:
+    """The deployments declared in a prefect.yaml, checked for the keys serve understands."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise DeploymentError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise DeploymentError(f"{path} is not valid YAML: {exc}") from exc
+    entries = data.get("deployments")
+    if not isinstance(entries, list) or not entries:
+        raise DeploymentError(f"{path}: no `deployments:` list")
+    specs, seen = [], set()
+    for i, entry in enumerate(entries, 1):
+        label = f"{path}: deployment #{i} ({entry.get('name', 'unnamed') if isinstance(entry, dict) else '?'})"
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("entrypoint"):
+            raise DeploymentError(f"{label}: needs at least `name` and `entrypoint`")
+        if unknown := set(entry) - _DEPLOYMENT_KEYS:
+            raise DeploymentError(f"{label}: unknown key(s) {', '.join(sorted(unknown))}")
+        if entry["name"] in seen:
+            raise DeploymentError(f"{label}: the name is used twice")
+        seen.add(entry["name"])
+        for sched in entry.get("schedules") or []:
+            if not isinstance(sched, dict) or set(sched) - _SCHEDULE_KEYS:
+                raise DeploymentError(f"{label}: a schedule takes cron, interval or rrule (+ timezone, active)")
+        specs.append(DeploymentSpec(entry["name"], entry["entrypoint"], dict(entry.get("parameters") or {}),
+                                    list(entry.get("schedules") or []), entry.get("description"),
+                                    list(entry.get("tags") or [])))
+    return specs
+
+
+def schedule(spec: dict[str, Any]):
+    """A prefect.schedules object for one `schedules:` entry of prefect.yaml."""
+    from prefect.schedules import Cron, Interval, RRule
+
+    extra = {k: spec[k] for k in ("timezone", "active") if k in spec}
+    kinds = [k for k in ("cron", "interval", "rrule") if k in spec]
+    if len(kinds) != 1:
+        raise DeploymentError(f"a schedule needs exactly one of cron, interval, rrule; got {spec}")
+    if "cron" in spec:
+        return Cron(spec["cron"], day_or=spec.get("day_or", True), **extra)
+    if "interval" in spec:
+        return Interval(timedelta(seconds=float(spec["interval"])), **extra)
+    return RRule(spec["rrule"], **extra)
+
+
+def build_deployments(path: str | Path = DEFAULT_FILE, only: tuple[str, ...] = ()) -> list:
+    """RunnerDeployments for `prefect.serve`: each entrypoint loaded, parameters and schedules validated."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    path = Path(path)
+    specs = read_specs(path)
+    if only:
+        if missing := set(only) - {s.name for s in specs}:
+            raise DeploymentError(f"{path} has no deployment named {', '.join(sorted(missing))}; "
+                                  f"it has {', '.join(s.name for s in specs)}")
+        specs = [s for s in specs if s.name in only]
+    deployments = []
+    for spec in specs:
+        file, _, func = spec.entrypoint.rpartition(":")
+        entry = Path(file) if Path(file).is_absolute() else path.resolve().parent / file
+        if not entry.is_file():
+            raise DeploymentError(f"{path}: deployment {spec.name}: entrypoint {spec.entrypoint} not found")
+        flow = load_flow_from_entrypoint(f"{entry}:{func}")
+        try:
+            flow.validate_parameters(spec.parameters)
+            schedules = [schedule(s) for s in spec.schedules]
+        except Exception as exc:
+            raise DeploymentError(f"{path}: deployment {spec.name}: {exc}") from exc
+        deployments.append(flow.to_deployment(name=spec.name, parameters=spec.parameters, schedules=schedules,
+                                              description=spec.description, tags=spec.tags))
+    return deployments
+
+
+def server_healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """True when a Prefect API answers /health at `api_url` (…/api)."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def start_server(home: Path, port: int, log_path: Path | None = None, timeout: float = 90.0) -> tuple[str, subprocess.Popen]:
+    """Start `prefect server start` on 127.0.0.1:`port` with PREFECT_HOME=`home`; return (api_url, process)."""
+    api_url = f"http://127.0.0.1:{port}/api"
+    if server_healthy(api_url, timeout=1):
+        raise ServerError(f"a Prefect server already answers at {api_url}; use it with "
+                          f"PREFECT_API_URL={api_url}, or pick another port (server_port, --port)")
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = log_path or home / "server.log"
+    env = {**os.environ, "PREFECT_HOME": str(home.resolve()), "PREFECT_API_URL": api_url,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_UI_ENABLED": "true"}
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                 "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # Ctrl-C reaches serve, which stops the server itself
+    deadline = time.monotonic() + timeout
+    while not server_healthy(api_url):
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+            raise ServerError(f"prefect server exited with status {proc.returncode}: {' | '.join(tail)} "
+                              f"(log: {log_path})")
+        if time.monotonic() > deadline:
+            stop_server(proc)
+            raise ServerError(f"prefect server did not answer at {api_url} within {timeout:.0f}s (log: {log_path})")
+        time.sleep(0.5)
+    return api_url, proc
+
+
+def stop_server(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop a server started by start_server: SIGTERM, then SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) -> None:
+    """Serve the deployments in `path` until interrupted; start (and stop) a server if none is configured."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    # Stop cleanly on SIGTERM too (a service manager, `kill`), so the server started here is stopped.
+    signal.signal(signal.SIGTERM, interrupt)
+    proc = None
+    api_url = os.environ.get("PREFECT_API_URL")
+    if api_url:
+        if not server_healthy(api_url, timeout=5):
+            raise ServerError(f"no Prefect server answers at PREFECT_API_URL={api_url}; start one "
+                              "(prefect server start) or unset PREFECT_API_URL to let newsflow start it")
+    else:
+        home = Path(settings.prefect_home)
+        echo(f"starting a Prefect server on 127.0.0.1:{settings.server_port} (state in {home}, log in {home}/server.log)")
+        api_url, proc = start_server(home, settings.server_port)
+        os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so its settings see it
+    try:
+        from prefect import serve as prefect_serve
+
+        deployments = build_deployments(path, only)
+        echo(f"serving {', '.join(d.name for d in deployments)} from {path} against {api_url}")
+        if proc:
+            echo(f"UI: {api_url.removesuffix('/api')}")
+        # One flow run at a time: every deployment writes the same single-writer warehouse.
+        prefect_serve(*deployments, limit=1, print_starting_message=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if proc:
+            echo("stopping the Prefect server")
+            stop_server(proc)

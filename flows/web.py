@@ -1,0 +1,209 @@
+"""The web side of a run: URLs and sources files in, fetched pages out (discover and fetch stages).
+
+    discover_web  CLI URLs and each source's feeds/sitemaps/urls → WebItems (listing metadata attached)
+    fetch_stage   WebItems → FetchedItem (raw body stored, ready for extract) | Unchanged | Reject
+
+One Fetcher per run is shared by every task (robots.txt once per host, politeness across threads).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from flows.fetch import Fetcher, FetchResult, Validators
+from flows.sources import Listed, Source, expand
+from transforms.models import FetchInfo, Processed, RawDocument, Reject, Rejected, Unchanged
+from transforms.urls import canonical_link, canonicalize, domain_of
+from warehouse import rawstore
+from warehouse.fetchstate import StateRow, UrlState
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def is_url(value: str) -> bool:
+    """An input that names a URL (any scheme: non-http ones are rejected, not read as files)."""
+    return bool(_URL.match(value))
+
+
+def split_inputs(inputs: list[str]) -> tuple[list[str], list[str]]:
+    """(paths, urls) from the inputs a user gave, each in the order given."""
+    return [i for i in inputs if not is_url(i)], [i for i in inputs if is_url(i)]
+
+
+@dataclass(frozen=True)
+class WebItem:
+    """An article URL to fetch, with what its feed or sitemap said about it."""
+
+    origin: str  # the canonical URL
+    listed: Listed
+    min_delay: float | None = None  # the source's rate
+    kind: str = "url"
+
+
+@dataclass(frozen=True)
+class FetchedItem:
+    """A fetched article page, ready for extract (acquire hands `raw` on)."""
+
+    origin: str
+    kind: str  # html | text
+    raw: RawDocument
+    info: FetchInfo
+
+
+@dataclass
+class WebDiscovery:
+    """What expanding the run's URLs and sources gave."""
+
+    items: list[WebItem] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    listings: list[StateRow] = field(default_factory=list)  # url_state rows for feeds and sitemaps
+    unchanged: int = 0  # listings that answered 304
+    already: int = 0  # article URLs skipped as already ingested (not fetched)
+    filtered: int = 0  # article URLs dropped by a source's include/exclude
+
+
+def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
+                 max_listing_bytes: int) -> WebDiscovery:
+    """Expand CLI URLs and every source into article items; sources are expanded side by side.
+
+    A slow or failing host only delays its own source. Results are merged in the order given, so
+    the tables do not depend on timing; an article named twice is fetched once (first naming wins).
+    """
+    groups: list[tuple[Source | None, list[str]]] = [(None, urls)] if urls else []
+    groups += [(s, [*s.feeds, *s.sitemaps, *s.urls]) for s in sources]
+    validators = {u: Validators(e, m) for u, (e, m) in state.validators.items()}
+
+    def run(group):
+        source, roots = group
+        return source, expand(fetcher, roots, source=source, validators=validators, fetched=state.fetched,
+                              max_listing_bytes=max_listing_bytes)
+
+    out = WebDiscovery()
+    if not groups:
+        return out
+    with ThreadPoolExecutor(max_workers=min(8, len(groups)), thread_name_prefix="discover") as pool:
+        expansions = list(pool.map(run, groups))
+    seen: set[str] = set()
+    now = datetime.now(timezone.utc)
+    for source, expansion in expansions:
+        for listed in expansion.articles:
+            if listed.url not in seen:
+                seen.add(listed.url)
+                out.items.append(WebItem(listed.url, listed, source.min_delay if source else None))
+        out.rejects += expansion.rejects
+        out.listings += [StateRow(u, v.etag, v.last_modified, 200, now, None, "listing")
+                         for u, v in expansion.validators.items()]
+        out.listings += [StateRow(u, None, None, 304, now, None, "listing") for u in expansion.unchanged]
+        out.unchanged += len(expansion.unchanged)
+        out.already += expansion.already
+        out.filtered += expansion.filtered
+    return out
+
+
+def fetch_stage(items: list, fetcher: Fetcher | None, state: UrlState, raw_dir: Path, threads: int) -> list:
+    """Fetch the WebItems among `items` (in parallel); other items pass through unchanged, in order."""
+    web = [i for i, item in enumerate(items) if isinstance(item, WebItem)]
+    if not web:
+        return list(items)
+    if fetcher is None:
+        raise ValueError("web items need a Fetcher")
+    out = list(items)
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(web))), thread_name_prefix="fetch") as pool:
+        for i, result in zip(web, pool.map(lambda i: fetch_one(items[i], fetcher, state, raw_dir), web)):
+            out[i] = result
+    return out
+
+
+def fetch_one(item: WebItem, fetcher: Fetcher, state: UrlState, raw_dir: Path) -> FetchedItem | Unchanged | Reject:
+    """Fetch one article URL; 304s and pages whose canonical URL is already ingested are Unchanged."""
+    listed = item.listed
+    try:
+        result = listed.prefetched
+        if result is None:
+            known = state.validators.get(listed.url)
+            result = fetcher.fetch(listed.url, validators=Validators(*known) if known else Validators(),
+                                   min_delay=item.min_delay)
+        if result.not_modified:
+            return Unchanged(listed.url, "not_modified", 304, result.fetched_at, None, result.etag,
+                             result.last_modified)
+        raw = result.to_raw(origin=listed.url, source=listed.source or domain_of(result.final_url))
+        canonical = _canonical(result, raw)
+        if canonical != listed.url and canonical in state.fetched:
+            # Reached by another link, and that article is already in the warehouse: keep it once.
+            return Unchanged(listed.url, "known_canonical", result.status, result.fetched_at, raw.kind,
+                             result.etag, result.last_modified, raw.raw_sha256)
+        rawstore.put(raw_dir, raw.body)  # before the load transaction; content-addressed, so idempotent
+    except Rejected as exc:
+        return Reject(listed.url, exc.stage, exc.reason, exc.detail)
+    except Exception as exc:  # a bug or a library failure on one URL must not stop the run
+        return Reject(listed.url, "fetch", "error", f"{type(exc).__name__}: {exc}")
+    info = FetchInfo(url=listed.url, final_url=result.final_url, canonical_url=canonical, http_status=result.status,
+                     content_type=result.headers.get("content-type"), etag=result.etag,
+                     last_modified=result.last_modified, listing_url=listed.listing, listed_title=listed.title,
+                     listed_published_at=listed.published, listed_updated_at=listed.updated)
+    return FetchedItem(listed.url, raw.kind, raw, info)
+
+
+def _canonical(result: FetchResult, raw: RawDocument) -> str:
+    """The page's rel=canonical (HTML only), else the canonicalized final URL."""
+    final = canonicalize(result.final_url)
+    if raw.kind != "html":
+        return final
+    return canonical_link(result.text(), result.final_url) or final
+
+
+def with_fetch_info(outcome, item):
+    """Attach what the fetch said to an article that came from the web."""
+    if isinstance(item, FetchedItem) and isinstance(outcome, Processed):
+        outcome.fetch = item.info
+        outcome.article.canonical_url = item.info.canonical_url
+    return outcome
+
+
+# -- wiring for the ingest flow -----------------------------------------------------------------------
+
+def sources_of(settings) -> list[Source]:
+    """The sources file named by the settings, read and checked (SourcesError says what is wrong)."""
+    from flows.sources import load_sources
+
+    return load_sources(settings.sources) if settings.sources else []
+
+
+@contextmanager
+def run_fetcher(inputs: list[str] | None, settings) -> Iterator[Fetcher | None]:
+    """The run's one Fetcher when it has URLs or a sources file, else None."""
+    if not settings.sources and not any(is_url(i) for i in inputs or []):
+        yield None
+        return
+    with Fetcher(settings.fetch_options()) as fetcher:
+        yield fetcher
+
+
+def read_url_state(settings) -> UrlState:
+    """What earlier runs fetched (empty with refresh: nothing is conditional, nothing skipped)."""
+    from warehouse.db import connect
+    from warehouse.fetchstate import read_state
+
+    if settings.refresh:
+        return UrlState()
+    con = connect(settings.db, lock_timeout=settings.lock_timeout)
+    try:
+        return read_state(con)
+    finally:
+        con.close()
+
+
+@task(name="discover-web", cache_policy=NONE)
+def discover_web_task(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
+                      settings) -> WebDiscovery:
+    """Fetch the run's feeds and sitemaps and list the article URLs to fetch."""
+    return discover_web(fetcher, urls, sources, state, settings.max_body_bytes)

@@ -1,0 +1,188 @@
+"""Story clustering: articles about one event, across outlets, by TF-IDF cosine within a time window.
+
+Pure functions on plain data. Each story keeps a centroid (the sum of its members' unit term
+vectors, cut to the strongest terms); a new article joins the most similar story active within the
+window, or founds a new one. Document frequencies and centroids persist in the warehouse
+(`warehouse.similarity`), so a run compares against every story, not only its own batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+DEFAULT_THRESHOLD = 0.22
+"""Cosine between an article and a story centroid at or above which the article joins the story."""
+DEFAULT_WINDOW = timedelta(hours=72)
+"""An article may join a story whose articles lie within this time of its own."""
+ARTICLE_TERMS = 40   # strongest terms kept per article vector
+STORY_TERMS = 80     # strongest terms kept per story centroid
+IDF_FLOOR_DOCS = 1000
+# With few documents every term's df is high relative to n and idf flattens; counting at least
+# this many documents keeps a small warehouse's weights close to a large one's.
+
+_WORD = re.compile(r"[^\W_]+")
+_STOP = frozenset("""
+a about above after again against all also although am among an and another any are around as at
+be because been before being below between both but by can could did do does doing down during each
+either even ever every few for from further had has have having he her here hers herself him himself his
+how however i if in into is it its itself just last least less like made make many may me might more
+most much must my near neither new next no nor not now of off often on once one only or other others
+our ours ourselves out over own per percent rather really said say says same she should since so some
+still such than that the their theirs them themselves then there these they this those though three
+through to too two under until up upon us very via was we were what when where whether which while who
+whom whose why will with within without would year years yet you your yours yourself according told
+week weeks month months day days time first second new news report reported reports reporting
+monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow mr mrs ms
+""".split())
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """A new article for story assignment. `at` is published_at, else first_seen_at."""
+
+    article_id: str
+    key: tuple                   # neardup.rank_key: processing order, founder choice
+    at: datetime
+    text: str
+    title: str | None = None
+    duplicate_of: str | None = None   # near-duplicate head: the copy joins the head's story
+    dated: bool = True                # False: no published_at, `at` is only when we saw it
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story's centroid: `terms` is the (truncated) sum of member unit vectors."""
+
+    story_id: str
+    first_at: datetime
+    last_at: datetime
+    article_count: int
+    terms: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    assignments: dict[str, str]   # article_id -> story_id, for every new item
+    stories: list[Story]          # new or changed stories, to upsert
+    similarity: dict[str, float]  # article_id -> cosine to the story it joined (absent for founders)
+
+
+def story_id(founder_article_id: str) -> str:
+    """Stable id from the founding article, so a rerun makes the same id."""
+    return hashlib.sha256(f"story\0{founder_article_id}".encode()).hexdigest()[:16]
+
+
+def terms(text: str) -> list[str]:
+    """Content words: lower-cased, stop words and one-letter tokens dropped, plural -s trimmed."""
+    out = []
+    for w in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if w in _STOP or len(w) < 2 or (w.isdigit() and len(w) < 2):
+            continue
+        if len(w) > 4 and w.endswith("s") and not w.endswith("ss") and not w.isdigit():
+            w = w[:-1]
+        out.append(w)
+    return out
+
+
+def term_counts(text: str, title: str | None = None) -> Counter:
+    """Term frequencies; title words count twice (a headline names the event)."""
+    counts = Counter(terms(text))
+    if title:
+        for t in terms(title):
+            counts[t] += 2
+    return counts
+
+
+def idf(df: int, n_docs: int) -> float:
+    return math.log((max(n_docs, IDF_FLOOR_DOCS) + 1) / (df + 1)) + 1.0
+
+
+def vector(counts: Mapping[str, int], df: Mapping[str, int], n_docs: int, top: int = ARTICLE_TERMS) -> dict[str, float]:
+    """Unit-length TF-IDF vector (sublinear tf) of the `top` strongest terms; ties broken by term."""
+    weights = {t: (1.0 + math.log(c)) * idf(df.get(t, 0), n_docs) for t, c in counts.items()}
+    kept = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    norm = math.sqrt(sum(w * w for _, w in kept)) or 1.0
+    return {t: round(w / norm, 6) for t, w in kept}
+
+
+def cosine(vec: Mapping[str, float], centroid: Mapping[str, float]) -> float:
+    norm = math.sqrt(sum(w * w for w in centroid.values()))
+    if not norm:
+        return 0.0
+    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
+
+
+def _add(centroid: Mapping[str, float], vec: Mapping[str, float]) -> dict[str, float]:
+    total = dict(centroid)
+    for t, w in vec.items():
+        total[t] = total.get(t, 0.0) + w
+    kept = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:STORY_TERMS]
+    return {t: round(w, 6) for t, w in kept}
+
+
+def _span(story: Story, item: StoryItem) -> dict[str, datetime]:
+    """The story's time span with `item` in it; an undated item leaves it as it is."""
+    if not item.dated:
+        return {"first_at": story.first_at, "last_at": story.last_at}
+    return {"first_at": min(story.first_at, item.at), "last_at": max(story.last_at, item.at)}
+
+
+def document_frequencies(items: Iterable[StoryItem]) -> Counter:
+    """How many of `items` contain each term: add these to the stored counts before assigning."""
+    df = Counter()
+    for item in items:
+        df.update(set(term_counts(item.text, item.title)))
+    return df
+
+
+def assign_stories(new: Sequence[StoryItem], stories: Sequence[Story], df: Mapping[str, int], n_docs: int,
+                   head_story: Mapping[str, str] | None = None, threshold: float = DEFAULT_THRESHOLD,
+                   window: timedelta = DEFAULT_WINDOW) -> StoryResult:
+    """Put each new article in the most similar story active within `window`, or found a new one.
+
+    `stories` are the stored candidates (at least those within the window of the batch), `df` and
+    `n_docs` already include this batch, `head_story` maps indexed near-duplicate heads to their
+    story. Items are taken in `key` order, so the input order does not matter.
+    """
+    head_story = dict(head_story or {})
+    pool: dict[str, Story] = {s.story_id: s for s in stories}
+    changed: set[str] = set()
+    assignments: dict[str, str] = {}
+    sims: dict[str, float] = {}
+    for item in sorted(new, key=lambda i: i.key):
+        if item.duplicate_of and (sid := assignments.get(item.duplicate_of) or head_story.get(item.duplicate_of)):
+            s = pool.get(sid)
+            if s is not None:  # a copy counts as an article but does not pull the centroid
+                pool[sid] = replace(s, article_count=s.article_count + 1, **_span(s, item))
+                changed.add(sid)
+            assignments[item.article_id] = sid
+            continue
+        vec = vector(term_counts(item.text, item.title), df, n_docs)
+        best, best_sim = None, 0.0
+        for s in sorted(pool.values(), key=lambda s: s.story_id):
+            # An undated article (a text file, a page without a date) may join a story of any time:
+            # when we happened to read it says nothing about when the event was.
+            if item.dated and not (s.first_at - window <= item.at <= s.last_at + window):
+                continue
+            sim = cosine(vec, s.terms)
+            if sim > best_sim:
+                best, best_sim = s, sim
+        if best is not None and best_sim >= threshold:
+            pool[best.story_id] = Story(best.story_id, article_count=best.article_count + 1,
+                                        terms=_add(best.terms, vec), **_span(best, item))
+            assignments[item.article_id] = best.story_id
+            sims[item.article_id] = round(best_sim, 4)
+            changed.add(best.story_id)
+        else:
+            sid = story_id(item.article_id)
+            pool[sid] = Story(sid, item.at, item.at, 1, _add({}, vec))
+            assignments[item.article_id] = sid
+            changed.add(sid)
+    return StoryResult(assignments, [pool[s] for s in sorted(changed)], sims)

@@ -1,0 +1,108 @@
+"""Per-URL fetch state: read before a run (incremental fetching), written in the run's load transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from transforms.models import Processed, Unchanged
+from warehouse.load import document_id
+
+_DOC_COLUMNS = ("final_url", "listing_url", "listed_title", "listed_published_at", "listed_updated_at",
+                "http_status", "content_type")
+
+
+@dataclass
+class UrlState:
+    """What the warehouse knows about URLs before a run."""
+
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
+    fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
+
+
+@dataclass(frozen=True)
+class StateRow:
+    canonical_url: str
+    etag: str | None
+    last_modified: str | None
+    last_status: int
+    last_fetched_at: datetime
+    raw_sha256: str | None
+    kind: str | None
+
+
+def read_state(con: duckdb.DuckDBPyConnection) -> UrlState:
+    """Validators of every URL fetched before, and when each ingested article URL was last fetched.
+
+    An article URL counts as ingested when url_state has it or a document names it as its
+    canonical URL (a file whose page declares that URL, or a fetch that ended there).
+    """
+    state = UrlState()
+    for url, etag, modified in con.execute(
+            "SELECT canonical_url, etag, last_modified FROM url_state "
+            "WHERE etag IS NOT NULL OR last_modified IS NOT NULL").fetchall():
+        state.validators[url] = (etag, modified)
+    rows = con.execute(
+        "SELECT canonical_url, max(last_fetched_at) FROM url_state WHERE kind IN ('html', 'text') GROUP BY 1 "
+        "UNION ALL SELECT canonical_url, max(fetched_at) FROM documents WHERE canonical_url IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    for url, at in rows:
+        if url not in state.fetched or (at and state.fetched[url] and at > state.fetched[url]):
+            state.fetched[url] = at
+    return state
+
+
+def rows_for(processed: Iterable[Processed], unchanged: Iterable[Unchanged],
+             listings: Iterable[StateRow] = ()) -> list[StateRow]:
+    """url_state rows for the run: fetched documents, unchanged URLs, listings; the last word per URL wins."""
+    out: dict[str, StateRow] = {}
+    for p in processed:
+        if p.fetch is not None:
+            f = p.fetch
+            out[f.url] = StateRow(f.url, f.etag, f.last_modified, f.http_status, p.fetched_at, p.raw_sha256, p.kind)
+    for u in unchanged:
+        out[u.url] = StateRow(u.url, u.etag, u.last_modified, u.status, u.fetched_at, u.raw_sha256, u.kind)
+    for row in listings:
+        out[row.canonical_url] = row
+    return list(out.values())
+
+
+def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Processed], rows: list[StateRow],
+                unchanged: int, already: int) -> None:
+    """Upsert url_state, fill the documents' fetch columns and the run's skip counts (inside the load transaction)."""
+    import pandas as pd
+
+    if rows:
+        frame = pd.DataFrame([r.__dict__ for r in rows])
+        con.register("_url_state", frame)
+        try:
+            # A 304 carries no body: keep the validators and raw body of the last full response
+            # unless the 304 sent new ones.
+            con.execute(
+                "INSERT INTO url_state SELECT canonical_url, etag, last_modified, last_status, last_fetched_at,"
+                " raw_sha256, kind FROM _url_state ON CONFLICT (canonical_url) DO UPDATE SET"
+                " etag = coalesce(excluded.etag, url_state.etag),"
+                " last_modified = coalesce(excluded.last_modified, url_state.last_modified),"
+                " last_status = excluded.last_status, last_fetched_at = excluded.last_fetched_at,"
+                " raw_sha256 = coalesce(excluded.raw_sha256, url_state.raw_sha256),"
+                " kind = coalesce(excluded.kind, url_state.kind)")
+        finally:
+            con.unregister("_url_state")
+    docs = [p for p in processed if p.fetch is not None]
+    if docs:
+        frame = pd.DataFrame({
+            "document_id": [document_id(run_id, p.origin) for p in docs],
+            **{c: [getattr(p.fetch, c) for p in docs] for c in _DOC_COLUMNS},
+        })
+        frame["listed_published_at"] = pd.to_datetime(frame["listed_published_at"], utc=True)
+        frame["listed_updated_at"] = pd.to_datetime(frame["listed_updated_at"], utc=True)
+        con.register("_fetch_docs", frame)
+        try:
+            sets = ", ".join(f"{c} = b.{c}" for c in _DOC_COLUMNS)
+            con.execute(f"UPDATE documents SET {sets} FROM _fetch_docs b WHERE documents.document_id = b.document_id")
+        finally:
+            con.unregister("_fetch_docs")
+    con.execute("UPDATE runs SET unchanged = ?, already_ingested = ? WHERE run_id = ?", [unchanged, already, run_id])
