@@ -186,7 +186,7 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
         url_state = web.read_url_state(settings)
         found = web.discover_web_task(fetcher, urls, sources, url_state, settings)
         items = items + found.items
-        if getattr(settings, "runner", "threads") != "threads":
+        if settings.runner != "threads":
             # Tasks in other processes cannot share the run's Fetcher (robots.txt, host delays): fetch here.
             items = web.fetch_stage(items, fetcher, url_state, settings.raw_store(), settings.concurrency)
             fetcher = None

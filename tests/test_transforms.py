@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import json
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
 
-from conftest import write
+from conftest import REPO, write
 from flows.discover import discover, kind_of
 from transforms.decode import decode, declared_charset
 from transforms.dedup import exact_duplicates
@@ -153,3 +156,24 @@ def test_declared_publication_time_keeps_its_time_of_day():
             f"<body><article><p>Updated May 17, 2025.</p><p>{PARA}</p><p>{PARA}</p></article></body></html>")
     assert extract_html(html).published_at == datetime(2025, 5, 16, 0, 10, tzinfo=timezone.utc)
     assert extract_html(html.replace("article:published_time", "og:title")).published_at.hour == 0
+
+
+def test_language_detection_is_the_same_from_many_threads_at_first_use():
+    # langdetect loads its profiles lazily into a global; a fresh process makes the race visible.
+    code = """
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+from transforms.normalize import detect_language
+texts = json.loads(sys.stdin.read())
+with ThreadPoolExecutor(8) as pool:
+    threaded = list(pool.map(detect_language, texts))
+print(json.dumps([threaded, [detect_language(t) for t in texts]]))
+"""
+    texts = [PARA * 3, "Die Stadtverwaltung hat am Montag beschlossen, die alte Brücke offen zu halten. " * 3,
+             "Le conseil municipal a décidé lundi de garder le vieux pont ouvert aux cyclistes. " * 3] * 4
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True,
+                             text=True, check=True, cwd=REPO).stdout
+        threaded, sequential = json.loads(out)
+        assert threaded == sequential
+        assert [lang for lang, _ in sequential[:3]] == ["en", "de", "fr"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 
 from transforms.clean import paragraphs, word_count
@@ -13,6 +14,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´“”„‟″«»‹›\""})
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−⸺⸻"})
 _LANGDETECT_CHARS = 5000  # enough text for a stable guess; keeps long articles cheap
+_LANGDETECT_LOCK = threading.Lock()
 
 
 def normalize_text(text: str) -> str:
@@ -33,14 +35,20 @@ def content_hash(text: str) -> str:
 
 def detect_language(text: str) -> tuple[str | None, float | None]:
     """Most likely language code and its probability (deterministic: seeded langdetect)."""
-    from langdetect import DetectorFactory, detect_langs
+    from langdetect import DetectorFactory, detector_factory
     from langdetect.lang_detect_exception import LangDetectException
 
-    DetectorFactory.seed = 0
-    try:
-        best = detect_langs(text[:_LANGDETECT_CHARS])[0]
-    except (LangDetectException, IndexError):
-        return None, None
+    # langdetect loads its profiles on first use into a module global, and two threads doing that
+    # at once corrupt them (a batch run in threads then called English text Polish): serialize.
+    with _LANGDETECT_LOCK:
+        detector_factory.init_factory()
+        DetectorFactory.seed = 0
+        try:
+            detector = detector_factory._factory.create()
+            detector.append(text[:_LANGDETECT_CHARS])
+            best = detector.get_probabilities()[0]
+        except (LangDetectException, IndexError):
+            return None, None
     return best.lang, round(best.prob, 4)
 
 
