@@ -312,3 +312,19 @@ def test_prefilter_keeps_every_labelled_copy_and_drops_unrelated_pairs():
             assert nd.plausible(a, b, nd.DEFAULT_THRESHOLD), p["id"]
         elif p["kind"] in ("unrelated", "same_topic"):
             assert not nd.plausible(a, b, nd.DEFAULT_THRESHOLD), p["id"]
+
+
+def test_bulk_prefilter_agrees_with_plausible_at_every_count():
+    # warehouse.similarity applies the prefilter to all candidate pairs at once; it must give the
+    # very verdicts of plausible(), including at the rounding edge of each threshold.
+    rng = np.random.default_rng(7)
+    n = nd.DEFAULT_PARAMS.num_perm
+    a = rng.integers(0, 2**32, size=(n + 1, n), dtype=np.uint32)
+    b = a.copy()
+    for count in range(n + 1):
+        b[count, count:] += 1  # exactly `count` equal slots
+    for threshold in (nd.minimum_threshold(), 0.5, 0.5078125 + nd.PREFILTER_MARGIN, 0.8, 1.0):
+        bulk = nd.plausible_pairs(a, b, threshold)
+        assert bulk.tolist() == [nd.plausible(a[i], b[i], threshold) for i in range(n + 1)]
+    blobs = [nd.to_blob(row) for row in a[:3]]
+    assert np.array_equal(nd.from_blobs(blobs, n), a[:3])

@@ -134,6 +134,8 @@ def _known_entries(con, entries: Sequence[neardup.Entry], threshold: float,
                       FROM neardup_bands b JOIN _nd_bands n USING (band_hash) GROUP BY b.article_id)
         SELECT c.article_id, s.signature, c.new_ids FROM cand c JOIN neardup_signatures s USING (article_id)
     """).fetchall()
+    if not cands:
+        return []
     new_index = {e.article_id: i for i, e in enumerate(entries)}
     pair_cand = np.repeat(np.arange(len(cands)), [len(c[2]) for c in cands])
     pair_new = np.fromiter((new_index[n] for c in cands for n in c[2]), dtype=np.intp, count=len(pair_cand))
@@ -144,7 +146,7 @@ def _known_entries(con, entries: Sequence[neardup.Entry], threshold: float,
     if not wanted:
         return []
     # IN with one placeholder per id, not a joined list: DuckDB then probes the primary key instead of
-    # scanning every article (37 ms vs 3 ms per run at 50k articles).
+    # scanning every article (3 ms vs 37 ms for ~110 ids at 50k articles; ~30 us more per id).
     rows = con.execute(f"SELECT article_id, published_at, first_seen_at, duplicate_of, text FROM articles "
                        f"WHERE article_id IN ({_placeholders(len(wanted))})", list(wanted)).fetchall()
     heads = sorted({dup for *_, dup, _ in rows if dup is not None} - wanted.keys())
