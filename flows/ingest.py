@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 
 from flows import progress, web
 from flows.acquire import read_item
+from flows.cache import batch_cache_key
 from flows.discover import Item, discover
 from flows.retries import retry_transient
 from flows.settings import SAMPLES_DIR, Settings
@@ -27,6 +28,9 @@ from transforms.normalize import normalize
 from warehouse.db import connect
 from warehouse.fetchstate import UrlState, rows_for, write_state
 from warehouse.load import LoadResult, RunRecord, load_run, record_failed_run
+
+
+CACHE_FOR = timedelta(days=7)  # how long a batch's extraction result may be reused
 
 
 @dataclass
@@ -94,9 +98,10 @@ def process_item(item: Item, settings: Settings, timer: StageTimer | None = None
                      url=raw.url, source=raw.source)
 
 
-# Retries only for transient faults (flows/retries.py); a batch is pure, so re-running it is safe.
-@task(name="process-batch", cache_policy=NONE, retries=2, retry_delay_seconds=[1, 5],
-      retry_condition_fn=retry_transient)
+# Retries only for transient faults (flows/retries.py); a batch is pure, so re-running it is safe,
+# and its result is reused by a later run over the same file bytes with the same code (flows/cache.py).
+@task(name="process-batch", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_transient,
+      cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR, persist_result=True)
 def process_batch(items: list[Item], settings: Settings, fetcher=None,
                   url_state=None) -> tuple[list[Processed | Reject | Unchanged], dict[str, float]]:
     """The batch's outcomes, in order, and the seconds spent in each stage.

@@ -141,3 +141,29 @@ def test_run_history_has_stage_timings_and_prefect_artifacts(corpus, tmp_path):
     by_key = {a["key"]: a["data"] for a in response.json()}
     assert summary.run_id in by_key["ingest-run"] and "| extract |" in by_key["ingest-run"]
     assert "Data quality: passed" in by_key["data-quality"]
+
+
+def batch_states(flow_run_id: str) -> list[str]:
+    """State names of the process-batch task runs of one flow run (ingest is run as its own flow)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        response = client._client.post("/task_runs/filter", json={
+            "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 50, "offset": 0, "sort": "EXPECTED_START_TIME_DESC"})
+    return sorted(t["state"]["name"] for t in response.json() if t["name"].startswith("process-batch"))
+
+
+def test_unchanged_files_reuse_the_batch_results_and_changed_files_do_not(corpus, tmp_path):
+    settings = Settings(db=tmp_path / "w.duckdb", batch_size=3)
+    first = run_ingest([str(corpus)], settings)
+    again = run_ingest([str(corpus)], settings)
+    assert batch_states(first.flow_run_id) == ["Completed", "Completed"]
+    assert batch_states(again.flow_run_id) == ["Cached", "Cached"]
+    assert (again.new_articles, again.duplicates, again.rejected) == (0, 3, 3)
+
+    write(corpus / "empty.txt", "Headline\n" + " ".join(ORCHARD) * 2)  # a rejected file now has an article
+    changed = run_ingest([str(corpus)], settings)
+    assert sorted(batch_states(changed.flow_run_id)) == ["Cached", "Completed"]
+    assert (changed.new_articles, changed.rejected) == (1, 2)
+    off = run_ingest([str(corpus)], Settings(db=tmp_path / "w.duckdb", batch_size=3, cache_extraction=False))
+    assert batch_states(off.flow_run_id) == ["Completed", "Completed"]
