@@ -267,16 +267,27 @@ def serve(path, only, port):
 @cli.command()
 @log_options
 def config():
-    """Print the effective settings and where the config file is.
+    """Print the effective settings, as TOML, and where the config file is.
 
-    Example: NEWSFLOW_WORKERS=4 newsflow config
+    The output is a valid newsflow.toml: unset settings are commented out.
+
+    Example: NEWSFLOW_WORKERS=4 newsflow config > newsflow.toml
     """
     from flows.settings import config_path
 
     settings = _settings()
     click.echo(f"# config file: {config_path() or 'none (defaults and environment only)'}")
-    for name, value in settings.model_dump().items():
-        click.echo(f"{name} = {str(value)!r}" if not isinstance(value, (int, float)) else f"{name} = {value}")
+    for name, value in settings.model_dump(mode="json").items():
+        click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
+
+
+def _toml(value) -> str:
+    """A TOML literal for a JSON-shaped value (JSON strings, numbers, booleans and arrays are TOML)."""
+    import json
+
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 
 import pytest
 
@@ -77,6 +78,8 @@ def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys
     assert main(["config"]) == 0
     out = capsys.readouterr().out
     assert "config file: newsflow.toml" in out and "workers = 5" in out and "batch_size = 9" in out
+    parsed = tomllib.loads(out)  # the output is itself a valid config file
+    assert parsed["workers"] == 5 and parsed["dq_languages"] == ["en"] and "dask_address" not in parsed
 
 
 def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
