@@ -147,9 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         a, b = results[0], results[-1]
         scale = b["articles"] / a["articles"]
         ratio = b["neardup_s"] / a["neardup_s"]
-        print(f"{scale:.0f}x the articles: near-dup time x{ratio:.1f} (target <= {1.2 * scale:.0f}x), "
-              f"stories x{b['stories_s'] / a['stories_s']:.1f}")
-        return 0 if ratio <= 1.2 * scale else 1
+        story_ratio = b["stories_s"] / a["stories_s"]
+        print(f"{scale:.0f}x the articles: near-dup time x{ratio:.1f}, stories x{story_ratio:.1f} "
+              f"(target <= {1.2 * scale:.0f}x for both)")
+        return 0 if max(ratio, story_ratio) <= 1.2 * scale else 1
     return 0
 
 

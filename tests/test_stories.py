@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -91,6 +92,20 @@ def test_incremental_batch_joins_a_stored_story(seeds_dir):
     first = st.assign_stories(items[:2], [], df, 5)
     second = st.assign_stories(items[2:], first.stories, df, 5)
     assert set(second.assignments.values()) == set(first.assignments.values())
+
+
+def test_equal_scores_go_to_the_lowest_story_id_and_undated_articles_ignore_the_window():
+    text = BREAD_PRIZE
+    vec = st.vector(st.term_counts(text), st.document_frequencies([item("x", text)]), 1)
+    old = T0 - timedelta(days=30)
+    stored = [st.Story(sid, old, old, 1, vec) for sid in ("ccc", "aaa", "bbb")]
+    dated, undated = item("d", text), st.StoryItem("u", nd.rank_key(None, T0, "u"), T0, text, dated=False)
+    df = st.document_frequencies([dated])
+    assert st.assign_stories([dated], stored, df, 1).assignments == {"d": st.story_id("d")}  # out of window
+    result = st.assign_stories([undated], stored, df, 1)
+    assert result.assignments == {"u": "aaa"} and result.similarity == {"u": 1.0}
+    recent = [replace(s, first_at=T0, last_at=T0) for s in stored]
+    assert st.assign_stories([dated], recent[::-1], df, 1).assignments == {"d": "aaa"}
 
 
 def test_labelled_same_story_pairs_cluster_and_same_topic_pairs_do_not():

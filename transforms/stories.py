@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+import numpy as np
+
 DEFAULT_THRESHOLD = 0.22
 """Cosine between an article and a story centroid at or above which the article joins the story."""
 DEFAULT_WINDOW = timedelta(hours=72)
@@ -144,15 +146,19 @@ def document_frequencies(items: Iterable[StoryItem]) -> Counter:
 
 def assign_stories(new: Sequence[StoryItem], stories: Sequence[Story], df: Mapping[str, int], n_docs: int,
                    head_story: Mapping[str, str] | None = None, threshold: float = DEFAULT_THRESHOLD,
-                   window: timedelta = DEFAULT_WINDOW) -> StoryResult:
+                   window: timedelta = DEFAULT_WINDOW,
+                   vectors: Mapping[str, Mapping[str, float]] | None = None) -> StoryResult:
     """Put each new article in the most similar story active within `window`, or found a new one.
 
     `stories` are the stored candidates (at least those within the window of the batch), `df` and
     `n_docs` already include this batch, `head_story` maps indexed near-duplicate heads to their
-    story. Items are taken in `key` order, so the input order does not matter.
+    story, `vectors` (optional) the items' `vector`s if the caller has made them already. Items are
+    taken in `key` order, so the input order does not matter.
     """
     head_story = dict(head_story or {})
     pool: dict[str, Story] = {s.story_id: s for s in stories}
+    vectors = vectors or {}
+    index = _CentroidIndex(pool.values(), len(new), window)
     changed: set[str] = set()
     assignments: dict[str, str] = {}
     sims: dict[str, float] = {}
@@ -161,19 +167,21 @@ def assign_stories(new: Sequence[StoryItem], stories: Sequence[Story], df: Mappi
             s = pool.get(sid)
             if s is not None:  # a copy counts as an article but does not pull the centroid
                 pool[sid] = replace(s, article_count=s.article_count + 1, **_span(s, item))
+                index.put(pool[sid])
                 changed.add(sid)
             assignments[item.article_id] = sid
             continue
-        vec = vector(term_counts(item.text, item.title), df, n_docs)
+        vec = vectors[item.article_id] if item.article_id in vectors else \
+            vector(term_counts(item.text, item.title), df, n_docs)
         best, best_sim = None, 0.0
-        for s in sorted(pool.values(), key=lambda s: s.story_id):
-            # An undated article (a text file, a page without a date) may join a story of any time:
-            # when we happened to read it says nothing about when the event was.
-            if item.dated and not (s.first_at - window <= item.at <= s.last_at + window):
-                continue
-            sim = cosine(vec, s.terms)
+        # The index scores every story in the window at once and returns those that may hold the
+        # maximum; the decision is then made on them exactly as a loop over all stories would.
+        # An undated article (a text file, a page without a date) may join a story of any time:
+        # when we happened to read it says nothing about when the event was.
+        for sid in index.best(vec, item.at if item.dated else None, threshold):
+            sim = cosine(vec, pool[sid].terms)
             if sim > best_sim:
-                best, best_sim = s, sim
+                best, best_sim = pool[sid], sim
         if best is not None and best_sim >= threshold:
             pool[best.story_id] = Story(best.story_id, article_count=best.article_count + 1,
                                         terms=_add(best.terms, vec), **_span(best, item))
@@ -185,4 +193,77 @@ def assign_stories(new: Sequence[StoryItem], stories: Sequence[Story], df: Mappi
             pool[sid] = Story(sid, item.at, item.at, 1, _add({}, vec))
             assignments[item.article_id] = sid
             changed.add(sid)
+        index.put(pool[assignments[item.article_id]])
     return StoryResult(assignments, [pool[s] for s in sorted(changed)], sims)
+
+
+_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1)
+TIE = 1e-9
+"""Scores within this of the best are re-checked with `cosine`. The array sum differs from `cosine`'s
+by rounding only (~1e-15), so the exact maximum is always among them."""
+
+
+def _us(at: datetime) -> int:
+    """Microseconds since the epoch: exact, so window tests on arrays agree with datetime comparisons."""
+    return (at.replace(tzinfo=None) - _EPOCH - (at.utcoffset() or timedelta())) // _US
+
+
+class _CentroidIndex:
+    """The candidate stories as arrays, to score one article against all of them in one step.
+
+    Row r holds a story's centroid as term numbers `terms[r]` (padded with the always-zero column 0)
+    and weights `weights[r]`, its norm and its span in microseconds. A new or changed story is
+    written back with `put`, so the arrays always match `pool`.
+    """
+
+    def __init__(self, stories: Iterable[Story], extra: int, window: timedelta):
+        stories = list(stories)
+        self.column: dict[str, int] = {}
+        self.query = np.zeros(1 + sum(len(s.terms) for s in stories) + ARTICLE_TERMS * extra)
+        size = len(stories) + extra
+        width = max([STORY_TERMS] + [len(s.terms) for s in stories])
+        self.terms = np.zeros((size, width), dtype=np.int32)
+        self.weights = np.zeros((size, width))
+        self.norm = np.full(size, np.inf)   # an empty centroid scores 0, as in `cosine`
+        self.first = np.zeros(size, dtype=np.int64)
+        self.last = np.zeros(size, dtype=np.int64)
+        self.ids: list[str] = []
+        self.row: dict[str, int] = {}
+        self.window = window // _US
+        for s in stories:
+            self.put(s)
+
+    def put(self, story: Story) -> None:
+        r = self.row.setdefault(story.story_id, len(self.ids))
+        if r == len(self.ids):
+            self.ids.append(story.story_id)
+        n = len(story.terms)
+        self.terms[r] = 0
+        self.terms[r, :n] = [self._col(t) for t in story.terms]
+        self.weights[r] = 0.0
+        self.weights[r, :n] = list(story.terms.values())
+        self.norm[r] = math.sqrt(sum(w * w for w in story.terms.values())) or np.inf
+        self.first[r], self.last[r] = _us(story.first_at), _us(story.last_at)
+
+    def _col(self, term: str) -> int:
+        """The term's column in `query` (0 stays zero: the padding)."""
+        return self.column.setdefault(term, len(self.column) + 1)
+
+    def best(self, vec: Mapping[str, float], at: datetime | None, threshold: float) -> list[str]:
+        """Story ids, in id order, that may hold the highest cosine to `vec` among the stories whose
+        span is within the window of `at` (any story if `at` is None); none if that is below `threshold`."""
+        rows = np.arange(len(self.ids))
+        if at is not None:
+            t = _us(at)
+            rows = rows[(self.first[rows] - self.window <= t) & (t <= self.last[rows] + self.window)]
+        if not len(rows) or not vec:
+            return []
+        cols = [self._col(t) for t in vec]
+        self.query[cols] = list(vec.values())
+        scores = (self.query[self.terms[rows]] * self.weights[rows]).sum(axis=1) / self.norm[rows]
+        self.query[cols] = 0.0
+        top = scores.max()
+        if top < threshold - TIE:
+            return []
+        return sorted(self.ids[r] for r in rows[scores >= top - TIE])
