@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 from typing import Literal
 
@@ -84,15 +85,9 @@ class Settings(BaseSettings):
         """The fetcher's options, from these settings."""
         from flows.fetch import FetchOptions
 
-        return FetchOptions(
-            user_agent=self.user_agent, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-            total_timeout=self.total_timeout, max_body_bytes=self.max_body_bytes, max_redirects=self.max_redirects,
-            retries=self.retries, backoff_base=self.backoff_base, backoff_max=self.backoff_max,
-            max_retry_after=self.max_retry_after, min_host_delay=self.min_host_delay,
-            max_crawl_delay=self.max_crawl_delay, per_host_concurrency=self.per_host_concurrency,
-            concurrency=self.concurrency, obey_robots=self.obey_robots,
-            allow_private_hosts=self.allow_private_hosts, allowed_networks=tuple(self.allowed_networks),
-        )
+        # Every FetchOptions field that is also a setting, by name (the names match on purpose).
+        shared = {f.name: getattr(self, f.name) for f in fields(FetchOptions) if f.name in type(self).model_fields}
+        return FetchOptions(**{**shared, "allowed_networks": tuple(self.allowed_networks)})
 
     def raw_store(self) -> Path:
         """The folder of fetched bodies: raw_dir, else `<db>.raw` beside the warehouse file."""

@@ -86,3 +86,18 @@ def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
     monkeypatch.setenv("NEWSFLOW_WORKERS", "zero")
     assert main(["config"]) == 2
     assert "setting workers" in capsys.readouterr().err
+
+
+def test_fetch_settings_defaults_are_the_fetchers_defaults():
+    from dataclasses import fields
+
+    from flows.fetch import FetchOptions
+    from flows.settings import Settings
+
+    defaults, settings = FetchOptions(), Settings()
+    shared = [f.name for f in fields(FetchOptions) if f.name in Settings.model_fields]
+    assert len(shared) >= 17
+    assert {n: getattr(settings, n) for n in shared if n != "allowed_networks"} == \
+        {n: getattr(defaults, n) for n in shared if n != "allowed_networks"}
+    options = Settings(retries=7, allowed_networks=["10.0.0.0/8"]).fetch_options()
+    assert options.retries == 7 and options.allowed_networks == ("10.0.0.0/8",)
