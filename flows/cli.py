@@ -319,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     """The error's first line; a data-quality failure keeps its list of reasons."""
+    from expectations.runner import ValidationFailed  # light: GX is imported only when validating
+
     text = str(exc).strip()
-    if type(exc).__name__ == "ValidationFailed":
+    if isinstance(exc, ValidationFailed):
         return text
     return text.splitlines()[0] if text else type(exc).__name__

@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
+from expectations.runner import ValidationFailed
 from flows import progress, web
 from flows.acquire import read_item
 from flows.cache import batch_cache_key
@@ -154,7 +155,7 @@ def load(settings: Settings, run: RunRecord, processed: list[Processed], rejects
         except Exception as exc:
             # A critical data-quality failure leaves the warehouse exactly as it was; any other
             # load failure is noted in run history.
-            if type(exc).__name__ != "ValidationFailed":
+            if not isinstance(exc, ValidationFailed):
                 record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
             raise
     finally:
