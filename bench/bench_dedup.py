@@ -56,8 +56,8 @@ def run_size(n: int) -> dict:
     """Load `n` synthetic articles run by run; time the near-duplicate and story stages."""
     import numpy as np
 
-    from warehouse import similarity
-    from warehouse.db import connect, transaction
+    from newsflow.warehouse import similarity
+    from newsflow.warehouse.db import connect, transaction
 
     rng = np.random.default_rng(20250101)
     vocab = ["".join(chr(97 + c) for c in rng.integers(0, 26, size=int(rng.integers(3, 10))))
@@ -96,7 +96,7 @@ def run_size(n: int) -> dict:
 
 def sweep() -> None:
     """Precision and recall of decide() on the labelled pairs, by shingle size and threshold."""
-    from transforms import neardup as nd
+    from newsflow.transforms import neardup as nd
 
     pairs = [json.loads(line) for line in (REPO / "tests/data/neardup_pairs.jsonl").read_text().splitlines()]
     t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -43,8 +43,8 @@ def main() -> None:
     parser.add_argument("--runners", default="threads,processes,dask")
     args = parser.parse_args()
 
-    from flows.run import run_ingest
-    from flows.settings import SAMPLES_DIR, Settings
+    from newsflow.flows.run import run_ingest
+    from newsflow.settings import SAMPLES_DIR, Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -64,8 +64,8 @@ def pipeline_texts(html_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Ingest `html_dir` through the Prefect flow; stored text and reject reasons, by file name."""
     import duckdb
 
-    from flows.run import run_ingest
-    from flows.settings import Settings
+    from newsflow.flows.run import run_ingest
+    from newsflow.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="newsflow-eval-") as tmp:
         db = Path(tmp) / "eval.duckdb"
@@ -88,7 +88,7 @@ def trafilatura_texts(html_dir: Path, truth: dict) -> dict[str, str]:
     """Plain trafilatura (default settings, url given) on each page: the baseline."""
     import trafilatura
 
-    from transforms.decode import declared_charset, decode
+    from newsflow.transforms.decode import declared_charset, decode
 
     texts = {}
     for name, entry in truth.items():

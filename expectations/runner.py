@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from expectations.suites import (
+from newsflow.expectations.suites import (
     QUARANTINE_ID, QUARANTINE_TABLE, REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, Check, QualityConfig, checks,
 )
 

@@ -11,28 +11,31 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flows.discover import Item
+from newsflow.acquire.files import Item
 
 # Code whose change changes a batch's result: the transforms and the file reader.
-_CODE = ("transforms", "flows/acquire.py", "flows/ingest.py")
-_ROOT = Path(__file__).resolve().parent.parent
+_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.flows.ingest")
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """sha256 over the source of everything a batch result depends on."""
+    import importlib
+
     digest = hashlib.sha256()
-    for entry in _CODE:
-        path = _ROOT / entry
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.relative_to(_ROOT).as_posix().encode())
+    for name in _CODE:
+        module = importlib.import_module(name)
+        path = Path(module.__file__)
+        root = path.parent
+        for file in sorted(root.rglob("*.py")) if path.name == "__init__.py" else [path]:
+            digest.update(f"{name}:{file.relative_to(root).as_posix()}".encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
 def batch_cache_key(context, parameters: dict) -> str | None:
     """Prefect cache key for process-batch, or None (no caching) when a result must not be reused."""
-    from transforms.rules import RULES
+    from newsflow.transforms.rules import RULES
 
     items, settings = parameters["items"], parameters["settings"]
     if not settings.cache_extraction or not items or any(type(i) is not Item for i in items):

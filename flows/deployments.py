@@ -14,7 +14,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from flows.settings import Settings, load_settings
+from newsflow.settings import Settings, load_settings
 
 
 class WarehouseInvalid(Exception):
@@ -29,8 +29,8 @@ def resolve(overrides: dict[str, Any] | None) -> Settings:
 @flow(name="scheduled-ingest", log_prints=True)
 def scheduled_ingest(inputs: list[str] | None = None, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ingest files, directories or URLs (and the sources file in settings["sources"]) on a schedule."""
-    from flows.ingest import ingest
-    from flows.runners import task_runner
+    from newsflow.flows.ingest import ingest
+    from newsflow.flows.runners import task_runner
 
     effective = resolve(settings)
     # The ingest flow runs as a subflow so each deployment can pick its own task runner.
@@ -41,10 +41,10 @@ def scheduled_ingest(inputs: list[str] | None = None, settings: dict[str, Any] |
 @flow(name="validate", log_prints=True)
 def validate(docs: str | None = None, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate the whole warehouse with the GX suites (results in dq_results); fails on a critical failure."""
-    from expectations.runner import markdown_summary
-    from flows.writelock import write_lock
-    from warehouse.db import connect
-    from warehouse.quality import validate_warehouse
+    from newsflow.expectations.runner import markdown_summary
+    from newsflow.warehouse.writelock import write_lock
+    from newsflow.warehouse.db import connect
+    from newsflow.flows.validate import validate_warehouse
 
     effective = resolve(settings)
     # Validation writes dq_results, so it takes the same one-writer lock as an ingest run.

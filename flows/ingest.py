@@ -13,22 +13,23 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from expectations.runner import ValidationFailed
-from flows import progress, web
-from flows.acquire import read_item
-from flows.cache import batch_cache_key
-from flows.discover import Item, discover
-from flows.retries import retry_transient
-from flows.settings import SAMPLES_DIR, Settings
-from flows.timing import StageTimer
-from flows.writelock import write_lock
-from transforms.clean import clean
-from transforms.extract import extract
-from transforms.models import Processed, Reject, Rejected, Unchanged
-from transforms.normalize import normalize
-from warehouse.db import connect
-from warehouse.fetchstate import UrlState, rows_for, write_state
-from warehouse.load import LoadResult, RunRecord, load_run, record_failed_run
+from newsflow.expectations.runner import ValidationFailed
+from newsflow.flows import progress
+from newsflow.acquire import web
+from newsflow.acquire.read import read_item
+from newsflow.flows.cache import batch_cache_key
+from newsflow.acquire.files import Item, discover
+from newsflow.flows.retries import retry_transient
+from newsflow.settings import SAMPLES_DIR, Settings
+from newsflow.flows.timing import StageTimer
+from newsflow.warehouse.writelock import write_lock
+from newsflow.transforms.clean import clean
+from newsflow.transforms.extract import extract
+from newsflow.transforms.models import Processed, Reject, Rejected, Unchanged
+from newsflow.transforms.normalize import normalize
+from newsflow.warehouse.db import connect
+from newsflow.warehouse.fetchstate import UrlState, rows_for, write_state
+from newsflow.warehouse.load import LoadResult, RunRecord, load_run, record_failed_run
 
 
 CACHE_FOR = timedelta(days=7)  # how long a batch's extraction result may be reused
@@ -51,7 +52,7 @@ class RunSummary:
     dq_passed: int | None = None
     dq_failed: int | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    # Web URLs that needed no loading; not inputs (inputs = documents + rejects): see flows/web.py.
+    # Web URLs that needed no loading; not inputs (inputs = documents + rejects): see acquire/web.py.
     unchanged: int = 0  # 304 Not Modified (listings and articles), or rel=canonical already ingested
     already_ingested: int = 0  # listed or given article URLs skipped before fetching
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
@@ -107,7 +108,7 @@ def process_batch(items: list[Item], settings: Settings, fetcher=None,
                   url_state=None) -> tuple[list[Processed | Reject | Unchanged], dict[str, float]]:
     """The batch's outcomes, in order, and the seconds spent in each stage.
 
-    URLs are fetched first, in parallel (flows/web.py; `fetcher` is the run's one Fetcher), then
+    URLs are fetched first, in parallel (acquire/web.py; `fetcher` is the run's one Fetcher), then
     every item goes through extract, clean and normalize in turn.
     """
     timer = StageTimer()
@@ -123,8 +124,8 @@ def quality_gate(settings: Settings, run_id: str):
     """The batch validator for load_run, or None when validation is off."""
     if not settings.dq_enabled:
         return None
-    from expectations.runner import quiet_gx_environment, validate
-    from expectations.suites import SUITES
+    from newsflow.expectations.runner import quiet_gx_environment, validate
+    from newsflow.expectations.suites import SUITES
 
     quiet_gx_environment()
     import great_expectations  # noqa: F401  -- 2-3 s, paid here rather than while holding the db lock
@@ -161,7 +162,7 @@ def load(settings: Settings, run: RunRecord, processed: list[Processed], rejects
     finally:
         con.close()
     if result.report is not None:
-        from expectations.runner import markdown_summary
+        from newsflow.expectations.runner import markdown_summary
 
         create_markdown_artifact(markdown_summary(result.report), key="data-quality",
                                  description=f"newsflow run {run.run_id}")

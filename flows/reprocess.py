@@ -15,15 +15,15 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.discover import Item, kind_of
-from flows.ingest import RunSummary, load, process_batch
-from flows.settings import Settings
-from flows.web import FetchedItem
-from flows.writelock import write_lock
-from transforms.models import FetchInfo, Processed, RawDocument, Reject
-from warehouse import rawstore
-from warehouse.db import connect
-from warehouse.load import RunRecord
+from newsflow.acquire.files import Item, kind_of
+from newsflow.flows.ingest import RunSummary, load, process_batch
+from newsflow.settings import Settings
+from newsflow.acquire.web import FetchedItem
+from newsflow.warehouse.writelock import write_lock
+from newsflow.transforms.models import FetchInfo, Processed, RawDocument, Reject
+from newsflow.acquire import rawstore
+from newsflow.warehouse.db import connect
+from newsflow.warehouse.load import RunRecord
 
 _LATEST = """
 SELECT d.origin, d.kind, d.url, d.canonical_url, d.source, d.fetched_at, d.raw_sha256, d.final_url,

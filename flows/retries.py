@@ -9,7 +9,7 @@ _PERMANENT_OS_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, N
 
 def is_transient(exc: BaseException) -> bool:
     """True for faults that may pass on their own: I/O hiccups, lost connections, write conflicts."""
-    from warehouse.errors import WarehouseError
+    from newsflow.warehouse.errors import WarehouseError
 
     if isinstance(exc, WarehouseError):  # a held lock was already waited for; a bad file stays bad
         return False

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows import progress
-from flows.settings import Settings
+from newsflow.flows import progress
+from newsflow.settings import Settings
 
 
 class _Bar:
@@ -31,8 +31,8 @@ def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = Fals
     """Run the ingest flow in this process and return its RunSummary."""
     from prefect.settings import get_current_settings, temporary_settings
 
-    from flows.ingest import ingest
-    from flows.runners import local_api_for_workers, task_runner
+    from newsflow.flows.ingest import ingest
+    from newsflow.flows.runners import local_api_for_workers, task_runner
 
     flow = ingest.with_options(task_runner=task_runner(settings))  # threads, processes or dask
     # With no API configured Prefect runs a temporary local server; heartbeats only matter to a real

@@ -8,7 +8,7 @@ process and Dask runners need.
 
 from __future__ import annotations
 
-from flows.settings import Settings
+from newsflow.settings import Settings
 
 RUNNERS = ("threads", "processes", "dask")
 

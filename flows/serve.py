@@ -18,9 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.settings import REPO_ROOT
 
-DEFAULT_FILE = REPO_ROOT / "prefect.yaml"
+DEFAULT_FILE = Path("prefect.yaml")  # the project directory's, as for `prefect deploy`
 _SCHEDULE_KEYS = {"cron", "interval", "rrule", "timezone", "active", "day_or", "anchor_date"}
 _DEPLOYMENT_KEYS = {"name", "description", "entrypoint", "parameters", "schedules", "tags", "work_pool",
                     "version", "concurrency_limit", "enforce_parameter_schema", "paused"}

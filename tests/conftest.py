@@ -76,7 +76,7 @@ def prefect_server(tmp_path_factory):
 
     For tests whose child processes need a shared API with a scheduler. Always stopped at the end.
     """
-    from flows.serve import start_server, stop_server
+    from newsflow.flows.serve import start_server, stop_server
 
     home = tmp_path_factory.mktemp("prefect-home")
     api_url, proc = start_server(home, free_port())

@@ -10,14 +10,14 @@ import tomllib
 import pytest
 
 from conftest import REPO, html_page, write
-from flows.cli import cli, main
+from newsflow.cli import cli, main
 from test_flow import FERRY
 from test_warehouse import hold_lock
-from warehouse.db import connect
+from newsflow.warehouse.db import connect
 
 
 def test_help_explains_every_option_without_heavy_imports():
-    code = ("import sys; from flows.cli import cli, main\n"
+    code = ("import sys; from newsflow.cli import cli, main\n"
             "for argv in [['--help']] + [[name, '--help'] for name in cli.commands]:\n"
             "    main(argv)\n"
             "heavy = [m for m in ('prefect', 'great_expectations', 'trafilatura') if m in sys.modules]\n"
@@ -91,8 +91,8 @@ def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
 def test_fetch_settings_defaults_are_the_fetchers_defaults():
     from dataclasses import fields
 
-    from flows.fetch import FetchOptions
-    from flows.settings import Settings
+    from newsflow.acquire.fetch import FetchOptions
+    from newsflow.settings import Settings
 
     defaults, settings = FetchOptions(), Settings()
     shared = [f.name for f in fields(FetchOptions) if f.name in Settings.model_fields]

@@ -13,10 +13,10 @@ import time
 import duckdb
 import pytest
 
-from flows.settings import SAMPLES_DIR
-from flows.writelock import WriteLocked, lock_path, write_lock
+from newsflow.settings import SAMPLES_DIR
+from newsflow.warehouse.writelock import WriteLocked, lock_path, write_lock
 
-HOLD = "import sys, time; from flows.writelock import write_lock\n" \
+HOLD = "import sys, time; from newsflow.warehouse.writelock import write_lock\n" \
        "with write_lock(sys.argv[1], 5):\n    print('held', flush=True); time.sleep(30)\n"
 
 

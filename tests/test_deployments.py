@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.serve import DEFAULT_FILE, DeploymentError, build_deployments, read_specs
-from flows.settings import SAMPLES_DIR, Settings
+from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, build_deployments, read_specs
+from newsflow.settings import SAMPLES_DIR, Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -121,8 +121,8 @@ deployments:
 
 
 def test_validate_flow_checks_the_whole_warehouse(prefect_harness, tmp_path):
-    from flows.deployments import validate
-    from flows.run import run_ingest
+    from newsflow.flows.deployments import validate
+    from newsflow.flows.run import run_ingest
 
     db = tmp_path / "v.duckdb"
     run_ingest([str(SAMPLES_DIR)], Settings(db=db, dq_enabled=False))

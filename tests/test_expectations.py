@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
-from expectations.runner import DQ_COLUMNS, ValidationFailed, markdown_summary, residue_found, validate
-from expectations.suites import REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, QualityConfig, checks
+from newsflow.expectations.runner import DQ_COLUMNS, ValidationFailed, markdown_summary, residue_found, validate
+from newsflow.expectations.suites import REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, QualityConfig, checks
 
 NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
 RUN = "run-0001"
@@ -466,7 +466,7 @@ def test_required_columns_exist_in_the_schema():
 
 
 def test_importing_the_package_does_not_import_gx_or_pandas():
-    code = ("import sys, expectations, expectations.suites, expectations.runner;"
+    code = ("import sys, newsflow.expectations, newsflow.expectations.suites, newsflow.expectations.runner;"
             "bad = [m for m in ('great_expectations', 'pandas') if m in sys.modules];"
             "sys.exit(f'imported {bad}' if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
@@ -486,7 +486,7 @@ def test_every_check_and_setting_is_documented():
 
 def _load_in_transaction(con, frames, report_sink):
     """The integration pattern for warehouse/load.py: insert, validate, record, commit or roll back."""
-    from warehouse.db import transaction
+    from newsflow.warehouse.db import transaction
 
     with transaction(con):
         for table in ("articles", "documents", "rejects", "runs"):

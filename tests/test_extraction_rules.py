@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.clean import clean
-from transforms.extract import add_standfirst, extract_html
+from newsflow.transforms.clean import clean
+from newsflow.transforms.extract import add_standfirst, extract_html
 
 BODY = [
     "The harbour authority approved the new ferry timetable on Tuesday after two months of talks with operators.",

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from transforms import feeds
-from transforms.models import Rejected
+from newsflow.transforms import feeds
+from newsflow.transforms.models import Rejected
 
 BASE = "https://example.org/"
 

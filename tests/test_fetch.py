@@ -14,11 +14,11 @@ import brotli
 import httpx
 import pytest
 
-from flows.fetch import FetchOptions, FetchRejected, Fetcher, Validators
-from flows.sources import Expansion, Source, expand
-from transforms import feeds
-from transforms.models import Rejected
-from transforms.urls import UrlFilter, canonicalize
+from newsflow.acquire.fetch import FetchOptions, FetchRejected, Fetcher, Validators
+from newsflow.acquire.sources import Expansion, Source, expand
+from newsflow.transforms import feeds
+from newsflow.transforms.models import Rejected
+from newsflow.transforms.urls import UrlFilter, canonicalize
 
 ARTICLE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Harbour reopens</title>
 <link rel="canonical" href="/news/harbour"></head><body><article><h1>Harbour reopens</h1>

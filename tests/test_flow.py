@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from conftest import html_page, write
-from flows.run import run_ingest
-from flows.settings import Settings
+from newsflow.flows.run import run_ingest
+from newsflow.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

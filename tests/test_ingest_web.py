@@ -8,9 +8,9 @@ import gzip
 import duckdb
 import pytest
 
-from flows.cli import main
-from flows.run import run_ingest
-from flows.settings import Settings
+from newsflow.cli import main
+from newsflow.flows.run import run_ingest
+from newsflow.settings import Settings
 from test_fetch import Reply, Server, _versioned, server  # noqa: F401 - the server fixture
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -305,9 +305,9 @@ exclude = ["re:/news/elect"]
 # -- reprocess after a rule change, without any request -------------------------------------------------
 
 def test_reprocess_after_a_rule_change_uses_the_stored_bodies(server, tmp_path, monkeypatch):
-    from flows.reprocess import run_reprocess
-    from transforms import clean as clean_module
-    from transforms.rules import RULES, Rule
+    from newsflow.flows.reprocess import run_reprocess
+    from newsflow.transforms import clean as clean_module
+    from newsflow.transforms.rules import RULES, Rule
 
     credit = "Reporting by the harbour desk with help from the night editors."
     server.routes["/story"] = article("harbour", extra=f"<p>{credit}</p>")

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from transforms import neardup as nd
-from transforms.normalize import content_hash
-from warehouse import similarity
-from warehouse.db import connect, transaction
+from newsflow.transforms import neardup as nd
+from newsflow.transforms.normalize import content_hash
+from newsflow.warehouse import similarity
+from newsflow.warehouse.db import connect, transaction
 
 PAIRS = Path(__file__).parent / "data" / "neardup_pairs.jsonl"
 REPO = Path(__file__).resolve().parent.parent
@@ -262,10 +262,10 @@ def test_shuffled_input_gives_identical_tables(tmp_path):
 
 def test_html_and_text_of_one_article_land_on_the_same_canonical(tmp_path):
     from conftest import html_page
-    from transforms.clean import clean
-    from transforms.extract import extract_html
-    from transforms.normalize import normalize
-    from transforms.textreader import read_text
+    from newsflow.transforms.clean import clean
+    from newsflow.transforms.extract import extract_html
+    from newsflow.transforms.normalize import normalize
+    from newsflow.transforms.textreader import read_text
 
     pair = next(p for p in load_pairs() if p["kind"] == "syndicated_light")
     title, paragraphs = pair["a"]["title"], pair["a"]["text"].split("\n")

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from conftest import html_page, write
-from flows.cli import main
-from flows.run import run_ingest
-from flows.settings import Settings
+from newsflow.cli import main
+from newsflow.flows.run import run_ingest
+from newsflow.settings import Settings
 from test_flow import FERRY, ORCHARD
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -12,8 +12,8 @@ from collections import defaultdict
 
 import pytest
 
-from transforms.clean import clean, match_rule, paragraphs
-from transforms.rules import RULES
+from newsflow.transforms.clean import clean, match_rule, paragraphs
+from newsflow.transforms.rules import RULES
 
 BODY = [
     "The county council voted on Tuesday to buy the old grain warehouse by the canal and turn it into "

@@ -7,9 +7,9 @@ import pickle
 import duckdb
 import pytest
 
-from flows.discover import discover
-from flows.runners import task_runner
-from flows.settings import SAMPLES_DIR, Settings
+from newsflow.acquire.files import discover
+from newsflow.flows.runners import task_runner
+from newsflow.settings import SAMPLES_DIR, Settings
 
 # Columns that name the run or the moment it happened; everything else must match across runners.
 CONTENT = {
@@ -41,7 +41,7 @@ def test_runner_choice():
 
 
 def test_task_inputs_and_outputs_pickle():
-    from flows.ingest import process_batch
+    from newsflow.flows.ingest import process_batch
 
     items, _ = discover([SAMPLES_DIR])
     settings = Settings(runner="dask", dask_address="tcp://127.0.0.1:8786")
@@ -54,7 +54,7 @@ def test_task_inputs_and_outputs_pickle():
 def test_dask_cluster_and_processes_load_the_same_tables_as_threads(prefect_harness, tmp_path):
     from distributed import LocalCluster
 
-    from flows.run import run_ingest
+    from newsflow.flows.run import run_ingest
 
     common = dict(batch_size=3, dq_enabled=False)  # 13 samples -> 5 batches spread over the workers
     run_ingest([str(SAMPLES_DIR)], Settings(db=tmp_path / "threads.duckdb", **common))

@@ -1,4 +1,4 @@
-"""The bundled sample corpus (data/samples, described in docs/samples.md) through the pure stages.
+"""The bundled sample corpus (newsflow/samples, described in docs/samples.md) through the pure stages.
 
 For every file: the body sentences we wrote are kept, each piece of boilerplate we planted is gone,
 and the pieces the cleaner removes are recorded under the expected rule. `paragraphs` pins the
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from flows.acquire import read_item
-from flows.discover import Item, discover, kind_of
-from transforms.clean import clean, paragraphs
-from transforms.extract import extract
-from transforms.models import Article, Cleaned, Extracted, Rejected
-from transforms.normalize import normalize
+from newsflow.acquire.read import read_item
+from newsflow.acquire.files import Item, discover, kind_of
+from newsflow.transforms.clean import clean, paragraphs
+from newsflow.transforms.extract import extract
+from newsflow.transforms.models import Article, Cleaned, Extracted, Rejected
+from newsflow.transforms.normalize import normalize
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "newsflow" / "samples"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "samples.md"
 MAX_BYTES = 20_000_000
 
@@ -324,7 +324,7 @@ def test_the_bad_file_is_rejected_with_its_stage_and_reason(name, why):
 
 
 def test_a_staff_credit_under_the_headline_leaves_the_body_but_a_headline_ending_in_staff_stays():
-    from transforms.textreader import read_text
+    from newsflow.transforms.textreader import read_text
 
     body = "Nurses at the county hospital voted on Monday to accept a new pay offer, ending a dispute " \
            "that had run since the spring and delayed hundreds of routine operations."

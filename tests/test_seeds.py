@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from transforms.clean import clean, is_label, paragraphs, word_count
-from transforms.normalize import normalize
-from transforms.textreader import parse_dateline, read_text
+from newsflow.transforms.clean import clean, is_label, paragraphs, word_count
+from newsflow.transforms.normalize import normalize
+from newsflow.transforms.textreader import parse_dateline, read_text
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 _WORD = re.compile(r"\w+")

@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from transforms import neardup as nd
-from transforms import stories as st
-from warehouse.db import connect
+from newsflow.transforms import neardup as nd
+from newsflow.transforms import stories as st
+from newsflow.warehouse.db import connect
 
 T0 = datetime(2025, 7, 29, 9, 0, tzinfo=timezone.utc)
 PAIRS = Path(__file__).parent / "data" / "neardup_pairs.jsonl"

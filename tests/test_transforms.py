@@ -11,14 +11,14 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import REPO, write
-from flows.discover import discover, kind_of
-from transforms.decode import decode, declared_charset
-from transforms.dedup import exact_duplicates
-from transforms.extract import drop_leading_title, extract_html, parse_timestamp
-from transforms.clean import word_count
-from transforms.models import Cleaned, Extracted, Rejected
-from transforms.normalize import content_hash, detect_language, fold, normalize, normalize_text
-from transforms.textreader import parse_dateline, read_text
+from newsflow.acquire.files import discover, kind_of
+from newsflow.transforms.decode import decode, declared_charset
+from newsflow.transforms.dedup import exact_duplicates
+from newsflow.transforms.extract import drop_leading_title, extract_html, parse_timestamp
+from newsflow.transforms.clean import word_count
+from newsflow.transforms.models import Cleaned, Extracted, Rejected
+from newsflow.transforms.normalize import content_hash, detect_language, fold, normalize, normalize_text
+from newsflow.transforms.textreader import parse_dateline, read_text
 
 PARA = ("Residents of the lakeside town voted on Sunday to keep the old stone bridge open to cyclists "
         "while a new crossing is built a short distance upstream, ending a year of debate.")
@@ -163,7 +163,7 @@ def test_language_detection_is_the_same_from_many_threads_at_first_use():
     code = """
 import json, sys
 from concurrent.futures import ThreadPoolExecutor
-from transforms.normalize import detect_language
+from newsflow.transforms.normalize import detect_language
 texts = json.loads(sys.stdin.read())
 with ThreadPoolExecutor(8) as pool:
     threaded = list(pool.map(detect_language, texts))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.sources import SourcesError, load_sources, parse_sources
-from transforms.models import Rejected
-from transforms.urls import UrlFilter, canonical_link, canonicalize, domain_of, host_of, is_tracking_param
+from newsflow.acquire.sources import SourcesError, load_sources, parse_sources
+from newsflow.transforms.models import Rejected
+from newsflow.transforms.urls import UrlFilter, canonical_link, canonicalize, domain_of, host_of, is_tracking_param
 
 
 @pytest.mark.parametrize("given, expected", [

@@ -14,11 +14,11 @@ import duckdb
 import pytest
 
 from conftest import REPO
-from transforms.models import Article, Processed, Reject, Removed
-from transforms.normalize import content_hash
-from warehouse.db import connect, migrations, schema_version
-from warehouse.errors import WarehouseLocked
-from warehouse.load import RunRecord, load_run
+from newsflow.transforms.models import Article, Processed, Reject, Removed
+from newsflow.transforms.normalize import content_hash
+from newsflow.warehouse.db import connect, migrations, schema_version
+from newsflow.warehouse.errors import WarehouseLocked
+from newsflow.warehouse.load import RunRecord, load_run
 
 NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
 
@@ -114,8 +114,8 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     sys.path[:0] = [{repo!r}, {tests!r}]
     from test_warehouse import processed, RunRecord, NOW
-    from warehouse.db import connect
-    from warehouse.load import load_run
+    from newsflow.warehouse.db import connect
+    from newsflow.warehouse.load import load_run
     batch = [processed(i) for i in range(100, 100 + {n})]
     con = connect({db!r})
     print("loading", flush=True)

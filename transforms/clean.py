@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from transforms.models import Cleaned, Removed
-from transforms.rules import RULES, Rule
+from newsflow.transforms.models import Cleaned, Removed
+from newsflow.transforms.rules import RULES, Rule
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")

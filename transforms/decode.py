@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from transforms.models import Rejected
+from newsflow.transforms.models import Rejected
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from transforms.decode import declared_charset, decode
-from transforms.models import Extracted, RawDocument, Rejected
-from transforms.textreader import read_text, to_utc
+from newsflow.transforms.decode import declared_charset, decode
+from newsflow.transforms.models import Extracted, RawDocument, Rejected
+from newsflow.transforms.textreader import read_text, to_utc
 
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)

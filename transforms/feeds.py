@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from transforms.models import Rejected
-from transforms.urls import canonicalize
+from newsflow.transforms.models import Rejected
+from newsflow.transforms.urls import canonicalize
 
 FEED_KINDS = ("rss", "atom", "jsonfeed")
 SITEMAP_KINDS = ("urlset", "sitemapindex")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from transforms.normalize import fold
+from newsflow.transforms.normalize import fold
 
 _WORD = re.compile(r"\w+")
 _U64 = np.uint64

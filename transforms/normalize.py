@@ -7,8 +7,8 @@ import re
 import threading
 import unicodedata
 
-from transforms.clean import paragraphs, word_count
-from transforms.models import Article, Cleaned, Extracted, Rejected
+from newsflow.transforms.clean import paragraphs, word_count
+from newsflow.transforms.models import Article, Cleaned, Extracted, Rejected
 
 _SPACES = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´“”„‟″«»‹›\""})

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from dateutil import parser as dateparser
 from dateutil.tz import gettz
 
-from transforms.clean import is_teaser, match_rule, paragraphs, word_count
-from transforms.models import Extracted
+from newsflow.transforms.clean import is_teaser, match_rule, paragraphs, word_count
+from newsflow.transforms.models import Extracted
 
 _BULLET = re.compile(r"^(?:[•●▪◦‣∙·*]|-(?=\s))\s*")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import WarehouseError, WarehouseLocked
+from newsflow.warehouse.errors import WarehouseError, WarehouseLocked
 
 _MIGRATION = re.compile(r"^(\d{3})_(\w+)\.sql$")
 _LOCK_POLL_S = 0.2

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import duckdb
 
-from transforms.models import Processed, Unchanged
-from warehouse.load import document_id
+from newsflow.transforms.models import Processed, Unchanged
+from newsflow.warehouse.load import document_id
 
 _DOC_COLUMNS = ("final_url", "listing_url", "listed_title", "listed_published_at", "listed_updated_at",
                 "http_status", "content_type")

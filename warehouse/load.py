@@ -11,10 +11,10 @@ from typing import Any
 
 import duckdb
 
-from transforms.dedup import exact_duplicates
-from transforms.models import Processed, Reject
-from warehouse import similarity
-from warehouse.db import transaction
+from newsflow.transforms.dedup import exact_duplicates
+from newsflow.transforms.models import Processed, Reject
+from newsflow.warehouse import similarity
+from newsflow.warehouse.db import transaction
 
 ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
                    "word_count", "content_hash", "site_name", "description")

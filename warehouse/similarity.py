@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import numpy as np
 
-from transforms import neardup, stories
-from warehouse.errors import WarehouseError
+from newsflow.transforms import neardup, stories
+from newsflow.warehouse.errors import WarehouseError
 
 NEARDUP, STORIES = "neardup", "stories"
 STORIES_PARAMS = f"tfidf/article_terms={stories.ARTICLE_TERMS}/story_terms={stories.STORY_TERMS}/idf_floor={stories.IDF_FLOOR_DOCS}"

@@ -8,14 +8,14 @@ import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flows.discover import Item
-from flows.web import FetchedItem
-from transforms.models import RawDocument, Rejected
+from newsflow.acquire.files import Item
+from newsflow.acquire.web import FetchedItem
+from newsflow.transforms.models import RawDocument, Rejected
 
 
 def read_item(item: Item, max_bytes: int) -> RawDocument:
     """The item's (decompressed) bytes; unreadable, truncated or oversized files are Rejected."""
-    if isinstance(item, FetchedItem):  # fetched from the web by the fetch stage (flows/web.py)
+    if isinstance(item, FetchedItem):  # fetched from the web by the fetch stage (acquire/web.py)
         return item.raw
     if item.kind == "unknown":
         raise Rejected("acquire", "unsupported_type",

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from warehouse.errors import WarehouseError
+from newsflow.warehouse.errors import WarehouseError
 
 try:
     import fcntl

@@ -19,12 +19,12 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NONE
 
-from flows.fetch import Fetcher, FetchResult, Validators
-from flows.sources import Listed, Source, expand
-from transforms.models import FetchInfo, Processed, RawDocument, Reject, Rejected, Unchanged
-from transforms.urls import canonical_link, canonicalize, domain_of
-from warehouse import rawstore
-from warehouse.fetchstate import StateRow, UrlState
+from newsflow.acquire.fetch import Fetcher, FetchResult, Validators
+from newsflow.acquire.sources import Listed, Source, expand
+from newsflow.transforms.models import FetchInfo, Processed, RawDocument, Reject, Rejected, Unchanged
+from newsflow.transforms.urls import canonical_link, canonicalize, domain_of
+from newsflow.acquire import rawstore
+from newsflow.warehouse.fetchstate import StateRow, UrlState
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -173,7 +173,7 @@ def with_fetch_info(outcome, item):
 
 def sources_of(settings) -> list[Source]:
     """The sources file named by the settings, read and checked (SourcesError says what is wrong)."""
-    from flows.sources import load_sources
+    from newsflow.acquire.sources import load_sources
 
     return load_sources(settings.sources) if settings.sources else []
 
@@ -190,8 +190,8 @@ def run_fetcher(inputs: list[str] | None, settings) -> Iterator[Fetcher | None]:
 
 def read_url_state(settings) -> UrlState:
     """What earlier runs fetched (empty with refresh: nothing is conditional, nothing skipped)."""
-    from warehouse.db import connect
-    from warehouse.fetchstate import read_state
+    from newsflow.warehouse.db import connect
+    from newsflow.warehouse.fetchstate import read_state
 
     if settings.refresh:
         return UrlState()

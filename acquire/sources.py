@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flows.fetch import Fetcher, FetchResult, Validators
-from transforms import feeds
-from transforms.models import Reject, Rejected
-from transforms.urls import UrlFilter, canonicalize
+from newsflow.acquire.fetch import Fetcher, FetchResult, Validators
+from newsflow.transforms import feeds
+from newsflow.transforms.models import Reject, Rejected
+from newsflow.transforms.urls import UrlFilter, canonicalize
 
 _SOURCE_KEYS = ("name", "feeds", "sitemaps", "urls", "include", "exclude", "rate")
 _DEFAULT_KEYS = ("include", "exclude", "rate")

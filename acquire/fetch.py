@@ -29,11 +29,11 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from flows.settings import VERSION
-from transforms.decode import declared_charset, decode
-from transforms.feeds import sniff
-from transforms.models import RawDocument, Rejected
-from transforms.urls import SCHEMES, canonicalize, host_of
+from newsflow import VERSION
+from newsflow.transforms.decode import declared_charset, decode
+from newsflow.transforms.feeds import sniff
+from newsflow.transforms.models import RawDocument, Rejected
+from newsflow.transforms.urls import SCHEMES, canonicalize, host_of
 
 try:  # brotli is optional: without it "br" is simply not offered to servers
     import brotli

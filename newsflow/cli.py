@@ -27,7 +27,7 @@ class Failure(click.ClickException):
 def _settings(**overrides):
     from pydantic import ValidationError
 
-    from flows.settings import load_settings
+    from newsflow.settings import load_settings
 
     try:
         return load_settings(**overrides)
@@ -62,7 +62,7 @@ def _check_inputs(ctx, param, value):
 def _check_sources(settings) -> None:
     """A broken sources file is a usage error, reported before any work starts."""
     if settings.sources:
-        from flows.sources import SourcesError, load_sources
+        from newsflow.acquire.sources import SourcesError, load_sources
 
         try:
             load_sources(settings.sources)
@@ -129,7 +129,7 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails.
 
-    Example: newsflow ingest https://example.org/rss.xml data/samples --db newsflow.duckdb
+    Example: newsflow ingest https://example.org/rss.xml newsflow/samples --db newsflow.duckdb
     """
     if address and runner not in (None, "dask"):
         raise click.UsageError(f"--address names a Dask scheduler; it needs --runner dask, not --runner {runner}")
@@ -139,7 +139,7 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
                          lock_timeout=lock_timeout, runner=runner, dask_address=address, sources=sources,
                          refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent)
     _check_sources(settings)
-    from flows.run import run_ingest  # Prefect is imported only when a flow runs
+    from newsflow.flows.run import run_ingest  # Prefect is imported only when a flow runs
 
     show_bar = sys.stderr.isatty() if progress is None else progress
     summary = run_ingest(list(inputs), settings, show_progress=show_bar)
@@ -168,7 +168,7 @@ def reprocess(db):
     Example: newsflow reprocess --db newsflow.duckdb
     """
     settings = _settings(db=db)
-    from flows.reprocess import run_reprocess
+    from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
     click.echo(summary.line())
@@ -189,7 +189,7 @@ def query(sql, db, limit):
     """
     import duckdb
 
-    from warehouse.db import connect
+    from newsflow.warehouse.db import connect
 
     settings = _settings(db=db)
     con = connect(settings.db, read_only=True, lock_timeout=settings.lock_timeout)
@@ -219,8 +219,8 @@ def validate(db, docs):
     """
     from pathlib import Path
 
-    from warehouse.db import connect
-    from warehouse.quality import validate_warehouse
+    from newsflow.warehouse.db import connect
+    from newsflow.flows.validate import validate_warehouse
 
     settings = _settings(db=db)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
@@ -228,7 +228,7 @@ def validate(db, docs):
         report = validate_warehouse(con, settings.quality_config(), Path(docs) if docs else None)
     finally:
         con.close()
-    from expectations.runner import markdown_summary
+    from newsflow.expectations.runner import markdown_summary
 
     click.echo(markdown_summary(report), nl=False)
     click.echo(f"dq: {report.passed} passed, {report.failed} failed")
@@ -254,8 +254,8 @@ def serve(path, only, port):
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly
     """
-    from flows.serve import DEFAULT_FILE, DeploymentError, ServerError
-    from flows.serve import serve as serve_deployments
+    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError
+    from newsflow.flows.serve import serve as serve_deployments
 
     settings = _settings(server_port=port)
     try:
@@ -273,7 +273,7 @@ def config():
 
     Example: NEWSFLOW_WORKERS=4 newsflow config > newsflow.toml
     """
-    from flows.settings import config_path
+    from newsflow.settings import config_path
 
     settings = _settings()
     click.echo(f"# config file: {config_path() or 'none (defaults and environment only)'}")
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     """The error's first line; a data-quality failure keeps its list of reasons."""
-    from expectations.runner import ValidationFailed  # light: GX is imported only when validating
+    from newsflow.expectations.runner import ValidationFailed  # light: GX is imported only when validating
 
     text = str(exc).strip()
     if isinstance(exc, ValidationFailed):

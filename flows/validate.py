@@ -7,13 +7,13 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import transaction
+from newsflow.warehouse.db import transaction
 
 
 def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | None = None):
     """Run every suite over its whole table, store the results in dq_results, return the Report."""
-    from expectations.runner import validate
-    from expectations.suites import SUITES
+    from newsflow.expectations.runner import validate
+    from newsflow.expectations.suites import SUITES
 
     frames = {table: con.sql(f"SELECT * FROM {table}").df() for table in SUITES}
     run_id = f"validate-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"

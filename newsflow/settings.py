@@ -10,22 +10,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLES_DIR = REPO_ROOT / "data" / "samples"
+from newsflow import VERSION
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"  # the bundled sample corpus (package data)
 CONFIG_ENV = "NEWSFLOW_CONFIG"
 DEFAULT_CONFIG = Path("newsflow.toml")
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("newsflow")
-    except PackageNotFoundError:  # running from a checkout that was never installed
-        return "0.1.0"
-
-
-VERSION = _version()
 
 
 class Settings(BaseSettings):
@@ -83,7 +72,7 @@ class Settings(BaseSettings):
 
     def fetch_options(self):
         """The fetcher's options, from these settings."""
-        from flows.fetch import FetchOptions
+        from newsflow.acquire.fetch import FetchOptions
 
         # Every FetchOptions field that is also a setting, by name (the names match on purpose).
         shared = {f.name: getattr(self, f.name) for f in fields(FetchOptions) if f.name in type(self).model_fields}
@@ -100,13 +89,13 @@ class Settings(BaseSettings):
         return self
 
     def similarity_options(self):
-        from warehouse.load import SimilarityOptions
+        from newsflow.warehouse.load import SimilarityOptions
 
         return SimilarityOptions(self.neardup_threshold, self.story_threshold, self.story_window_hours)
 
     def quality_config(self):
         """The expectation thresholds, from these settings."""
-        from expectations.suites import QualityConfig
+        from newsflow.expectations.suites import QualityConfig
 
         return QualityConfig(
             languages=tuple(self.dq_languages), min_language_prob=self.dq_min_language_prob,

@@ -1,7 +1,0 @@
-"""`python -m flows` runs the newsflow CLI."""
-
-import sys
-
-from flows.cli import main
-
-sys.exit(main())
