@@ -1,0 +1,221 @@
+"""Throughput of newsflow against trafilatura alone, on one generated corpus, in one run (`make bench`).
+
+    python bench/bench_throughput.py                 # 1k pages; peak RSS at 5k and 50k
+    python bench/bench_throughput.py --quick         # 300 pages; peak RSS at 300 and 1500 (a few minutes)
+    python bench/bench_throughput.py --pages 10000 --rss 5000,50000
+
+Measured, each in its own process on the same corpus (bench/corpus.py, cached under bench/.corpus):
+  bare loop     read + trafilatura.extract, one process: the extraction limit of one core
+  trafilatura   `trafilatura --input-dir DIR -o OUT --parallel 2`
+  newsflow      `newsflow ingest DIR` with default settings on a fresh DuckDB file and a fresh
+                PREFECT_HOME (so no cached batch result from an earlier bench is reused)
+  re-run        the same command again on the unchanged corpus
+  small run     `newsflow ingest` of 5 pages vs an empty Prefect flow, in Prefect's ephemeral mode
+  --help        `newsflow --help`
+and peak RSS (the whole process tree, sampled every 0.1 s) of `newsflow ingest` at the --rss sizes.
+Ratios are what counts: the machine is shared, so absolute seconds move from run to run. Nothing
+here asserts on time; results are printed as a Markdown table and saved as JSON (--json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402  (bench/corpus.py)
+
+BIN = Path(sys.executable).parent
+CACHE = HERE / ".corpus"
+EMPTY_FLOW = "from prefect import flow\n@flow\ndef empty():\n    return None\nempty()\n"
+
+
+def bare_loop(folder: str) -> None:
+    """Read and extract every page in one process (run as `--bare-loop DIR`)."""
+    import trafilatura
+
+    for path in sorted(Path(folder).iterdir()):
+        trafilatura.extract(path.read_bytes())
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def timed(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
+    """Run `cmd`; wall seconds and the peak RSS of its process tree. Fails loudly on a non-zero exit."""
+    peak = [0]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out.decode(errors='replace')[-3000:]}")
+    return {"seconds": seconds, "peak_rss_mb": peak[0] / 2**20, "output": out.decode(errors="replace")[-2000:]}
+
+
+def stage_seconds(db: Path) -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (stages,) = con.execute("SELECT stage_seconds FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return {k: round(v, 2) for k, v in (stages or {}).items()}
+
+
+def newsflow(folder: Path, db: Path, home: Path, extra: list[str] = ()) -> dict:
+    env = {"PREFECT_HOME": str(home), "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "GX_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    result = timed([str(BIN / "newsflow"), "ingest", str(folder), "--db", str(db), "--no-progress", *extra], env)
+    result["stage_seconds"] = stage_seconds(db)
+    return result
+
+
+def corpus_of(pages: int) -> Path:
+    folder = CACHE / f"v{corpus.VERSION}-{pages}"
+    corpus.generate(folder, pages)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--rss", default="5000,50000", help="corpus sizes whose peak RSS is compared")
+    parser.add_argument("--quick", action="store_true", help="300 pages, RSS at 300 and 1500")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--bare-loop", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_loop:
+        return bare_loop(args.bare_loop)
+    if args.quick:
+        args.pages, args.rss = 300, "300,1500"
+    rss_sizes = [int(s) for s in args.rss.split(",") if s]
+
+    folder = corpus_of(args.pages)
+    n = sum(1 for _ in folder.iterdir())
+    results: dict = {"pages": n, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                     f"{platform.python_implementation()} {platform.python_version()}, {platform.platform()}",
+                     "load_before": os.getloadavg()}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
+        tmp = Path(tmp)
+        bare = timed([sys.executable, __file__, "--bare-loop", str(folder)])
+        rows.append(("bare loop: read + trafilatura.extract, 1 process", bare))
+        cli = timed([str(BIN / "trafilatura"), "--input-dir", str(folder), "-o", str(tmp / "traf-out"),
+                     "--parallel", "2"])
+        rows.append(("trafilatura --input-dir DIR -o OUT --parallel 2", cli))
+        home = tmp / "prefect-home"
+        first = newsflow(folder, tmp / "first.duckdb", home)
+        rows.append(("newsflow ingest DIR (fresh DuckDB file)", first))
+        again = newsflow(folder, tmp / "first.duckdb", home)
+        rows.append(("newsflow ingest DIR again (unchanged corpus)", again))
+        one = newsflow(folder, tmp / "one-worker.duckdb", tmp / "prefect-home-1", ["--workers", "1"])
+        rows.append(("newsflow ingest DIR --workers 1 (fresh)", one))
+
+        small = tmp / "small"
+        small.mkdir()
+        for page in sorted(folder.iterdir())[:5]:
+            shutil.copy(page, small / page.name)
+        empty_py = tmp / "empty_flow.py"
+        empty_py.write_text(EMPTY_FLOW)
+        env = {"PREFECT_HOME": str(home)}
+        timed([sys.executable, str(empty_py)], env)  # warm-up: the server's database exists from here on
+        empty = timed([sys.executable, str(empty_py)], env)
+        five = newsflow(small, tmp / "small.duckdb", home)
+        helps = [timed([str(BIN / "newsflow"), "--help"]) for _ in range(3)]
+        help_s = min(h["seconds"] for h in helps)
+
+        rss = {}
+        for size in rss_sizes:
+            big = corpus_of(size)
+            rss[size] = newsflow(big, tmp / f"rss-{size}.duckdb", tmp / f"prefect-home-rss-{size}")
+
+    base = bare["seconds"]
+    lines = [f"Corpus: {n} pages (bench/corpus.py v{corpus.VERSION}), {results['machine']}; "
+             f"load average before: {' '.join(f'{x:.1f}' for x in results['load_before'])}", "",
+             "| run | seconds | pages/s | vs bare loop | peak RSS MB |", "|---|---:|---:|---:|---:|"]
+    for label, r in rows:
+        lines.append(f"| {label} | {r['seconds']:.1f} | {n / r['seconds']:.1f} | {base / r['seconds']:.2f}x "
+                     f"| {r['peak_rss_mb']:.0f} |")
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    ratio = cli["seconds"] / first["seconds"]
+    lines.append(f"| newsflow >= 1.0x trafilatura --parallel 2 | {ratio:.2f}x | {'yes' if ratio >= 1 else 'NO'} |")
+    ratio1 = base / one["seconds"]
+    lines.append(f"| newsflow --workers 1 >= 0.9x bare loop | {ratio1:.2f}x | {'yes' if ratio1 >= 0.9 else 'NO'} |")
+    share = again["seconds"] / first["seconds"]
+    lines.append(f"| re-run <= 5% of first run | {share:.1%} | {'yes' if share <= 0.05 else 'NO'} |")
+    if len(rss) >= 2:
+        lo, hi = min(rss), max(rss)
+        growth = rss[hi]["peak_rss_mb"] / rss[lo]["peak_rss_mb"]
+        lines.append(f"| peak RSS at {hi} <= 1.3x at {lo} | {rss[hi]['peak_rss_mb']:.0f} / "
+                     f"{rss[lo]['peak_rss_mb']:.0f} MB = {growth:.2f}x | {'yes' if growth <= 1.3 else 'NO'} |")
+    extra = five["seconds"] - empty["seconds"]
+    lines.append(f"| 5-page ingest <= 1.5 s above an empty flow (ephemeral) | {five['seconds']:.1f} s - "
+                 f"{empty['seconds']:.1f} s = {extra:+.1f} s | {'yes' if extra <= 1.5 else 'NO'} |")
+    lines.append(f"| `newsflow --help` < 0.5 s | {help_s:.2f} s | {'yes' if help_s < 0.5 else 'NO'} |")
+    for label, r in (("first run", first), ("re-run", again), ("5 pages", five)):
+        total = sum(r["stage_seconds"].values())
+        lines.append(f"| stage_seconds sum = wall within 5% ({label}) | {total:.1f} s of {r['seconds']:.1f} s "
+                     f"({total / r['seconds']:.0%}) | {'yes' if abs(total / r['seconds'] - 1) <= 0.05 else 'NO'} |")
+    lines += ["", "stage_seconds of the first run: " + json.dumps(first["stage_seconds"]),
+              "stage_seconds of the re-run: " + json.dumps(again["stage_seconds"]),
+              "stage_seconds of the 5-page run: " + json.dumps(five["stage_seconds"])]
+    for size, r in rss.items():
+        lines.append(f"peak RSS at {size} pages: {r['peak_rss_mb']:.0f} MB in {r['seconds']:.0f} s "
+                     f"({size / r['seconds']:.1f} pages/s)")
+    results["load_after"] = os.getloadavg()
+    lines.append(f"load average after: {' '.join(f'{x:.1f}' for x in results['load_after'])}")
+    print("\n".join(lines))
+    if args.json:
+        results.update({label: {k: v for k, v in r.items() if k != "output"} for label, r in rows})
+        results.update({"empty_flow": empty["seconds"], "five_pages": five["seconds"], "help": help_s,
+                        "rss": {s: r["peak_rss_mb"] for s, r in rss.items()}, "table": lines})
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
