@@ -11,6 +11,7 @@ Measured, each in its own process on the same corpus (bench/corpus.py, cached un
                 PREFECT_HOME (so no cached batch result from an earlier bench is reused)
   re-run        the same command again on the unchanged corpus
   small run     `newsflow ingest` of 5 pages vs an empty Prefect flow, in Prefect's ephemeral mode
+                and against a running `prefect server start`
   --help        `newsflow --help`
 and peak RSS (the whole process tree, sampled every 0.1 s) of `newsflow ingest` at the --rss sizes.
 Ratios are what counts: the machine is shared, so absolute seconds move from run to run. Nothing
@@ -106,13 +107,28 @@ def stage_seconds(db: Path) -> dict[str, float]:
     return {k: round(v, 2) for k, v in (stages or {}).items()}
 
 
-def newsflow(folder: Path, db: Path, home: Path, extra: list[str] = ()) -> dict:
-    env = {"PREFECT_HOME": str(home), "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def newsflow(folder: Path, db: Path, home: Path, extra: list[str] = (), env: dict | None = None) -> dict:
+    env = {**(env or {}), "PREFECT_HOME": str(home), "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "GX_ANALYTICS_ENABLED": "false",
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}  # a loaded machine starts it slowly
     result = timed([str(BIN / "newsflow"), "ingest", str(folder), "--db", str(db), "--no-progress", *extra], env)
     result["stage_seconds"] = stage_seconds(db)
     return result
+
+
+def note(label: str, r: dict) -> dict:
+    """Print one measurement as it is taken (a long bench shows progress), and return it."""
+    print(f"# {label}: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
+          f"{json.dumps(r.get('stage_seconds', ''))}", file=sys.stderr, flush=True)
+    return r
 
 
 def corpus_of(pages: int) -> Path:
@@ -143,17 +159,18 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
         tmp = Path(tmp)
-        bare = timed([sys.executable, __file__, "--bare-loop", str(folder)])
+        bare = note("bare loop", timed([sys.executable, __file__, "--bare-loop", str(folder)]))
         rows.append(("bare loop: read + trafilatura.extract, 1 process", bare))
-        cli = timed([str(BIN / "trafilatura"), "--input-dir", str(folder), "-o", str(tmp / "traf-out"),
-                     "--parallel", "2"])
+        cli = note("trafilatura", timed([str(BIN / "trafilatura"), "--input-dir", str(folder), "-o",
+                                         str(tmp / "traf-out"), "--parallel", "2"]))
         rows.append(("trafilatura --input-dir DIR -o OUT --parallel 2", cli))
         home = tmp / "prefect-home"
-        first = newsflow(folder, tmp / "first.duckdb", home)
+        first = note("newsflow", newsflow(folder, tmp / "first.duckdb", home))
         rows.append(("newsflow ingest DIR (fresh DuckDB file)", first))
-        again = newsflow(folder, tmp / "first.duckdb", home)
+        again = note("re-run", newsflow(folder, tmp / "first.duckdb", home))
         rows.append(("newsflow ingest DIR again (unchanged corpus)", again))
-        one = newsflow(folder, tmp / "one-worker.duckdb", tmp / "prefect-home-1", ["--workers", "1"])
+        one = note("--workers 1", newsflow(folder, tmp / "one-worker.duckdb", tmp / "prefect-home-1",
+                                           ["--workers", "1"]))
         rows.append(("newsflow ingest DIR --workers 1 (fresh)", one))
 
         small = tmp / "small"
@@ -164,15 +181,26 @@ def main() -> None:
         empty_py.write_text(EMPTY_FLOW)
         env = {"PREFECT_HOME": str(home), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
         timed([sys.executable, str(empty_py)], env)  # warm-up: the server's database exists from here on
-        empty = timed([sys.executable, str(empty_py)], env)
-        five = newsflow(small, tmp / "small.duckdb", home)
+        empty = note("empty flow", timed([sys.executable, str(empty_py)], env))
+        five = note("5 pages", newsflow(small, tmp / "small.duckdb", home))
+        # The same two against a running `prefect server start` (no temporary API per run).
+        from newsflow.flows.serve import start_server, stop_server
+
+        api_url, server = start_server(tmp / "server-home", _free_port(), log_path=tmp / "server.log", timeout=300)
+        try:
+            served = {"PREFECT_API_URL": api_url}
+            timed([sys.executable, str(empty_py)], served)  # warm-up
+            empty_srv = note("empty flow (server)", timed([sys.executable, str(empty_py)], served))
+            five_srv = note("5 pages (server)", newsflow(small, tmp / "small-srv.duckdb", home, env=served))
+        finally:
+            stop_server(server)
         helps = [timed([str(BIN / "newsflow"), "--help"]) for _ in range(3)]
         help_s = min(h["seconds"] for h in helps)
 
         rss = {}
         for size in rss_sizes:
             big = corpus_of(size)
-            rss[size] = newsflow(big, tmp / f"rss-{size}.duckdb", tmp / f"prefect-home-rss-{size}")
+            rss[size] = note(f"RSS {size}", newsflow(big, tmp / f"rss-{size}.duckdb", tmp / f"prefect-home-rss-{size}"))
 
     base = bare["seconds"]
     lines = [f"Corpus: {n} pages (bench/corpus.py v{corpus.VERSION}), {results['machine']}; "
@@ -196,8 +224,11 @@ def main() -> None:
     extra = five["seconds"] - empty["seconds"]
     lines.append(f"| 5-page ingest <= 1.5 s above an empty flow (ephemeral) | {five['seconds']:.1f} s - "
                  f"{empty['seconds']:.1f} s = {extra:+.1f} s | {'yes' if extra <= 1.5 else 'NO'} |")
+    extra_srv = five_srv["seconds"] - empty_srv["seconds"]
+    lines.append(f"| 5-page ingest <= 1.5 s above an empty flow (running server) | {five_srv['seconds']:.1f} s - "
+                 f"{empty_srv['seconds']:.1f} s = {extra_srv:+.1f} s | {'yes' if extra_srv <= 1.5 else 'NO'} |")
     lines.append(f"| `newsflow --help` < 0.5 s | {help_s:.2f} s | {'yes' if help_s < 0.5 else 'NO'} |")
-    for label, r in (("first run", first), ("re-run", again), ("5 pages", five)):
+    for label, r in (("first run", first), ("re-run", again), ("5 pages", five), ("5 pages, server", five_srv)):
         total = sum(r["stage_seconds"].values())
         lines.append(f"| stage_seconds sum = wall within 5% ({label}) | {total:.1f} s of {r['seconds']:.1f} s "
                      f"({total / r['seconds']:.0%}) | {'yes' if abs(total / r['seconds'] - 1) <= 0.05 else 'NO'} |")
@@ -213,6 +244,7 @@ def main() -> None:
     if args.json:
         results.update({label: {k: v for k, v in r.items() if k != "output"} for label, r in rows})
         results.update({"empty_flow": empty["seconds"], "five_pages": five["seconds"], "help": help_s,
+                        "empty_flow_server": empty_srv["seconds"], "five_pages_server": five_srv["seconds"],
                         "rss": {s: r["peak_rss_mb"] for s, r in rss.items()}, "table": lines})
         args.json.write_text(json.dumps(results, indent=1, default=str))
 

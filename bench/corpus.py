@@ -30,7 +30,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"  # /work/shared/corpora from /work/wt/<name>
 VERSION = 1  # bump when the output changes, so cached corpora are rebuilt
 SEED = 20250101
 PER_DAY = 150  # articles per day of publication time: stories form within days, as in real feeds
@@ -41,7 +40,9 @@ _T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
 def corpora_dir() -> Path:
-    for candidate in (CORPORA, REPO.parent / "shared" / "corpora", Path("/work/shared/corpora")):
+    # ../shared/corpora beside the checkout (/work/main), or two levels up from a worktree (/work/wt/<name>)
+    for candidate in (REPO.parent / "shared" / "corpora", REPO.parent.parent / "shared" / "corpora",
+                      Path("/work/shared/corpora")):
         if (candidate / "fundus-eval").is_dir():
             return candidate
     raise SystemExit("the dev-set corpora (fundus-eval, readability-news) were not found")

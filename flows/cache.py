@@ -1,4 +1,4 @@
-"""Reusing a batch's extraction results across runs, keyed by the files' bytes, the code and the settings.
+"""Reusing a batch's extraction results across runs, keyed by the files' stamps, the code and the settings.
 
 A re-run over unchanged files skips read → extract → clean → normalize for their batches; the load
 (dedup, validation) always runs. Web items are never cached: whether a page changed is for the
@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 from newsflow.acquire.files import Item
 
 # Code whose change changes a batch's result: the transforms and the file reader.
-_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches")
+_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches",
+         "newsflow.flows.workers")
 
 
 @lru_cache(maxsize=1)
@@ -45,12 +47,15 @@ def batch_cache_key(context, parameters: dict) -> str | None:
     digest.update(repr((RULES, settings.min_words, settings.max_file_bytes)).encode())
     for item in items:
         path = Path(item.origin)
-        if not path.is_file():
-            return None  # a pipe or device: reading it here would consume what the batch must read
         try:
-            mtime, body = path.stat().st_mtime_ns, path.read_bytes()
+            st = path.stat()
         except OSError:
-            return None  # unreadable now: let the batch run and reject it
-        digest.update(f"{item.origin}\0{item.kind}\0{mtime}\0".encode())
-        digest.update(hashlib.sha256(body).digest())
+            return None  # gone or unreadable now: let the batch run and reject it
+        if not S_ISREG(st.st_mode):
+            return None  # a pipe or device: its bytes are whatever it gives next time
+        # The file's identity and change stamps, as git's index and rsync use them: any write to
+        # the file moves its ctime, which no tool can set back, so unchanged stamps mean unchanged
+        # bytes -- and a re-run over unchanged files reads none of them.
+        digest.update(f"{item.origin}\0{item.kind}\0{st.st_dev}:{st.st_ino}:{st.st_size}:"
+                      f"{st.st_mtime_ns}:{st.st_ctime_ns}\0".encode())
     return f"process-batch-{digest.hexdigest()}"

@@ -31,15 +31,17 @@ def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = Fals
     """Run the ingest flow in this process and return its RunSummary."""
     from prefect.settings import get_current_settings, temporary_settings
 
+    from newsflow.flows.commit import preload_quality_gate
     from newsflow.flows.ingest import ingest
     from newsflow.flows.runners import local_api_for_workers, task_runner
 
+    preload_quality_gate(settings)  # GX imports while Prefect starts
     flow = ingest.with_options(task_runner=task_runner(settings))  # threads, processes or dask
     # With no API configured Prefect runs a temporary local server; heartbeats only matter to a real
     # one (they detect crashed runs) and cost a second at exit, so they are off in that mode.
     local = not get_current_settings().api.url
     updates = {"flows.heartbeat_frequency": None} if local else {}
-    if local and settings.runner != "threads":
+    if local and settings.runner == "dask":
         updates["api.url"] = local_api_for_workers()  # else every worker process starts its own server
     bar = _Bar() if show_progress else None
     try:

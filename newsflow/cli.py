@@ -292,6 +292,10 @@ def _toml(value) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: known failures print one line; --debug shows the traceback."""
+    if argv is None:  # the `newsflow` command itself, not a call from Python: this process is the run's
+        from newsflow.flows.timing import mark_process_start
+
+        mark_process_start()  # so runs.stage_seconds counts the start-up (interpreter, imports, Prefect)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
