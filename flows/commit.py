@@ -8,7 +8,6 @@ Near-duplicates and stories need the persisted index; validation must come befor
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-import threading
 from time import perf_counter
 
 from prefect import task
@@ -47,15 +46,6 @@ def quality_gate(settings: Settings):
 
     config = settings.quality_config()
     return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, settings.dq_docs_dir)
-
-
-def preload_quality_gate(settings: Settings) -> None:
-    """Start importing GX (2-4 s) in the background, so that it overlaps Prefect's start-up and the
-    batches instead of adding to a small run's wall time; `quality_gate` then finds it loaded."""
-    if settings.dq_enabled:
-        from newsflow.expectations.runner import load_gx
-
-        threading.Thread(target=load_gx, name="newsflow-gx-import", daemon=True).start()
 
 
 def validate_batch(batch: Batch, validator) -> object:
