@@ -42,7 +42,7 @@ def preload(settings: Settings) -> threading.Thread:
         from newsflow.transforms.normalize import detect_language
 
         detect_language("A few words of English text to load the language profiles.")
-        if settings.dq_enabled:
+        if settings.quality.enabled:
             from newsflow.expectations.runner import load_gx
 
             load_gx()

@@ -82,7 +82,7 @@ def _own(fields, duplicate: bool) -> tuple:
 def test_stored_texts_equal_the_plain_transforms_first_run_and_rerun(prefect_harness, dev_pages, tmp_path):
     from newsflow.flows.run import run_ingest
 
-    settings = Settings(db=tmp_path / "dev.duckdb", dq_enabled=False)
+    settings = Settings(db=tmp_path / "dev.duckdb", quality={"enabled": False})
     first = run_ingest([str(dev_pages)], settings)
     again = run_ingest([str(dev_pages)], settings)  # unchanged inputs: the re-run path
     expected = {str(p): reference(p, settings) for p in sorted(dev_pages.iterdir())}

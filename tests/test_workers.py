@@ -48,7 +48,7 @@ def test_stage_seconds_cover_the_run_from_start_to_commit(prefect_harness, tmp_p
 
     from newsflow.flows.run import run_ingest
 
-    settings = Settings(db=tmp_path / "t.duckdb", batch_size=4, dq_enabled=False)
+    settings = Settings(db=tmp_path / "t.duckdb", batch_size=4, quality={"enabled": False})
     started = time.perf_counter()
     summary = run_ingest([str(SAMPLES_DIR)], settings)
     wall = time.perf_counter() - started
