@@ -306,12 +306,13 @@ def main(argv: list[str] | None = None) -> int:
 
         mark_process_start()  # so runs.stage_seconds counts the start-up (interpreter, imports, Prefect)
         atexit.register(_skip_teardown)  # registered first, so it runs after every other exit handler
+    _EXIT_CODE[0] = 1  # what an exception escaping main() (Ctrl-C outside click) exits with
     _EXIT_CODE[0] = code = _main(argv)
     return code
 
 
 # The exit status main() returned, for _skip_teardown.
-_EXIT_CODE = [0]
+_EXIT_CODE = [1]
 
 
 def _skip_teardown() -> None:
