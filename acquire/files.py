@@ -51,3 +51,26 @@ def _add(items: list[Item], seen: set[str], path: Path) -> None:
     if origin not in seen:
         seen.add(origin)
         items.append(Item(origin, kind_of(path)))
+
+
+def discover_outlets(groups: list[tuple[str | None, list[str | Path]]]) -> tuple[list[Item], int, dict[str, str]]:
+    """discover() over groups of inputs that each name an outlet (None: not named).
+
+    Returns (items, skipped, {origin: outlet}); a file reached by two groups is read once, with the
+    outlet of the first.
+    """
+    items: list[Item] = []
+    outlets: dict[str, str] = {}
+    seen: set[str] = set()
+    skipped = 0
+    for outlet, inputs in groups:
+        found, n = discover(inputs)
+        skipped += n
+        for item in found:
+            if item.origin in seen:
+                continue
+            seen.add(item.origin)
+            items.append(item)
+            if outlet:
+                outlets[item.origin] = outlet
+    return items, skipped, outlets

@@ -9,6 +9,7 @@ expanding feeds and sitemaps into the article URLs to fetch.
     feeds = ["https://example.org/rss.xml"]
     sitemaps = ["https://example.org/news-sitemap.xml"]
     urls = []                       # single article URLs, optional
+    paths = ["archive/ledger/*.html"]  # local files, directories or globs (** recurses), relative to this file
     include = ["*/news/*"]          # globs on the canonical URL, or "re:<regex>"
     exclude = ["re:/(video|live)/"]
     rate = "30/min"                 # requests per second as a number, or "N/s", "N/min", "N/h"
@@ -31,7 +32,7 @@ from newsflow.transforms import feeds
 from newsflow.transforms.models import Reject, Rejected
 from newsflow.transforms.urls import UrlFilter, canonicalize
 
-_SOURCE_KEYS = ("name", "feeds", "sitemaps", "urls", "include", "exclude", "rate")
+_SOURCE_KEYS = ("name", "feeds", "sitemaps", "urls", "paths", "include", "exclude", "rate")
 _DEFAULT_KEYS = ("include", "exclude", "rate")
 _TOP_KEYS = ("defaults", "source")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$", re.I)
@@ -52,6 +53,7 @@ class Source:
     urls: tuple[str, ...] = ()
     filter: UrlFilter = field(default_factory=UrlFilter)
     rate: float | None = None  # requests per second to this source's hosts; None = the fetcher's default
+    paths: tuple[str, ...] = ()  # local files, directories or globs (absolute: resolved against the sources file)
 
     @property
     def min_delay(self) -> float | None:
@@ -73,10 +75,10 @@ def load_sources(path: str | Path) -> list[Source]:
         raise SourcesError(f"{path}: cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML: {exc}") from None
-    return parse_sources(data, str(path))
+    return parse_sources(data, str(path), base=path.parent)
 
 
-def parse_sources(data: dict, where: str = "sources file") -> list[Source]:
+def parse_sources(data: dict, where: str = "sources file", base: Path | None = None) -> list[Source]:
     """Typed sources from an already parsed TOML document."""
     _unknown(data, _TOP_KEYS, where)
     defaults = data.get("defaults", {})
@@ -95,7 +97,7 @@ def parse_sources(data: dict, where: str = "sources file") -> list[Source]:
         label = f"{where}: [[source]] #{number}"
         if isinstance(entry.get("name"), str) and entry["name"].strip():
             label += f" ({entry['name'].strip()!r})"
-        source = _source({**defaults, **entry}, label)
+        source = _source({**defaults, **entry}, label, base or Path.cwd())
         if source.name in seen:
             raise SourcesError(f"{label}: name {source.name!r} is already used by [[source]] #{seen[source.name]}")
         seen[source.name] = number
@@ -103,20 +105,34 @@ def parse_sources(data: dict, where: str = "sources file") -> list[Source]:
     return sources
 
 
-def _source(entry: dict, label: str) -> Source:
+def _source(entry: dict, label: str, base: Path) -> Source:
     _unknown(entry, _SOURCE_KEYS, label)
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SourcesError(f"{label}: key 'name' is required: the outlet's name, e.g. name = \"The Example Ledger\"")
     feeds, sitemaps, urls = (_urls(entry, key, label) for key in ("feeds", "sitemaps", "urls"))
-    if not (feeds or sitemaps or urls):
-        raise SourcesError(f"{label}: give at least one of 'feeds', 'sitemaps' or 'urls'")
+    # Relative paths are read against the sources file's folder, so the file works from any directory.
+    paths = tuple(str(base / Path(p).expanduser()) for p in _strings(entry, "paths", label))
+    if not (feeds or sitemaps or urls or paths):
+        raise SourcesError(f"{label}: give at least one of 'feeds', 'sitemaps', 'urls' or 'paths'")
     include, exclude = (_strings(entry, key, label) for key in ("include", "exclude"))
     try:
         url_filter = UrlFilter(include, exclude)
     except ValueError as exc:
         raise SourcesError(f"{label}: key 'include'/'exclude': {exc}") from None
-    return Source(name.strip(), feeds, sitemaps, urls, url_filter, _rate(entry.get("rate"), label))
+    return Source(name.strip(), feeds, sitemaps, urls, url_filter, _rate(entry.get("rate"), label), paths)
+
+
+def expand_paths(source: Source) -> list[Path]:
+    """The files and directories the source's path globs name now, in order, each once."""
+    import glob
+
+    found: list[Path] = []
+    for pattern in source.paths:
+        for match in sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]:
+            if Path(match).exists() and Path(match) not in found:
+                found.append(Path(match))
+    return found
 
 
 def _unknown(table: dict, known: tuple[str, ...], label: str) -> None:

@@ -72,13 +72,15 @@ class WebDiscovery:
 
 
 def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
-                 max_listing_bytes: int) -> WebDiscovery:
+                 max_listing_bytes: int, source_name: str | None = None) -> WebDiscovery:
     """Expand CLI URLs and every source into article items; sources are expanded side by side.
 
     A slow or failing host only delays its own source. Results are merged in the order given, so
     the tables do not depend on timing; an article named twice is fetched once (first naming wins).
     """
-    groups: list[tuple[Source | None, list[str]]] = [(None, urls)] if urls else []
+    # URLs given directly belong to --source-name's outlet when one is named (else their host's).
+    cli = Source(source_name, urls=tuple(urls)) if source_name else None
+    groups: list[tuple[Source | None, list[str]]] = [(cli, urls)] if urls else []
     groups += [(s, [*s.feeds, *s.sitemaps, *s.urls]) for s in sources]
     validators = {u: Validators(e, m) for u, (e, m) in state.validators.items()}
 
@@ -206,4 +208,4 @@ def read_url_state(settings) -> UrlState:
 def discover_web_task(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
                       settings) -> WebDiscovery:
     """Fetch the run's feeds and sitemaps and list the article URLs to fetch."""
-    return discover_web(fetcher, urls, sources, state, settings.max_body_bytes)
+    return discover_web(fetcher, urls, sources, state, settings.max_body_bytes, settings.source_name)

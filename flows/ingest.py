@@ -18,7 +18,8 @@ from newsflow.flows import progress
 from newsflow.acquire import web
 from newsflow.acquire.read import read_item
 from newsflow.flows.cache import batch_cache_key
-from newsflow.acquire.files import Item, discover
+from newsflow.acquire.files import Item, discover_outlets
+from newsflow.acquire.sources import expand_paths
 from newsflow.flows.retries import retry_transient
 from newsflow.settings import SAMPLES_DIR, Settings
 from newsflow.flows.timing import StageTimer
@@ -98,6 +99,17 @@ def process_item(item: Item, settings: Settings, timer: StageTimer | None = None
     return Processed(origin=item.origin, kind=item.kind, raw_sha256=raw.raw_sha256,
                      fetched_at=raw.fetched_at, article=article, removed=cleaned.removed,
                      url=raw.url, source=raw.source)
+
+
+def assign_outlets(processed: list[Processed], outlets: dict[str, str]) -> list[Processed]:
+    """Set the outlet the user named for files (--source-name, a sources-file entry's paths).
+
+    Applied after the batches, so a batch's cached extraction result does not depend on it.
+    """
+    for p in processed:
+        if p.origin in outlets:
+            p.source = outlets[p.origin]
+    return processed
 
 
 # Retries only for transient faults (flows/retries.py); a batch is pure, so re-running it is safe,
@@ -187,7 +199,9 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
     timer.enter("discover")
     paths, urls = web.split_inputs(list(inputs or []))
     sources = web.sources_of(settings)
-    items, skipped = discover([Path(p) for p in paths] if inputs or sources else [SAMPLES_DIR])
+    groups = [(settings.source_name, [Path(p) for p in paths] if inputs or sources else [SAMPLES_DIR])]
+    groups += [(s.name, expand_paths(s)) for s in sources if s.paths]  # local files of a sources-file outlet
+    items, skipped, outlets = discover_outlets(groups)
     url_state, found = UrlState(), web.WebDiscovery()
     if fetcher is not None:  # URLs, feeds and sitemaps: listing entries become items with their metadata
         url_state = web.read_url_state(settings)
@@ -211,7 +225,7 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
         stage_seconds.update(batch_seconds)
         reporter.advance(len(outcomes))
 
-    processed = [o for o in outcomes if isinstance(o, Processed)]
+    processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
     rejects = found.rejects + [o for o in outcomes if isinstance(o, Reject)]
     unchanged = [o for o in outcomes if isinstance(o, Unchanged)]
     fetch_state = None

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from newsflow.acquire.files import Item, kind_of
-from newsflow.flows.ingest import RunSummary, load, process_batch
+from newsflow.flows.ingest import RunSummary, assign_outlets, load, process_batch
 from newsflow.settings import Settings
 from newsflow.acquire.web import FetchedItem
 from newsflow.warehouse.writelock import write_lock
@@ -34,13 +34,16 @@ ORDER BY d.origin
 """
 
 
-def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject]]:
-    """An item per origin ingested before: its stored body (fetched pages) or its file."""
-    items, rejects = [], []
+def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject], dict[str, str]]:
+    """An item per origin ingested before: its stored body (fetched pages) or its file; and the
+    outlet each file was ingested under."""
+    items, rejects, outlets = [], [], {}
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
          listed_published, listed_updated, status, content_type) in con.execute(_LATEST).fetchall():
         if status is None:  # a file: read it again
             items.append(Item(origin, kind_of(Path(origin))))
+            if source:
+                outlets[origin] = source
             continue
         body = rawstore.get(raw_dir, sha)
         if body is None:
@@ -54,7 +57,7 @@ def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject]]:
                          content_type=content_type, listing_url=listing_url, listed_title=listed_title,
                          listed_published_at=listed_published, listed_updated_at=listed_updated)
         items.append(FetchedItem(origin, kind, raw, info))
-    return items, rejects
+    return items, rejects, outlets
 
 
 def _charset(content_type: str | None) -> str | None:
@@ -74,7 +77,7 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         run = RunRecord(uuid.uuid4().hex, flow_run.get_id(), datetime.now(timezone.utc))
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
-            items, missing = reprocess_items(con, settings.raw_store())
+            items, missing, outlets = reprocess_items(con, settings.raw_store())
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
@@ -85,7 +88,7 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
             batch_outcomes, batch_seconds = future.result()
             outcomes.extend(batch_outcomes)
             seconds.update(batch_seconds)
-        processed = [o for o in outcomes if isinstance(o, Processed)]
+        processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
         rejects = missing + [o for o in outcomes if isinstance(o, Reject)]
         # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
         result = load(settings, run, processed, rejects, dict(seconds), ([], 0, 0))

@@ -113,8 +113,10 @@ def cli():
 @click.option("--address", help="Dask scheduler to use with --runner dask, e.g. tcp://host:8786 "
                                 "[default: start a local cluster of --workers processes].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
+@click.option("--source-name", metavar="NAME",
+              help="The outlet of this run's INPUTS, stored in documents.source (and articles.site_name when the page names none).")
 def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_size, workers, min_words,
-           lock_timeout, runner, address, progress):
+           lock_timeout, runner, address, progress, source_name):
     """Ingest article files and web pages into the warehouse.
 
     INPUTS are files or directories (searched recursively) of .html, .htm and
@@ -137,7 +139,8 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
         runner = "dask"  # --address names a Dask scheduler, so it implies --runner dask
     settings = _settings(db=db, batch_size=batch_size, workers=workers, min_words=min_words,
                          lock_timeout=lock_timeout, runner=runner, dask_address=address, sources=sources,
-                         refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent)
+                         refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent,
+                         source_name=source_name)
     _check_sources(settings)
     from newsflow.flows.run import run_ingest  # Prefect is imported only when a flow runs
 
@@ -179,24 +182,129 @@ def reprocess(db):
 
 @cli.command()
 @log_options
-@click.argument("sql")
+@click.argument("sql", required=False)
+@click.option("-f", "--file", "sql_file", type=click.Path(exists=True, dir_okay=False), help="Read the SQL from this file.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
-@click.option("--limit", type=int, default=50, show_default=True, help="Rows to print at most.")
-def query(sql, db, limit):
-    """Run a read-only SQL query against the warehouse and print the result.
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              help="Output format [default: table on a terminal, csv when piped].")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows shown at most in --format table.")
+def query(sql, sql_file, db, fmt, limit):
+    """Run read-only SQL against the warehouse and print the result.
 
-    Example: newsflow query "SELECT source, count(*) FROM documents GROUP BY 1"
+    SQL is the argument, `-` to read it from stdin, or --file FILE. Several
+    statements may be given; the last one's result is printed. The warehouse is
+    opened read-only with no access to other files: COPY, EXPORT, ATTACH,
+    INSTALL and LOAD are refused (use `newsflow export`). Tables, views and
+    their columns: `newsflow tables` or docs/tables.md.
+
+    Example: newsflow query "SELECT outlet, count(*) FROM articles_canonical GROUP BY 1" --format markdown
     """
-    import duckdb
+    from newsflow import query as q
+
+    settings = _settings(db=db)
+    try:
+        text = q.read_sql(sql, sql_file)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    con = q.open_readonly(settings.db, settings.lock_timeout)
+    try:
+        names, types, rows = q.run(con, text)
+    except (q.QueryRefused, q.QueryError) as exc:
+        raise Failure(str(exc)) from exc
+    finally:
+        con.close()
+    fmt = fmt or q.default_format()
+    click.echo(q.render(fmt, names, types, rows, limit=limit if fmt == "table" else None), nl=False)
+
+
+@cli.command()
+@log_options
+@click.argument("terms")
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+              help="Only articles published on or after this date/time, UTC (undated articles are left out).")
+@click.option("--source", metavar="NAME", help="Only articles this outlet carried (documents.source).")
+@click.option("--all", "all_terms", is_flag=True, help="Only articles that contain every term.")
+@click.option("--limit", type=int, default=10, show_default=True, help="Results at most.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              help="Output format [default: table on a terminal, csv when piped].")
+def search(terms, db, since, source, all_terms, limit, fmt):
+    """Full-text search over article titles and texts, ranked by BM25.
+
+    Terms are stemmed (Porter) and stopwords ignored, as DuckDB's fts
+    extension does; see docs/search.md.
+
+    Example: newsflow search "reservoir hose ban" --since 2025-01-01
+    """
+    from datetime import timezone
+
+    from newsflow import query as q
+    from newsflow.warehouse.search import search as run_search
+
+    settings = _settings(db=db)
+    con = q.open_readonly(settings.db, settings.lock_timeout)
+    try:
+        names, types, rows = run_search(con, terms, since=since.replace(tzinfo=timezone.utc) if since else None,
+                                        source=source, limit=limit, all_terms=all_terms)
+    finally:
+        con.close()
+    fmt = fmt or q.default_format()
+    click.echo(q.render(fmt, names, types, rows), nl=False)
+
+
+@cli.command()
+@log_options
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write the files into.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="File format of the exported tables.")
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+def export(out, fmt, db):
+    """Export every public table and view, one file each, with manifest.json.
+
+    The manifest lists each file's row count, columns (type and description)
+    and a checksum of its rows. The files read with DuckDB, pandas or Polars.
+
+    Example: newsflow export --format parquet --out export/
+    """
+    from pathlib import Path
 
     from newsflow.warehouse.db import connect
+    from newsflow.warehouse.export import export as run_export
 
     settings = _settings(db=db)
     con = connect(settings.db, read_only=True, lock_timeout=settings.lock_timeout)
     try:
-        con.sql(sql).show(max_rows=limit, max_width=160)
-    except duckdb.Error as exc:
-        raise Failure(str(exc).splitlines()[0]) from exc
+        manifest = run_export(con, Path(out), fmt, str(settings.db))
+    finally:
+        con.close()
+    rows = sum(r["rows"] for r in manifest["relations"])
+    click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {out}/ (manifest.json)")
+
+
+@cli.command()
+@log_options
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+def tables(db):
+    """Describe the public tables and views: columns, types and what they mean (Markdown).
+
+    Read from the warehouse's catalog (COMMENT ON); without a warehouse, a new
+    one's. docs/tables.md is this output for a new warehouse.
+
+    Example: newsflow tables | less
+    """
+    from pathlib import Path
+
+    from newsflow.warehouse import catalog
+
+    settings = _settings(db=db)
+    if not Path(settings.db).exists():
+        click.echo(catalog.fresh_markdown(), nl=False)
+        return
+    from newsflow import query as q
+
+    con = q.open_readonly(settings.db, settings.lock_timeout)
+    try:
+        click.echo(catalog.markdown(catalog.relations(con)), nl=False)
     finally:
         con.close()
 

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     dq_docs_dir: Path | None = Field(None, description="build GX Data Docs for each ingest run into this folder")
     # Fetching from the web (docs/fetching.md). Names match flows.fetch.FetchOptions.
     sources: Path | None = Field(None, description="sources file (TOML) naming outlets, their feeds and sitemaps")
+    source_name: str | None = Field(None, min_length=1, description="outlet stored in documents.source for the run's command-line inputs")
     refresh: bool = Field(False, description="refetch URLs already ingested, without conditional requests")
     raw_dir: Path | None = Field(None, description="where fetched bodies are kept (default: <db>.raw beside the db)")
     user_agent: str = Field(f"newsflow/{VERSION}", min_length=1,

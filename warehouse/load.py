@@ -13,7 +13,7 @@ import duckdb
 
 from newsflow.transforms.dedup import exact_duplicates
 from newsflow.transforms.models import Processed, Reject
-from newsflow.warehouse import similarity
+from newsflow.warehouse import search, similarity
 from newsflow.warehouse.db import transaction
 
 ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
@@ -108,6 +108,7 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Pro
             similarity.link_near_duplicates(con, fresh, similar.neardup_threshold)
             similarity.assign_stories(con, fresh, similar.story_threshold,
                                       timedelta(hours=similar.story_window_hours))
+        search.index_new(con)  # full-text terms of the new articles (and of any loaded before they existed)
         _insert(con, "removed_segments", frames["removed_segments"])
         _insert(con, "rejects", frames["rejects"])
         if report is not None:
@@ -136,6 +137,8 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
 
     articles = pd.DataFrame([[getattr(p.article, c) for c in ARTICLE_COLUMNS] for p in new],
                             columns=list(ARTICLE_COLUMNS))
+    # A page that does not name its site (every text file) is known by the outlet it came from.
+    articles["site_name"] = [p.article.site_name or p.source for p in new]
     documents = pd.DataFrame({
         "document_id": [document_id(run.run_id, p.origin) for p in processed],
         "run_id": run.run_id,
