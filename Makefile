@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 SEEDS ?= ../shared/seeds
 DQ_DB ?= reports/dq.duckdb
 
-.PHONY: install run examples docs-tables test eval dq bench bench-runners serve clean
+.PHONY: install run examples docs-tables test test-fast eval dq bench bench-runners serve clean
 
 install: $(STAMP)
 
@@ -33,8 +33,12 @@ examples:  ## two example queries to paste (docs/tables.md lists every table and
 docs-tables: install  ## regenerate docs/tables.md from the warehouse catalog (warehouse/sql/comments.sql)
 	$(PY) -m newsflow.warehouse.catalog > docs/tables.md
 
-test: install  ## the test suite
-	$(PY) -m pytest -q
+test: install  ## the whole test suite (ruff, then pytest)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+test-fast: install  ## the inner loop: tests not marked slow (no servers, subprocess runs or builds)
+	$(VENV)/bin/pytest -q -m "not slow"
 
 eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
 	$(PY) bench/eval_extraction.py

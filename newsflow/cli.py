@@ -200,16 +200,17 @@ def query(sql, sql_file, db, fmt, limit):
     Example: newsflow query "SELECT outlet, count(*) FROM articles_canonical GROUP BY 1" --format markdown
     """
     from newsflow import query as q
+    from newsflow.warehouse import readonly
 
     settings = _settings(db=db)
     try:
         text = q.read_sql(sql, sql_file)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    con = q.open_readonly(settings.db, settings.lock_timeout)
+    con = readonly.open_readonly(settings.db, settings.lock_timeout)
     try:
-        names, types, rows = q.run(con, text)
-    except (q.QueryRefused, q.QueryError) as exc:
+        names, types, rows = readonly.run(con, text)
+    except (readonly.QueryRefused, readonly.QueryError) as exc:
         raise Failure(str(exc)) from exc
     finally:
         con.close()
@@ -239,10 +240,11 @@ def search(terms, db, since, source, all_terms, limit, fmt):
     from datetime import timezone
 
     from newsflow import query as q
+    from newsflow.warehouse.readonly import open_readonly
     from newsflow.warehouse.search import search as run_search
 
     settings = _settings(db=db)
-    con = q.open_readonly(settings.db, settings.lock_timeout)
+    con = open_readonly(settings.db, settings.lock_timeout)
     try:
         names, types, rows = run_search(con, terms, since=since.replace(tzinfo=timezone.utc) if since else None,
                                         source=source, limit=limit, all_terms=all_terms)
@@ -300,9 +302,9 @@ def tables(db):
     if not Path(settings.db).exists():
         click.echo(catalog.fresh_markdown(), nl=False)
         return
-    from newsflow import query as q
+    from newsflow.warehouse.readonly import open_readonly
 
-    con = q.open_readonly(settings.db, settings.lock_timeout)
+    con = open_readonly(settings.db, settings.lock_timeout)
     try:
         click.echo(catalog.markdown(catalog.relations(con)), nl=False)
     finally:
@@ -327,13 +329,13 @@ def validate(db, docs):
     """
     from pathlib import Path
 
-    from newsflow.warehouse.db import connect
     from newsflow.flows.validate import validate_warehouse
+    from newsflow.warehouse.db import connect
 
     settings = _settings(db=db)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
-        report = validate_warehouse(con, settings.quality_config(), Path(docs) if docs else None)
+        report = validate_warehouse(con, settings.quality, Path(docs) if docs else None)
     finally:
         con.close()
     from newsflow.expectations.runner import markdown_summary
@@ -381,12 +383,20 @@ def config():
 
     Example: NEWSFLOW_WORKERS=4 newsflow config > newsflow.toml
     """
-    from newsflow.settings import config_path
+    from newsflow.settings import GROUPS, Settings, _fields, config_path
 
     settings = _settings()
     click.echo(f"# config file: {config_path() or 'none (defaults and environment only)'}")
-    for name, value in settings.model_dump(mode="json").items():
-        click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
+    dumped = settings.model_dump(mode="json")
+    for table in [None, *GROUPS]:  # top-level keys first: in TOML they cannot follow a [table]
+        if table:
+            click.echo(f"\n[{table}]")
+        values = dumped[table] if table else {k: v for k, v in dumped.items() if k not in GROUPS}
+        derived = {n for n, f in _fields(Settings.model_fields[table].annotation).items() if f.init is False} if table else ()
+        for name, value in values.items():
+            if name in derived:  # follows another setting (quality.min_words is min_words)
+                continue
+            click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
 
 
 def _toml(value) -> str:

@@ -36,12 +36,13 @@ def build(db: Path) -> None:
 def outputs(db: Path, doc: str) -> list[tuple[str, str, str]]:
     """(sql, table in the document, table the warehouse gives now) for every query in the document."""
     from newsflow import query as q
+    from newsflow.warehouse import readonly
 
-    con = q.open_readonly(db)
+    con = readonly.open_readonly(db)
     try:
         found = []
         for m in _BLOCK.finditer(doc):
-            names, types, rows = q.run(con, m.group("sql"))
+            names, types, rows = readonly.run(con, m.group("sql"))
             found.append((m.group("sql"), m.group("out"), q.render("markdown", names, types, rows)))
         return found
     finally:

@@ -19,12 +19,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, SEEDS, write
 from newsflow import query as q
 from newsflow.cli import main
 from newsflow.settings import Settings
 from newsflow.warehouse import catalog
 from newsflow.warehouse.db import connect
+from newsflow.warehouse.readonly import open_readonly
+
+from conftest import REPO, SEEDS, write
 
 VIEWS = ("article_sources", "articles_canonical", "rule_hits", "run_history", "source_daily", "story_coverage",
          "syndication")
@@ -64,7 +66,7 @@ def warehouse(tmp_path_factory, request):
 
 @pytest.fixture
 def ro(warehouse):
-    con = q.open_readonly(warehouse)
+    con = open_readonly(warehouse)
     yield con
     con.close()
 

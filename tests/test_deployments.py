@@ -82,7 +82,7 @@ deployments:
     entrypoint: {REPO}/flows/deployments.py:scheduled_ingest
     parameters:
       inputs: ["{SAMPLES_DIR}"]
-      settings: {{db: "{db}", dq_enabled: false, lock_timeout: 30}}
+      settings: {{db: "{db}", quality: {{enabled: false}}, lock_timeout: 30}}
     schedules:
       - interval: 3
 """)
@@ -90,7 +90,7 @@ deployments:
            "PREFECT_HOME": str(tmp_path / "serve-home"), "PYTHONUNBUFFERED": "1"}
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "flows", "serve", "--file", str(spec)], cwd=tmp_path,
+        proc = subprocess.Popen([sys.executable, "-m", "newsflow", "serve", "--file", str(spec)], cwd=tmp_path,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
@@ -125,7 +125,7 @@ def test_validate_flow_checks_the_whole_warehouse(prefect_harness, tmp_path):
     from newsflow.flows.run import run_ingest
 
     db = tmp_path / "v.duckdb"
-    run_ingest([str(SAMPLES_DIR)], Settings(db=db, dq_enabled=False))
+    run_ingest([str(SAMPLES_DIR)], Settings(db=db, quality={"enabled": False}))
     result = validate(settings={"db": str(db)})
 
     assert result["db"] == str(db) and result["passed"] > 0 and result["failed"] == 0
