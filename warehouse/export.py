@@ -2,7 +2,7 @@
 
 One file per relation (`<name>.parquet` or `<name>.csv`) and `manifest.json`: for each, its kind,
 file, row count, columns (name, DuckDB type, description) and a checksum of its rows, so a reader
-can check what it loaded (docs/analysis.md shows how).
+can check what it loaded. INTERVAL columns are written as seconds (DOUBLE), which every reader takes.
 """
 
 from __future__ import annotations
@@ -38,12 +38,18 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "parquet", db: 
     for rel in relations(con):
         path = out / f"{rel.name}.{fmt}"
         options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-        con.execute(f"COPY (SELECT * FROM main.{rel.name}) TO '{_quote(path)}' ({options})")
+        # INTERVAL columns go out as seconds: Polars (and others) cannot read Parquet's INTERVAL.
+        select = ", ".join(f'epoch("{c.name}") AS "{c.name}"' if c.type == "INTERVAL" else f'"{c.name}"'
+                           for c in rel.columns)
+        relation = f"(SELECT {select} FROM main.{rel.name})"
+        con.execute(f"COPY {relation} TO '{_quote(path)}' ({options})")
         entries.append({
             "name": rel.name, "kind": rel.kind, "file": path.name, "description": rel.description,
             "rows": con.execute(f"SELECT count(*) FROM main.{rel.name}").fetchone()[0],
-            "checksum": row_checksum(con, f"main.{rel.name}"),
-            "columns": [{"name": c.name, "type": c.type, "description": c.description} for c in rel.columns],
+            "checksum": row_checksum(con, relation),
+            "columns": [{"name": c.name, "type": "DOUBLE" if c.type == "INTERVAL" else c.type,
+                         "description": c.description + (" (exported as seconds)" if c.type == "INTERVAL" else "")
+                         if c.description else c.description} for c in rel.columns],
         })
     from newsflow import VERSION
 
