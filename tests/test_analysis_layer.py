@@ -392,3 +392,16 @@ def test_make_run_ends_with_example_queries_that_work(warehouse, capsys):
     run = re.search(r"^run:.*?(?=^\S)", makefile, re.S | re.M).group(0)
     last = run.rstrip().splitlines()[-1].strip().lstrip("@")
     assert last.startswith("$(MAKE)") and "examples" in last
+
+
+def test_reprocess_keeps_the_outlet_of_files(prefect_harness, tmp_path):
+    from newsflow.flows.reprocess import run_reprocess
+    from newsflow.flows.run import run_ingest
+
+    write(tmp_path / "in" / "note.txt", "Harbour board approves new ferry timetable\n\n" + " ".join(
+        f"The harbour board approved timetable change number {i} for the winter ferry service." for i in range(6)))
+    db = tmp_path / "w.duckdb"
+    run_ingest([str(tmp_path / "in")], Settings(db=db, source_name="Harbour Notes"))
+    run_reprocess(Settings(db=db))
+    assert peek(db, "SELECT d.source FROM documents d JOIN runs r USING (run_id) ORDER BY r.started_at") \
+        == [("Harbour Notes",), ("Harbour Notes",)]
