@@ -241,15 +241,22 @@ def search(terms, db, since, source, all_terms, limit, fmt):
 
     from newsflow import query as q
     from newsflow.warehouse.readonly import open_readonly
+    from newsflow.warehouse.search import SearchUnavailable, unindexed
     from newsflow.warehouse.search import search as run_search
 
     settings = _settings(db=db)
     con = open_readonly(settings.db, settings.lock_timeout)
     try:
+        missing = unindexed(con)
         names, types, rows = run_search(con, terms, since=since.replace(tzinfo=timezone.utc) if since else None,
                                         source=source, limit=limit, all_terms=all_terms)
+    except SearchUnavailable as exc:
+        raise Failure(str(exc)) from exc
     finally:
         con.close()
+    if missing:  # never hide data silently: say what the ranking could not see
+        click.echo(f"note: {missing} articles are not indexed yet (loaded before the search index); "
+                   "the next `newsflow ingest` indexes them", err=True)
     fmt = fmt or q.default_format()
     click.echo(q.render(fmt, names, types, rows), nl=False)
 

@@ -405,3 +405,22 @@ def test_reprocess_keeps_the_outlet_of_files(prefect_harness, tmp_path):
     run_reprocess(Settings(db=db))
     assert peek(db, "SELECT d.source FROM documents d JOIN runs r USING (run_id) ORDER BY r.started_at") \
         == [("Harbour Notes",), ("Harbour Notes",)]
+
+
+def test_search_says_when_articles_are_not_indexed_yet(tmp_path, capsys):
+    """A warehouse migrated from before the index: search names what it cannot see; a load indexes it."""
+    from newsflow.warehouse import search
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    con.execute("INSERT INTO articles (article_id, title, text, word_count, content_hash, first_seen_at, first_run_id)"
+                " VALUES ('a1', 'Ferry strike called', 'Ferry crews will strike on Monday.', 6, 'h1', now(), 'r')")
+    con.close()
+    code, out, err = cli(capsys, "search", "ferry strike", "--db", str(db), "--format", "csv")
+    assert code == 0 and out == "score,article_id,title,outlets,published_at,word_count,terms_matched\n"
+    assert "1 articles are not indexed yet" in err
+    con = connect(db)
+    assert search.index_new(con) == 1
+    con.close()
+    code, out, err = cli(capsys, "search", "ferry strike", "--db", str(db), "--format", "csv")
+    assert code == 0 and "a1" in out and err == ""

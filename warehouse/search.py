@@ -84,6 +84,24 @@ LIMIT ?
 """
 
 
+def unindexed(con: duckdb.DuckDBPyConnection) -> int:
+    """Articles without search terms yet (loaded before migration 006; the next load indexes them).
+
+    Raises SearchUnavailable on a warehouse that has no search index at all.
+    """
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'internal' "
+                                         "AND database_name = current_database()").fetchall()}
+    if "search_docs" not in tables:
+        raise SearchUnavailable("this warehouse has no search index yet (it predates migration 006); "
+                                "any `newsflow ingest` on it adds the index")
+    return con.execute("SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                       "(SELECT 1 FROM internal.search_docs d WHERE d.article_id = a.article_id)").fetchone()[0]
+
+
+class SearchUnavailable(RuntimeError):
+    """The warehouse has no search index."""
+
+
 def search(con: duckdb.DuckDBPyConnection, query: str, *, since: datetime | None = None,
            source: str | None = None, limit: int = 10, fields: tuple[str, ...] = ("title", "text"),
            all_terms: bool = False) -> tuple[list[str], list[str], list[tuple]]:
