@@ -41,12 +41,11 @@ def seeds_sources(seeds: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory, request):
+def warehouse(tmp_path_factory, prefect_harness):
     from newsflow.flows.run import run_ingest
 
     if not SEEDS.is_dir():
         pytest.skip(f"seed articles not found at {SEEDS} (../shared/seeds beside the repo)")
-    request.getfixturevalue("prefect_harness")
     seeds = SEEDS
     tmp = tmp_path_factory.mktemp("analysis")
     db = tmp / "w.duckdb"
