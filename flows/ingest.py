@@ -28,7 +28,7 @@ from newsflow.transforms.extract import extract
 from newsflow.transforms.models import Processed, Reject, Rejected, Unchanged
 from newsflow.transforms.normalize import normalize
 from newsflow.warehouse.db import connect
-from newsflow.warehouse.fetchstate import UrlState, rows_for, write_state
+from newsflow.warehouse.fetchstate import UrlState, failure_rows, rows_for, write_state
 from newsflow.warehouse.load import LoadResult, RunRecord, load_run, record_failed_run
 
 
@@ -56,11 +56,13 @@ class RunSummary:
     unchanged: int = 0  # 304 Not Modified (listings and articles), or rel=canonical already ingested
     already_ingested: int = 0  # listed or given article URLs skipped before fetching
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
+    backed_off: int = 0  # article URLs not fetched: gone for good (404, 410) at a recent try (url_state)
 
     def line(self) -> str:
         held = f", {self.quarantined} quarantined" if self.quarantined else ""
         web = "".join(f", {n} {label}" for n, label in ((self.unchanged, "unchanged"),
-                      (self.already_ingested, "already ingested"), (self.filtered, "filtered out")) if n)
+                      (self.already_ingested, "already ingested"), (self.filtered, "filtered out"),
+                      (self.backed_off, "backed off after 404/410")) if n)
         return (f"{self.inputs} inputs: {self.new_articles} new articles, {self.duplicates} duplicates, "
                 f"{self.rejected} rejected{held}{web} (run {self.run_id[:8]})")
 
@@ -216,7 +218,8 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
     unchanged = [o for o in outcomes if isinstance(o, Unchanged)]
     fetch_state = None
     if urls or sources:
-        fetch_state = (rows_for(processed, unchanged, found.listings), found.unchanged + len(unchanged),
+        failed = failure_rows([r for r in rejects if r.origin.startswith(("http://", "https://"))], url_state)
+        fetch_state = (rows_for(processed, unchanged, found.listings, failed), found.unchanged + len(unchanged),
                        found.already)
     result = load(settings, run, processed, rejects, dict(stage_seconds), fetch_state)
     report = result.report
@@ -227,6 +230,7 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
                          result.stage_seconds)
     summary.unchanged = found.unchanged + len(unchanged)
     summary.already_ingested, summary.filtered = found.already, found.filtered
+    summary.backed_off = found.backed_off
     logger.info(summary.line())
     create_markdown_artifact(summary.markdown(), key="ingest-run", description=summary.line())
     return summary

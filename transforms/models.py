@@ -109,8 +109,9 @@ class FetchInfo:
 
     url: str  # the canonical URL asked for (url_state key)
     final_url: str  # after redirects
-    canonical_url: str  # rel=canonical, else the canonicalized final URL
+    canonical_url: str  # rel=canonical (same registrable domain only), else the canonicalized final URL
     http_status: int
+    declared_canonical: str | None = None  # the page's rel=canonical as written, even to another host
     content_type: str | None = None  # the whole Content-Type header
     etag: str | None = None
     last_modified: str | None = None
