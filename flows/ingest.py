@@ -57,6 +57,7 @@ class RunSummary:
     already_ingested: int = 0  # listed or given article URLs skipped before fetching
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
     backed_off: int = 0  # article URLs not fetched: gone for good (404, 410) at a recent try (url_state)
+    skip_reasons: dict[str, int] = field(default_factory=dict)  # files discovery skipped, by reason
 
     def line(self) -> str:
         held = f", {self.quarantined} quarantined" if self.quarantined else ""
@@ -73,6 +74,9 @@ class RunSummary:
         lines = [f"# newsflow ingest `{self.run_id}`", "", f"Warehouse: `{self.db}`", "",
                  "| count | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows], "",
                  "| stage | seconds |", "|---|---|", *[f"| {k} | {v:.3f} |" for k, v in self.stage_seconds.items()]]
+        if self.skip_reasons:
+            lines += ["", "| skipped because | files |", "|---|---|",
+                      *[f"| {k} | {v} |" for k, v in sorted(self.skip_reasons.items())]]
         if self.reject_reasons:
             lines += ["", "| rejected at/for | inputs |", "|---|---|",
                       *[f"| {k} | {v} |" for k, v in sorted(self.reject_reasons.items())]]
@@ -189,7 +193,9 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
     timer.enter("discover")
     paths, urls = web.split_inputs(list(inputs or []))
     sources = web.sources_of(settings)
-    items, skipped = discover([Path(p) for p in paths] if inputs or sources else [SAMPLES_DIR])
+    items, skips = discover([Path(p) for p in paths] if inputs or sources else [SAMPLES_DIR],
+                            follow_symlinks=settings.follow_symlinks)
+    skipped = skips.total()
     url_state, found = UrlState(), web.WebDiscovery()
     if fetcher is not None:  # URLs, feeds and sitemaps: listing entries become items with their metadata
         url_state = web.read_url_state(settings)
@@ -230,7 +236,7 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
                          result.stage_seconds)
     summary.unchanged = found.unchanged + len(unchanged)
     summary.already_ingested, summary.filtered = found.already, found.filtered
-    summary.backed_off = found.backed_off
+    summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
     logger.info(summary.line())
     create_markdown_artifact(summary.markdown(), key="ingest-run", description=summary.line())
     return summary

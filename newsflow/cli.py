@@ -144,6 +144,8 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     show_bar = sys.stderr.isatty() if progress is None else progress
     summary = run_ingest(list(inputs), settings, show_progress=show_bar)
     click.echo(summary.line())
+    if summary.skip_reasons:
+        click.echo("skipped files by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.skip_reasons.items())))
     if summary.dq_passed is not None:
         click.echo(f"dq: {summary.dq_passed} passed, {summary.dq_failed} failed"
                    + (f"  (SELECT * FROM dq_results WHERE run_id = '{summary.run_id}' AND NOT success)"
