@@ -103,7 +103,7 @@ def process_item(item: Item, settings: Settings, timer: StageTimer | None = None
         timer.enter(None)
     return Processed(origin=item.origin, kind=item.kind, raw_sha256=raw.raw_sha256,
                      fetched_at=raw.fetched_at, article=article, removed=cleaned.removed,
-                     url=raw.url, source=raw.source)
+                     url=raw.url, source=raw.source, charset_note=extracted.charset_note)
 
 
 # Retries only for transient faults (flows/retries.py); a batch is pure, so re-running it is safe,

@@ -34,15 +34,24 @@ ORDER BY d.origin
 """
 
 
-def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject]]:
-    """An item per origin ingested before: its stored body (fetched pages) or its file."""
+def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None) -> tuple[list, list[Reject]]:
+    """An item per origin ingested before: its stored body (fetched pages) or its file.
+
+    A stored body that is missing or damaged (corrupt, truncated, changed) is that origin's reject.
+    """
     items, rejects = [], []
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
          listed_published, listed_updated, status, content_type) in con.execute(_LATEST).fetchall():
         if status is None:  # a file: read it again
             items.append(Item(origin, kind_of(Path(origin))))
             continue
-        body = rawstore.get(raw_dir, sha)
+        try:
+            body = rawstore.get(raw_dir, sha, max_bytes)
+        except (rawstore.CorruptBody, OSError) as exc:
+            rejects.append(Reject(origin, "acquire", "raw_corrupt",
+                                  f"stored body {sha[:12]}… in {raw_dir}: {exc}; `newsflow ingest --refresh "
+                                  f"{origin}` fetches it again"))
+            continue
         if body is None:
             rejects.append(Reject(origin, "acquire", "raw_missing",
                                   f"no stored body {sha[:12]}… in {raw_dir}; `newsflow ingest --refresh {origin}` "
@@ -74,7 +83,7 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         run = RunRecord(uuid.uuid4().hex, flow_run.get_id(), datetime.now(timezone.utc))
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
-            items, missing = reprocess_items(con, settings.raw_store())
+            items, missing = reprocess_items(con, settings.raw_store(), settings.max_body_bytes)
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))

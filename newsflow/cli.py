@@ -25,17 +25,44 @@ class Failure(click.ClickException):
 
 
 def _settings(**overrides):
+    import tomllib
+
     from pydantic import ValidationError
 
-    from newsflow.settings import load_settings
+    from newsflow.settings import config_path, load_settings
 
     try:
         return load_settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise click.UsageError(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        name = ".".join(map(str, first["loc"]))
+        where = f"--{name.replace('_', '-')}" if overrides.get(name) is not None else \
+            f"NEWSFLOW_{name.upper()} or {_config_file() or 'newsflow.toml'}"
+        message = first["msg"].removeprefix("Value error, ")
+        raise click.UsageError(f"setting {name} ({where}): {message}") from exc
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:  # the config file itself
+        raise click.UsageError(f"{config_path()}: not a valid config file (TOML): {exc}") from exc
+
+
+def _config_file():
+    from newsflow.settings import config_path
+
+    try:
+        return config_path()
+    except FileNotFoundError:
+        return None
+
+
+def _check_db(settings) -> None:
+    """The warehouse path names a file in an existing folder (nothing is created on a typo)."""
+    db = settings.db
+    if db.is_dir():
+        raise click.UsageError(f"--db {db}: is a directory; name the warehouse file, e.g. {db / 'newsflow.duckdb'}")
+    parent = db.parent if str(db.parent) else None
+    if parent is not None and not parent.is_dir():
+        raise click.UsageError(f"--db {db}: the folder {parent} does not exist; create it first (mkdir -p {parent})")
 
 
 def _set_log_level(ctx, param, value):
@@ -53,6 +80,9 @@ def _check_inputs(ctx, param, value):
     from pathlib import Path
 
     for given in value:
+        if not given.strip():
+            raise click.BadParameter("an empty input names nothing (to ingest the current folder, give '.')",
+                                     ctx=ctx, param=param)
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", given) and not Path(given).exists():
             raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
                                      "(URLs start with http:// or https://)", ctx=ctx, param=param)
@@ -138,6 +168,7 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     settings = _settings(db=db, batch_size=batch_size, workers=workers, min_words=min_words,
                          lock_timeout=lock_timeout, runner=runner, dask_address=address, sources=sources,
                          refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent)
+    _check_db(settings)
     _check_sources(settings)
     from newsflow.flows.run import run_ingest  # Prefect is imported only when a flow runs
 
@@ -170,6 +201,7 @@ def reprocess(db):
     Example: newsflow reprocess --db newsflow.duckdb
     """
     settings = _settings(db=db)
+    _check_db(settings)
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
@@ -225,6 +257,7 @@ def validate(db, docs):
     from newsflow.flows.validate import validate_warehouse
 
     settings = _settings(db=db)
+    _check_db(settings)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
         report = validate_warehouse(con, settings.quality_config(), Path(docs) if docs else None)
@@ -256,10 +289,14 @@ def serve(path, only, port):
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly
     """
-    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError
+    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError, read_specs
     from newsflow.flows.serve import serve as serve_deployments
 
     settings = _settings(server_port=port)
+    try:
+        read_specs(path or DEFAULT_FILE)  # a file that is not a prefect.yaml fails before a server starts
+    except DeploymentError as exc:
+        raise click.UsageError(f"--file: {exc}") from exc
     try:
         serve_deployments(path or DEFAULT_FILE, settings, tuple(only), echo=click.echo)
     except (DeploymentError, ServerError) as exc:

@@ -7,7 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from newsflow import VERSION
@@ -20,7 +20,8 @@ DEFAULT_CONFIG = Path("newsflow.toml")
 class Settings(BaseSettings):
     """Every knob newsflow has. Set in newsflow.toml, as NEWSFLOW_<NAME>, or by a CLI flag."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", extra="forbid")
+    # allow_inf_nan=False: `--lock-timeout inf` is a usage error, not an overflow deep in a run.
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", extra="forbid", allow_inf_nan=False)
 
     db: Path = Field(Path("newsflow.duckdb"), description="DuckDB warehouse file")
     batch_size: int = Field(50, ge=1, description="articles per Prefect task")
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(20_000_000, ge=1, description="larger input files are rejected (decompressed size)")
     follow_symlinks: bool = Field(False, description="follow symbolic links inside scanned folders (files named directly are always followed)")
     cache_extraction: bool = Field(True, description="reuse a batch's extraction results when its files, the code and these settings are unchanged (7 days)")
-    lock_timeout: float = Field(10.0, ge=0, description="seconds to wait for another process's lock on the db")
+    lock_timeout: float = Field(10.0, ge=0, le=366 * 86400, description="seconds to wait for another process's lock on the db")
     runner: Literal["threads", "processes", "dask"] = Field(
         "threads", description="where batches run: threads here, a local process pool, or Dask (see dask_address)")
     dask_address: str | None = Field(
@@ -56,7 +57,8 @@ class Settings(BaseSettings):
                             description="User-Agent header; add a URL or address site owners can reach you at")
     connect_timeout: float = Field(10.0, gt=0, description="seconds to wait for a TCP/TLS connection")
     read_timeout: float = Field(30.0, gt=0, description="seconds to wait for each piece of a response")
-    total_timeout: float = Field(120.0, gt=0, description="seconds one response may take, request to last byte")
+    total_timeout: float = Field(120.0, gt=0, description="wall-clock seconds one request may take: connect, headers and body (not retried)")
+    host_budget: float = Field(600.0, gt=0, description="seconds of requests one host may use per run; its later URLs are rejected as host_budget")
     max_body_bytes: int = Field(20_000_000, ge=1, description="larger bodies (decompressed) are rejected as too_large")
     max_redirects: int = Field(5, ge=0, description="redirect hops followed")
     retries: int = Field(3, ge=0, description="extra tries after a timeout, connection error, 429 or 5xx")
@@ -82,6 +84,24 @@ class Settings(BaseSettings):
     def raw_store(self) -> Path:
         """The folder of fetched bodies: raw_dir, else `<db>.raw` beside the warehouse file."""
         return self.raw_dir or self.db.with_name(self.db.name + ".raw")
+
+    @field_validator("db")
+    @classmethod
+    def _db_is_a_file_name(cls, value: Path) -> Path:
+        if not value.name or value.name in (".", ".."):
+            given = "an empty path" if str(value) == "." else repr(str(value))
+            raise ValueError(f"{given} names no file; give the warehouse file, e.g. newsflow.duckdb")
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent_is_a_header_value(cls, value: str) -> str:
+        # HTTP header values are ASCII in practice (httpx refuses others mid-run); say so up front.
+        bad = [c for c in value if not " " <= c <= "~"]
+        if bad:
+            raise ValueError(f"must be printable ASCII (an HTTP header); {bad[0]!r} is not, e.g. write "
+                             "'newsflow/1.0 (+https://example.org/bot)'")
+        return value
 
     @model_validator(mode="after")
     def _address_needs_dask(self):

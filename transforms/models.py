@@ -31,6 +31,7 @@ class Extracted:
     canonical_url: str | None = None
     site_name: str | None = None
     description: str | None = None
+    charset_note: str | None = None  # how decoding overruled the declared charset, if it did
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Processed:
     url: str | None = None
     source: str | None = None
     fetch: FetchInfo | None = None  # for fetched URLs: what the response and the listing said
+    charset_note: str | None = None  # e.g. "utf-8 (declared iso-8859-1, but the bytes are UTF-8)"
 
 
 @dataclass(frozen=True)
