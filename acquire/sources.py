@@ -286,6 +286,9 @@ def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_lis
     listing = feeds.parse(result.body, result.final_url, max_bytes=max_listing_bytes)
     if result.etag or result.last_modified:
         out.validators[url] = result.validators
+    for href in listing.skipped:  # links that are no fetchable URL: each is its own reject, the rest goes on
+        out.rejects.append(Reject(href[:2000], "discover", "bad_url", f"listed by {url}: not an http(s) URL "
+                                  "that can be fetched"))
     return listing.entries
 
 

@@ -80,7 +80,9 @@ def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state
     the tables do not depend on timing; an article named twice is fetched once (first naming wins).
     """
     groups: list[tuple[Source | None, list[str]]] = [(None, urls)] if urls else []
-    groups += [(s, [*s.feeds, *s.sitemaps, *s.urls]) for s in sources]
+    # A source's `urls` are articles: include/exclude decide before any request is made.
+    groups += [(s, [*s.feeds, *s.sitemaps, *(u for u in s.urls if s.allows(u))]) for s in sources]
+    unwanted = sum(1 for s in sources for u in s.urls if not s.allows(u))
     validators = {u: Validators(e, m) for u, (e, m) in state.validators.items()}
 
     def run(group):
@@ -101,6 +103,7 @@ def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state
         expansions = list(pool.map(run, groups))
     seen: set[str] = set()
     now = datetime.now(timezone.utc)
+    out.filtered += unwanted
     for source, expansion in expansions:
         for listed in expansion.articles:
             if listed.url not in seen:
