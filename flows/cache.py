@@ -17,7 +17,7 @@ from newsflow.acquire.read import open_regular
 from newsflow.transforms.models import Rejected
 
 # Code whose change changes a batch's result: the transforms and the file reader.
-_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.flows.ingest")
+_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches")
 
 
 @lru_cache(maxsize=1)

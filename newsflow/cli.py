@@ -253,8 +253,8 @@ def validate(db, docs):
     """
     from pathlib import Path
 
-    from newsflow.warehouse.db import connect
     from newsflow.flows.validate import validate_warehouse
+    from newsflow.warehouse.db import connect
 
     settings = _settings(db=db)
     _check_db(settings)

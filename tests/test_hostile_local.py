@@ -15,7 +15,7 @@ from conftest import REPO, html_page, write
 from newsflow.acquire.files import Item, discover
 from newsflow.cli import main
 from newsflow.flows.cache import batch_cache_key
-from newsflow.flows.ingest import process_item
+from newsflow.flows.batches import process_item
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject
 from test_fetch import server  # noqa: F401 - the server fixture
@@ -108,7 +108,7 @@ def test_link_to_a_device_is_refused_not_read_forever(tmp_path):
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
         "from newsflow.acquire.files import discover\n"
-        "from newsflow.flows.ingest import process_item\n"
+        "from newsflow.flows.batches import process_item\n"
         "from newsflow.settings import Settings\n"
         f"(item,), _ = discover([{str(link)!r}])\n"
         f"r = process_item(item, Settings(db={str(tmp_path / 'x.duckdb')!r}, max_file_bytes=1_000_000))\n"

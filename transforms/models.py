@@ -135,3 +135,26 @@ class Unchanged:
     etag: str | None = None
     last_modified: str | None = None
     raw_sha256: str | None = None
+
+
+@dataclass
+class UrlState:
+    """What the warehouse knows about URLs before a run."""
+
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
+    fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
+    backoff: dict[str, datetime] = field(default_factory=dict)  # URLs gone for good (404, 410) -> not before
+    failures: dict[str, int] = field(default_factory=dict)  # URL -> permanent failures in a row
+
+
+@dataclass(frozen=True)
+class StateRow:
+    canonical_url: str
+    etag: str | None
+    last_modified: str | None
+    last_status: int
+    last_fetched_at: datetime
+    raw_sha256: str | None
+    kind: str | None
+    failures: int = 0  # permanent failures in a row; 0 after any success
+    retry_after: datetime | None = None

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import duckdb
 
-from newsflow.transforms.models import Processed, Reject, Unchanged
+from newsflow.transforms.models import Processed, Reject, StateRow, Unchanged, UrlState
 from newsflow.transforms.urls import same_site
 from newsflow.warehouse.load import document_id
 
@@ -18,29 +17,6 @@ _DOC_COLUMNS = ("final_url", "listing_url", "listed_title", "listed_published_at
 PERMANENT_STATUSES = frozenset({404, 410})
 BACKOFF_FIRST = timedelta(days=1)
 BACKOFF_MAX = timedelta(days=30)
-
-
-@dataclass
-class UrlState:
-    """What the warehouse knows about URLs before a run."""
-
-    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
-    fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
-    backoff: dict[str, datetime] = field(default_factory=dict)  # URLs gone for good (404, 410) -> not before
-    failures: dict[str, int] = field(default_factory=dict)  # URL -> permanent failures in a row
-
-
-@dataclass(frozen=True)
-class StateRow:
-    canonical_url: str
-    etag: str | None
-    last_modified: str | None
-    last_status: int
-    last_fetched_at: datetime
-    raw_sha256: str | None
-    kind: str | None
-    failures: int = 0  # permanent failures in a row; 0 after any success
-    retry_after: datetime | None = None
 
 
 def read_state(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> UrlState:
@@ -108,9 +84,8 @@ def rows_for(processed: Iterable[Processed], unchanged: Iterable[Unchanged],
     return list(out.values())
 
 
-def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Processed], rows: list[StateRow],
-                unchanged: int, already: int) -> None:
-    """Upsert url_state, fill the documents' fetch columns and the run's skip counts (inside the load transaction)."""
+def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Processed], rows: list[StateRow]) -> None:
+    """Upsert url_state and fill the documents' fetch columns (inside the load transaction)."""
     import pandas as pd
 
     if rows:
@@ -146,4 +121,3 @@ def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Pro
             con.execute(f"UPDATE documents SET {sets} FROM _fetch_docs b WHERE documents.document_id = b.document_id")
         finally:
             con.unregister("_fetch_docs")
-    con.execute("UPDATE runs SET unchanged = ?, already_ingested = ? WHERE run_id = ?", [unchanged, already, run_id])
