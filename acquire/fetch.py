@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from protego import Protego
@@ -593,7 +593,10 @@ class Fetcher:
                 response = self._get(current, {}, "any", None, robots=False,
                                      max_bytes=self.options.robots_max_bytes, truncate=True)
                 if response.status in _REDIRECTS and response.headers.get("location"):
-                    current = urljoin(current, response.headers["location"])
+                    try:
+                        current = canonicalize(response.headers["location"], base=current)
+                    except Rejected as exc:  # a malformed Location: robots.txt is unreachable
+                        raise FetchRejected(exc.reason, exc.detail) from None
                     continue
                 break
         except FetchRejected as exc:
