@@ -24,7 +24,8 @@ from newsflow.warehouse.writelock import write_lock
 
 _LATEST = """
 SELECT d.origin, d.kind, d.url, d.canonical_url, d.source, d.fetched_at, d.raw_sha256, d.final_url,
-       d.listing_url, d.listed_title, d.listed_published_at, d.listed_updated_at, d.http_status, d.content_type
+       d.listing_url, d.listed_title, d.listed_published_at, d.listed_updated_at, d.http_status, d.content_type,
+       d.declared_canonical
 FROM documents d JOIN runs r USING (run_id)
 QUALIFY row_number() OVER (PARTITION BY d.origin ORDER BY r.started_at DESC) = 1
 ORDER BY d.origin
@@ -38,7 +39,7 @@ def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None) -> tuple[l
     """
     items, rejects = [], []
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
-         listed_published, listed_updated, status, content_type) in con.execute(_LATEST).fetchall():
+         listed_published, listed_updated, status, content_type, declared) in con.execute(_LATEST).fetchall():
         if status is None:  # a file: read it again
             items.append(Item(origin, kind_of(Path(origin))))
             continue
@@ -58,7 +59,8 @@ def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None) -> tuple[l
                           raw_sha256=sha, charset=_charset(content_type))
         info = FetchInfo(url=origin, final_url=final_url or url, canonical_url=canonical or origin, http_status=status,
                          content_type=content_type, listing_url=listing_url, listed_title=listed_title,
-                         listed_published_at=listed_published, listed_updated_at=listed_updated)
+                         listed_published_at=listed_published, listed_updated_at=listed_updated,
+                         declared_canonical=declared)
         items.append(FetchedItem(origin, kind, raw, info))
     return items, rejects
 

@@ -338,7 +338,15 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
+    except click.Abort as exc:
+        # click turns any EOFError into Abort; newsflow never prompts, so one from a library (a
+        # truncated gzip stream, say) is a failure to report, not the user pressing Ctrl-D.
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, EOFError):
+            click.echo(f"error: {type(cause).__name__}: {_one_line(cause)} (run with --debug for the traceback)",
+                       err=True)
+            traceback.clear_frames(cause.__traceback__)
+            return 1
         click.echo("aborted", err=True)
         return 130
     except click.ClickException as exc:

@@ -240,3 +240,18 @@ def test_broken_config_file_is_named(tmp_path, capsys, monkeypatch):
     (tmp_path / "newsflow.toml").write_text('lock_timeout = "inf"\n')
     code, err = _err(["config"], capsys)
     assert code == 2 and "setting lock_timeout (NEWSFLOW_LOCK_TIMEOUT or newsflow.toml)" in err
+
+
+def test_an_eof_error_inside_a_command_is_a_failure_not_an_abort(capsys):
+    from newsflow import cli as cli_module
+
+    @cli_module.cli.command("explode-eof")
+    def explode_eof():  # a library raising EOFError (e.g. gzip on a truncated stream) inside a command
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    try:
+        code = main(["explode-eof"])
+    finally:
+        cli_module.cli.commands.pop("explode-eof", None)
+    err = capsys.readouterr().err
+    assert code == 1 and "EOFError: Compressed file ended" in err and "aborted" not in err
