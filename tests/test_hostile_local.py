@@ -10,16 +10,17 @@ import threading
 import tracemalloc
 
 import pytest
-
-from conftest import REPO, html_page, write
-from newsflow.acquire.files import Item, discover
-from newsflow.cli import main
-from newsflow.flows.cache import batch_cache_key
-from newsflow.flows.batches import process_item
-from newsflow.settings import Settings
-from newsflow.transforms.models import Processed, Reject
 from test_fetch import server  # noqa: F401 - the server fixture
 from test_flow import FERRY
+
+from newsflow.acquire.files import Item, discover
+from newsflow.cli import main
+from newsflow.flows.batches import process_item
+from newsflow.flows.cache import batch_cache_key
+from newsflow.settings import Settings
+from newsflow.transforms.models import Processed, Reject
+
+from conftest import REPO, html_page, write
 
 BODY = ("The council confirmed the new library branches on Tuesday after a long public consultation "
         "that drew hundreds of written responses from residents across the district. ") * 3
@@ -164,10 +165,11 @@ def test_utf8_cut_inside_a_character_is_still_truncated(tmp_path):
 # -- reprocess with a damaged raw store ------------------------------------------------------------------
 
 def test_reprocess_rejects_a_corrupt_or_truncated_raw_body_and_goes_on(prefect_harness, server, tmp_path):
+    from test_ingest_web import article, query, settings
+
     from newsflow.acquire import rawstore
     from newsflow.flows.reprocess import run_reprocess
     from newsflow.flows.run import run_ingest
-    from test_ingest_web import article, query, settings
 
     for topic in ("harbour", "budget", "bridge"):
         server.routes[f"/news/{topic}"] = article(topic)

@@ -10,16 +10,16 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from test_fetch import Reply, Server, options, reason_of, server  # noqa: F401 - the server fixture
+from test_ingest_web import article, page, query, settings
 
-from newsflow.acquire.fetch import FetchOptions, Fetcher
+from newsflow.acquire.fetch import Fetcher, FetchOptions
 from newsflow.acquire.sources import Source, expand
 from newsflow.cli import main
 from newsflow.flows.run import run_ingest
 from newsflow.transforms.urls import UrlFilter, canonicalize
 from newsflow.warehouse.db import connect
 from newsflow.warehouse.fetchstate import read_state
-from test_fetch import Reply, Server, options, reason_of, server  # noqa: F401 - the server fixture
-from test_ingest_web import article, page, query, settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
