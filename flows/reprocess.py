@@ -82,7 +82,7 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         run = start_run(settings)
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
-            items, missing = reprocess_items(con, settings.raw_store(), settings.max_body_bytes)
+            items, missing = reprocess_items(con, settings.raw_store(), settings.fetch.max_body_bytes)
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))

@@ -35,9 +35,11 @@ def _settings(**overrides):
         return load_settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(map(str, first["loc"]))
-        where = f"--{name.replace('_', '-')}" if overrides.get(name) is not None else \
-            f"NEWSFLOW_{name.upper()} or {_config_file() or 'newsflow.toml'}"
+        loc = [str(part) for part in first["loc"]]
+        name = ".".join(loc)
+        flag = next((part for part in reversed(loc) if overrides.get(part) is not None), None)
+        where = f"--{flag.replace('_', '-')}" if flag else \
+            f"NEWSFLOW_{'__'.join(loc).upper()} or {_config_file() or 'newsflow.toml'}"
         message = first["msg"].removeprefix("Value error, ")
         raise click.UsageError(f"setting {name} ({where}): {message}") from exc
     except FileNotFoundError as exc:
@@ -260,7 +262,7 @@ def validate(db, docs):
     _check_db(settings)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
-        report = validate_warehouse(con, settings.quality_config(), Path(docs) if docs else None)
+        report = validate_warehouse(con, settings.quality, Path(docs) if docs else None)
     finally:
         con.close()
     from newsflow.expectations.runner import markdown_summary
@@ -312,12 +314,20 @@ def config():
 
     Example: NEWSFLOW_WORKERS=4 newsflow config > newsflow.toml
     """
-    from newsflow.settings import config_path
+    from newsflow.settings import GROUPS, Settings, _fields, config_path
 
     settings = _settings()
     click.echo(f"# config file: {config_path() or 'none (defaults and environment only)'}")
-    for name, value in settings.model_dump(mode="json").items():
-        click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
+    dumped = settings.model_dump(mode="json")
+    for table in [None, *GROUPS]:  # top-level keys first: in TOML they cannot follow a [table]
+        if table:
+            click.echo(f"\n[{table}]")
+        values = dumped[table] if table else {k: v for k, v in dumped.items() if k not in GROUPS}
+        derived = {n for n, f in _fields(Settings.model_fields[table].annotation).items() if f.init is False} if table else ()
+        for name, value in values.items():
+            if name in derived:  # follows another setting (quality.min_words is min_words)
+                continue
+            click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
 
 
 def _toml(value) -> str:

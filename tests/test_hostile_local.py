@@ -208,7 +208,7 @@ def test_empty_input_is_refused(tmp_path, capsys, monkeypatch):
     (["--lock-timeout", "inf"], "setting lock_timeout (--lock-timeout): Input should be a finite number"),
     (["--lock-timeout", "nan"], "setting lock_timeout (--lock-timeout)"),
     (["--lock-timeout", "1e300"], "setting lock_timeout (--lock-timeout): Input should be less than"),
-    (["--user-agent", "café"], "setting user_agent (--user-agent): must be printable ASCII"),
+    (["--user-agent", "café"], "setting fetch.user_agent (--user-agent): must be printable ASCII"),
 ])
 def test_odd_values_name_their_option(tmp_path, capsys, monkeypatch, args, says):
     monkeypatch.chdir(tmp_path)

@@ -183,7 +183,7 @@ def test_a_slow_host_uses_up_its_budget_and_only_its_own_urls_wait(server):
 
 
 def test_host_budget_and_deadline_settings_reach_the_fetcher(tmp_path):
-    opts = settings(tmp_path, host_budget=42.0, total_timeout=7.0).fetch_options()
+    opts = settings(tmp_path, host_budget=42.0, total_timeout=7.0).fetch
     assert (opts.host_budget, opts.total_timeout) == (42.0, 7.0)
     assert FetchOptions().host_budget == 600.0
 
