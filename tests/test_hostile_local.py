@@ -10,7 +10,7 @@ import threading
 import tracemalloc
 
 import pytest
-from test_fetch import server  # noqa: F401 - the server fixture
+from test_fetch import Server
 from test_flow import FERRY
 
 from newsflow.acquire.files import Item, discover
@@ -21,6 +21,15 @@ from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject
 
 from conftest import REPO, html_page, write
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 (tests/test_fetch.py)."""
+    srv = Server()
+    yield srv
+    srv.close()
+
 
 BODY = ("The council confirmed the new library branches on Tuesday after a long public consultation "
         "that drew hundreds of written responses from residents across the district. ") * 3
@@ -101,6 +110,7 @@ def test_fifo_named_directly_is_rejected_without_waiting_for_a_writer(tmp_path):
     assert isinstance(outcome[0], Reject) and (outcome[0].stage, outcome[0].reason) == ("acquire", "not_regular")
 
 
+@pytest.mark.slow  # a subprocess that imports the whole stack
 def test_link_to_a_device_is_refused_not_read_forever(tmp_path):
     # In a child process with a memory cap: a reader that does not stop must fail, not eat the machine.
     link = tmp_path / "zero.txt"

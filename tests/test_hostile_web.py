@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_fetch import Reply, Server, options, reason_of, server  # noqa: F401 - the server fixture
+from test_fetch import Reply, Server, options, reason_of
 from test_ingest_web import article, page, query, settings
 
 from newsflow.acquire.fetch import Fetcher, FetchOptions
@@ -21,7 +21,14 @@ from newsflow.transforms.urls import UrlFilter, canonicalize
 from newsflow.warehouse.db import connect
 from newsflow.warehouse.fetchstate import read_state
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 (tests/test_fetch.py)."""
+    srv = Server()
+    yield srv
+    srv.close()
+
 
 JSONFEED_HEAD = b'{"version": "https://jsonfeed.org/version/1.1", "title": "deep", "items": '
 
@@ -58,7 +65,7 @@ def test_deeply_nested_json_feed_is_a_reject_not_a_crash(server):
     assert [(r.origin, r.reason) for r in expansion.rejects] == [(server.url("/deep.json"), "bad_json")]
 
 
-def test_bad_sources_sit_beside_good_ones_and_the_run_loads_the_good(server, tmp_path, monkeypatch, capsys):
+def test_bad_sources_sit_beside_good_ones_and_the_run_loads_the_good(prefect_harness, server, tmp_path, monkeypatch, capsys):
     server.routes["/bad.xml"] = Reply(200, b'<?xml version="1.0"?><rss version="2.0"><channel><item>'
                                       b"<link>http://[::1/x</link></item></channel></rss>",
                                       {"Content-Type": "application/rss+xml"})
@@ -215,7 +222,7 @@ def test_a_feed_that_answers_with_html_is_not_a_feed(server, tmp_path):
     assert [(r.stage, r.reason) for r in expansion.rejects] == [("discover", "not_a_feed")]
 
 
-def test_sources_feed_answering_html_is_rejected_and_direct_urls_are_filtered(server, tmp_path):
+def test_sources_feed_answering_html_is_rejected_and_direct_urls_are_filtered(prefect_harness, server, tmp_path):
     server.routes["/feed"] = article("harbour")
     server.routes["/video/clip"] = article("budget")
     server.routes["/news/ok"] = article("bridge")
@@ -236,7 +243,7 @@ include = ["*/news/*"]
 
 # -- rel=canonical across hosts --------------------------------------------------------------------------
 
-def test_a_page_cannot_claim_another_hosts_url(server, tmp_path):
+def test_a_page_cannot_claim_another_hosts_url(prefect_harness, server, tmp_path):
     victim = Server()
     try:
         real = f"http://localhost:{victim.port}/news/real"  # another host name (same machine, for the test)
@@ -255,7 +262,7 @@ def test_a_page_cannot_claim_another_hosts_url(server, tmp_path):
         victim.close()
 
 
-def test_same_site_canonical_still_counts_as_ingested(server, tmp_path):
+def test_same_site_canonical_still_counts_as_ingested(prefect_harness, server, tmp_path):
     server.routes["/amp/story"] = article("harbour", canonical=server.url("/news/story"))
     cfg = settings(tmp_path)
     run_ingest([server.url("/amp/story")], cfg)
@@ -283,7 +290,7 @@ def test_read_state_ignores_canonical_urls_poisoned_before_the_fix(tmp_path):
 
 # -- permanent failures are remembered -------------------------------------------------------------------
 
-def test_404_is_remembered_and_not_fetched_again_when_the_listing_changes(server, tmp_path):
+def test_404_is_remembered_and_not_fetched_again_when_the_listing_changes(prefect_harness, server, tmp_path):
     def feed(n: int) -> Reply:
         items = "".join(f"<item><link>{server.url(p)}</link></item>" for p in ("/news/gone", f"/news/new{n}"))
         return Reply(200, f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode(),
@@ -312,7 +319,7 @@ def test_404_is_remembered_and_not_fetched_again_when_the_listing_changes(server
 # -- encoding ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["header", "meta"])
-def test_utf8_page_labelled_latin1_is_stored_as_utf8_and_noted(server, tmp_path, where):
+def test_utf8_page_labelled_latin1_is_stored_as_utf8_and_noted(prefect_harness, server, tmp_path, where):
     extra = "<p>The Café owner’s new menu starts at €5 for a coffee and a pastry, she said on Tuesday.</p>"
     body = page("harbour", extra=extra, charset="iso-8859-1" if where == "meta" else "utf-8").encode("utf-8")
     content_type = "text/html; charset=iso-8859-1" if where == "header" else "text/html"
