@@ -58,7 +58,7 @@ def process_item(item, settings: Settings, timer: StageTimer | None = None) -> P
         timer.enter(None)
     return Processed(origin=item.origin, kind=item.kind, raw_sha256=raw.raw_sha256,
                      fetched_at=raw.fetched_at, article=article, removed=cleaned.removed,
-                     url=raw.url, source=raw.source)
+                     url=raw.url, source=raw.source, charset_note=extracted.charset_note)
 
 
 @task(name="process-batch", cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR, persist_result=True)

@@ -25,17 +25,46 @@ class Failure(click.ClickException):
 
 
 def _settings(**overrides):
+    import tomllib
+
     from pydantic import ValidationError
 
-    from newsflow.settings import load_settings
+    from newsflow.settings import config_path, load_settings
 
     try:
         return load_settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise click.UsageError(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        loc = [str(part) for part in first["loc"]]
+        name = ".".join(loc)
+        flag = next((part for part in reversed(loc) if overrides.get(part) is not None), None)
+        where = f"--{flag.replace('_', '-')}" if flag else \
+            f"NEWSFLOW_{'__'.join(loc).upper()} or {_config_file() or 'newsflow.toml'}"
+        message = first["msg"].removeprefix("Value error, ")
+        raise click.UsageError(f"setting {name} ({where}): {message}") from exc
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:  # the config file itself
+        raise click.UsageError(f"{config_path()}: not a valid config file (TOML): {exc}") from exc
+
+
+def _config_file():
+    from newsflow.settings import config_path
+
+    try:
+        return config_path()
+    except FileNotFoundError:
+        return None
+
+
+def _check_db(settings) -> None:
+    """The warehouse path names a file in an existing folder (nothing is created on a typo)."""
+    db = settings.db
+    if db.is_dir():
+        raise click.UsageError(f"--db {db}: is a directory; name the warehouse file, e.g. {db / 'newsflow.duckdb'}")
+    parent = db.parent if str(db.parent) else None
+    if parent is not None and not parent.is_dir():
+        raise click.UsageError(f"--db {db}: the folder {parent} does not exist; create it first (mkdir -p {parent})")
 
 
 def _set_log_level(ctx, param, value):
@@ -53,6 +82,9 @@ def _check_inputs(ctx, param, value):
     from pathlib import Path
 
     for given in value:
+        if not given.strip():
+            raise click.BadParameter("an empty input names nothing (to ingest the current folder, give '.')",
+                                     ctx=ctx, param=param)
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", given) and not Path(given).exists():
             raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
                                      "(URLs start with http:// or https://)", ctx=ctx, param=param)
@@ -141,12 +173,15 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
                          lock_timeout=lock_timeout, runner=runner, dask_address=address, sources=sources,
                          refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent,
                          source_name=source_name)
+    _check_db(settings)
     _check_sources(settings)
     from newsflow.flows.run import run_ingest  # Prefect is imported only when a flow runs
 
     show_bar = sys.stderr.isatty() if progress is None else progress
     summary = run_ingest(list(inputs), settings, show_progress=show_bar)
     click.echo(summary.line())
+    if summary.skip_reasons:
+        click.echo("skipped files by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.skip_reasons.items())))
     if summary.dq_passed is not None:
         click.echo(f"dq: {summary.dq_passed} passed, {summary.dq_failed} failed"
                    + (f"  (SELECT * FROM dq_results WHERE run_id = '{summary.run_id}' AND NOT success)"
@@ -171,6 +206,7 @@ def reprocess(db):
     Example: newsflow reprocess --db newsflow.duckdb
     """
     settings = _settings(db=db)
+    _check_db(settings)
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
@@ -340,6 +376,7 @@ def validate(db, docs):
     from newsflow.warehouse.db import connect
 
     settings = _settings(db=db)
+    _check_db(settings)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
         report = validate_warehouse(con, settings.quality, Path(docs) if docs else None)
@@ -371,10 +408,14 @@ def serve(path, only, port):
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly
     """
-    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError
+    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError, read_specs
     from newsflow.flows.serve import serve as serve_deployments
 
     settings = _settings(server_port=port)
+    try:
+        read_specs(path or DEFAULT_FILE)  # a file that is not a prefect.yaml fails before a server starts
+    except DeploymentError as exc:
+        raise click.UsageError(f"--file: {exc}") from exc
     try:
         serve_deployments(path or DEFAULT_FILE, settings, tuple(only), echo=click.echo)
     except (DeploymentError, ServerError) as exc:
@@ -424,7 +465,15 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
+    except click.Abort as exc:
+        # click turns any EOFError into Abort; newsflow never prompts, so one from a library (a
+        # truncated gzip stream, say) is a failure to report, not the user pressing Ctrl-D.
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, EOFError):
+            click.echo(f"error: {type(cause).__name__}: {_one_line(cause)} (run with --debug for the traceback)",
+                       err=True)
+            traceback.clear_frames(cause.__traceback__)
+            return 1
         click.echo("aborted", err=True)
         return 130
     except click.ClickException as exc:

@@ -146,6 +146,7 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
         "raw_sha256": [p.raw_sha256 for p in processed],
         "article_id": [p.article.article_id for p in processed],
         "is_duplicate": dup,
+        "charset_note": [p.charset_note for p in processed],
     })
     segments = pd.DataFrame(
         [(document_id(run.run_id, p.origin), i, r.rule, r.segment) for p in processed for i, r in enumerate(p.removed)],
