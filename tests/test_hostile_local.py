@@ -10,8 +10,6 @@ import threading
 import tracemalloc
 
 import pytest
-from test_fetch import Server
-from test_flow import FERRY
 
 from newsflow.acquire.files import Item, discover
 from newsflow.cli import main
@@ -20,7 +18,8 @@ from newsflow.flows.cache import batch_cache_key
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject
 
-from conftest import REPO, html_page, write
+from conftest import FERRY, REPO, html_page, write
+from websupport import Server
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_fetch import Reply, Server, options, reason_of
-from test_ingest_web import article, page, query, settings
 
 from newsflow.acquire.fetch import Fetcher, FetchOptions
 from newsflow.acquire.sources import Source, expand
@@ -20,6 +18,8 @@ from newsflow.flows.run import run_ingest
 from newsflow.transforms.urls import UrlFilter, canonicalize
 from newsflow.warehouse.db import connect
 from newsflow.warehouse.fetchstate import read_state
+
+from websupport import Reply, Server, article, options, page, query, reason_of, settings
 
 
 @pytest.fixture

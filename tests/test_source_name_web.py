@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from test_fetch import server  # noqa: F401 - the server fixture
-from test_ingest_web import article, settings
 
 from newsflow.flows.run import run_ingest
+
+from websupport import article, settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
