@@ -23,6 +23,17 @@ from newsflow.transforms.models import Processed, Reject, Unchanged
 CACHE_FOR = timedelta(days=7)  # how long a batch's extraction result may be reused
 
 
+def assign_outlets(processed: list[Processed], outlets: dict[str, str]) -> list[Processed]:
+    """Set the outlet the user named for files (--source-name, a sources-file entry's paths).
+
+    Applied after the batches, so a batch's cached extraction result does not depend on it.
+    """
+    for p in processed:
+        if p.origin in outlets:
+            p.source = outlets[p.origin]
+    return processed
+
+
 @task(name="process-batch", cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR, persist_result=True)
 def process_batch(items: list, settings: Settings) -> tuple[list[Processed | Reject | Unchanged], dict[str, float]]:
     """The batch's outcomes, in order, and the seconds spent in each stage.

@@ -8,11 +8,13 @@ fetcher's conditional requests to say.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
-from stat import S_ISREG
 
 from newsflow.acquire.files import Item
+from newsflow.acquire.read import open_regular
+from newsflow.transforms.models import Rejected
 
 # Code whose change changes a batch's result: the transforms and the file reader.
 _CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches",
@@ -48,14 +50,17 @@ def batch_cache_key(context, parameters: dict) -> str | None:
     for item in items:
         path = Path(item.origin)
         try:
-            st = path.stat()
-        except OSError:
-            return None  # gone or unreadable now: let the batch run and reject it
-        if not S_ISREG(st.st_mode):
-            return None  # a pipe or device: its bytes are whatever it gives next time
+            # Opened (not read) to apply the reader's rules: regular files only, links only when
+            # followed; an oversized file is left to the batch, which rejects it (never cached).
+            with open_regular(path, follow_symlinks=item.follow_symlinks) as stream:
+                st = os.fstat(stream.fileno())
+            if st.st_size > settings.max_file_bytes:
+                return None
+        except (OSError, Rejected):
+            return None  # unreadable, not a regular file, a link not to follow: let the batch reject it
         # The file's identity and change stamps, as git's index and rsync use them: any write to
         # the file moves its ctime, which no tool can set back, so unchanged stamps mean unchanged
         # bytes -- and a re-run over unchanged files reads none of them.
-        digest.update(f"{item.origin}\0{item.kind}\0{st.st_dev}:{st.st_ino}:{st.st_size}:"
-                      f"{st.st_mtime_ns}:{st.st_ctime_ns}\0".encode())
+        digest.update(f"{item.origin}\0{item.kind}\0{item.follow_symlinks}\0{st.st_dev}:{st.st_ino}:"
+                      f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\0".encode())
     return f"process-batch-{digest.hexdigest()}"
