@@ -16,7 +16,7 @@ COMMENT ON COLUMN runs.error IS 'Why a failed run failed; NULL when completed.';
 COMMENT ON COLUMN runs.quarantined IS 'Articles held back in quarantine by a warning-level expectation.';
 COMMENT ON COLUMN runs.unchanged IS 'URLs answered 304 Not Modified or already ingested under their canonical URL (not inputs).';
 COMMENT ON COLUMN runs.already_ingested IS 'Listed article URLs skipped before fetching (not inputs).';
-COMMENT ON COLUMN runs.stage_seconds IS 'Seconds per stage (discover, fetch, acquire, extract, clean, normalize, validate, load); batch stages add up all batches.';
+COMMENT ON COLUMN runs.stage_seconds IS 'Wall seconds per stage, from the process start to the COMMIT: startup, discover, fetch, acquire, extract, clean, normalize (the batches'' wall time shared by worker seconds; cached when every batch came from the cache), dedup, validate, neardup, load, stories, commit; they add up to the run''s wall time.';
 
 COMMENT ON TABLE articles IS 'One row per distinct article text; exact copies share a row, near-duplicates point at their canonical article.';
 COMMENT ON COLUMN articles.article_id IS 'First 16 hex digits of content_hash.';
