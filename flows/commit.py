@@ -22,7 +22,14 @@ from newsflow.warehouse import search, similarity
 from newsflow.warehouse.db import connect, transaction
 from newsflow.warehouse.fetchstate import write_state
 from newsflow.warehouse.load import (
-    Batch, LoadResult, RunRecord, load_run, prepare, record_failed_run, record_run, update_stage_seconds,
+    Batch,
+    LoadResult,
+    RunRecord,
+    load_run,
+    prepare,
+    record_failed_run,
+    record_run,
+    update_stage_seconds,
 )
 
 
