@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -23,15 +24,15 @@ TEXT_FIELDS = ("text", "language", "language_prob", "word_count", "content_hash"
 
 @pytest.fixture(scope="module")
 def dev_pages(tmp_path_factory) -> Path:
-    """The 120 dev-set pages (fundus-eval, readability-news) linked into one folder, as .html.gz."""
+    """The 120 dev-set pages (fundus-eval, readability-news) copied into one folder, as .html.gz."""
     fundus, readability = CORPORA / "fundus-eval" / "html", CORPORA / "readability-news" / "pages"
     if not fundus.is_dir() or not readability.is_dir():
         pytest.skip(f"dev-set corpora not found at {CORPORA}")
     folder = tmp_path_factory.mktemp("dev-pages")
     for page in sorted(fundus.glob("*.html.gz")):
-        (folder / page.name).symlink_to(page)
+        shutil.copyfile(page, folder / page.name)  # copies: links inside a scanned folder are not followed
     for page in sorted(readability.glob("*/source.html.gz")):
-        (folder / f"{page.parent.name}.html.gz").symlink_to(page)
+        shutil.copyfile(page, folder / f"{page.parent.name}.html.gz")
     return folder
 
 
