@@ -43,6 +43,8 @@ COMMENT ON COLUMN documents.origin IS 'The file path or URL as given.';
 COMMENT ON COLUMN documents.kind IS 'html | text.';
 COMMENT ON COLUMN documents.url IS 'The URL it was fetched from; NULL for files.';
 COMMENT ON COLUMN documents.canonical_url IS 'rel=canonical of the page, else its canonicalized final URL.';
+COMMENT ON COLUMN documents.declared_canonical IS 'The page''s rel=canonical as written; used as canonical_url only on the same registrable domain.';
+COMMENT ON COLUMN documents.charset_note IS 'Set when decoding overruled the declared charset (e.g. UTF-8 bytes labelled ISO-8859-1).';
 COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else the page''s site name or host.';
 COMMENT ON COLUMN documents.fetched_at IS 'When it was fetched; for files, the file''s modification time.';
 COMMENT ON COLUMN documents.raw_sha256 IS 'sha256 of the raw bytes; fetched bodies are kept in <db>.raw/ under it.';
@@ -110,6 +112,8 @@ COMMENT ON COLUMN url_state.last_status IS '200, or 304 when the last request fo
 COMMENT ON COLUMN url_state.last_fetched_at IS 'When it was last asked for.';
 COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/).';
 COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
+COMMENT ON COLUMN url_state.failures IS 'Permanent failures (404, 410) in a row; 0 after a success.';
+COMMENT ON COLUMN url_state.retry_after IS 'Not fetched again before this time (back-off after permanent failures); NULL = any time.';
 
 COMMENT ON VIEW article_sources IS 'Articles joined to every document that held them.';
 COMMENT ON COLUMN article_sources.article_id IS 'The article.';
