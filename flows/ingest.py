@@ -9,12 +9,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from newsflow.expectations.runner import ValidationFailed
 from newsflow.flows import progress
+from newsflow.flows.artifacts import DATA_QUALITY, INGEST_RUN, publish
+from newsflow.flows.guards import nothing_read
+from newsflow.flows.naming import batch_run_name, ingest_run_name, load_run_name
 from newsflow.acquire import web
 from newsflow.acquire.read import read_item
 from newsflow.flows.cache import batch_cache_key
@@ -102,7 +104,8 @@ def process_item(item: Item, settings: Settings, timer: StageTimer | None = None
 
 # Retries only for transient faults (flows/retries.py); a batch is pure, so re-running it is safe,
 # and its result is reused by a later run over the same file bytes with the same code (flows/cache.py).
-@task(name="process-batch", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_transient,
+@task(name="process-batch", task_run_name=batch_run_name, retries=2, retry_delay_seconds=[1, 5],
+      retry_condition_fn=retry_transient,
       cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR, persist_result=True)
 def process_batch(items: list[Item], settings: Settings, fetcher=None,
                   url_state=None) -> tuple[list[Processed | Reject | Unchanged], dict[str, float]]:
@@ -135,7 +138,8 @@ def quality_gate(settings: Settings, run_id: str):
 
 
 # The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean.
-@task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
+@task(name="load", task_run_name=load_run_name, cache_policy=NONE, retries=2, retry_delay_seconds=2,
+      retry_condition_fn=retry_transient)
 def load(settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject],
          stage_seconds: dict[str, float] | None = None, fetch_state=None) -> LoadResult:
     """Validate and load the batch in one transaction; the only task that writes the warehouse.
@@ -164,12 +168,11 @@ def load(settings: Settings, run: RunRecord, processed: list[Processed], rejects
     if result.report is not None:
         from newsflow.expectations.runner import markdown_summary
 
-        create_markdown_artifact(markdown_summary(result.report), key="data-quality",
-                                 description=f"newsflow run {run.run_id}")
+        publish(markdown_summary(result.report), DATA_QUALITY, f"newsflow run {run.run_id}")
     return result
 
 
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest", flow_run_name=ingest_run_name, log_prints=True)
 def ingest(inputs: list[str] | None = None, settings: Settings | None = None) -> RunSummary:
     """Ingest article files (or the bundled samples) into the DuckDB warehouse."""
     settings = settings or Settings()
@@ -228,5 +231,6 @@ def _ingest(inputs: list[str] | None, settings: Settings, fetcher=None) -> RunSu
     summary.unchanged = found.unchanged + len(unchanged)
     summary.already_ingested, summary.filtered = found.already, found.filtered
     logger.info(summary.line())
-    create_markdown_artifact(summary.markdown(), key="ingest-run", description=summary.line())
+    publish(summary.markdown(), INGEST_RUN, summary.line())
+    nothing_read(summary)
     return summary

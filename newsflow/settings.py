@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     dq_max_reject_rate: float = Field(0.25, ge=0, le=1, description="rejected/inputs above this = warning")
     dq_severity: dict[str, str] = Field({}, description='per-check severity overrides, e.g. {"text_no_residue": "critical"}')
     dq_docs_dir: Path | None = Field(None, description="build GX Data Docs for each ingest run into this folder")
+    dq_project: Path | None = Field(None, description="folder holding the GX project (gx/) that `newsflow validate` runs (default: the shipped expectations/)")
     # Fetching from the web (docs/fetching.md). Names match flows.fetch.FetchOptions.
     sources: Path | None = Field(None, description="sources file (TOML) naming outlets, their feeds and sitemaps")
     refresh: bool = Field(False, description="refetch URLs already ingested, without conditional requests")
