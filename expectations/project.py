@@ -133,10 +133,7 @@ def ensure_project(context, config: QualityConfig | None = None) -> dict[str, An
             stored = [e for e in suite.expectations if (e.meta or {}).get("check") in builtin_names]
             if [_shape(e) for e in stored] != [_shape(e) for e in wanted]:
                 users = [e for e in suite.expectations if e not in stored]
-                suite.expectations = []
-                for expectation in wanted + users:
-                    suite.expectations.append(expectation)
-                    expectation._save_callback = None
+                suite.expectations = wanted + users
                 suite.save()
         try:
             definition = context.validation_definitions.get(table)

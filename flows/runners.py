@@ -42,8 +42,15 @@ def local_api_for_workers() -> str:
 
     server = SubprocessASGIServer()  # the same instance Prefect's clients use; stopped at exit
     if not server.running:
+        launch = server._run_uvicorn_command
+
+        def launch_and_watch():  # the watchdog starts with the server, not after its health check
+            process = launch()
+            stop_with_this_process(process.pid)
+            return process
+
+        server._run_uvicorn_command = launch_and_watch
         server.start()
-        stop_with_this_process(server.server_process.pid)
     return server.api_url
 
 

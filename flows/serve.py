@@ -178,7 +178,7 @@ class RunReporter:
 
     FINAL = {"COMPLETED": "completed", "FAILED": "FAILED", "CRASHED": "CRASHED", "CANCELLED": "cancelled"}
 
-    def __init__(self, names: list[str], echo=print, every: float = 2.0):
+    def __init__(self, names: list[str], echo=print, every: float = 1.0):
         import threading
 
         self.names, self.echo, self.every = names, echo, every
@@ -217,15 +217,20 @@ class RunReporter:
             state = run.state_type.value if run.state_type else ""
             if state in ("SCHEDULED", "PENDING", "PAUSED", "CANCELLING", "") or self.seen.get(str(run.id)) == state:
                 continue
-            self.seen[str(run.id)] = state
+            before, self.seen[str(run.id)] = self.seen.get(str(run.id)), state
             if first and state in self.FINAL:
                 continue  # finished before serve started
-            if state == StateType.RUNNING.value:
-                self.echo(f"{_now()} run {run.name} started")
-            elif state in self.FINAL:
+            if before is None and (state == StateType.RUNNING.value or state in self.FINAL):
+                # Times are the run's own, so a line printed after a slow poll still says when.
+                self.echo(f"{_at(run.start_time)} run {run.name} started")
+            if state in self.FINAL:
                 took = f" in {run.total_run_time.total_seconds():.1f} s" if run.total_run_time else ""
                 message = f": {run.state.message}" if state != "COMPLETED" and run.state and run.state.message else ""
-                self.echo(f"{_now()} run {run.name} {self.FINAL[state]}{took}{message}")
+                self.echo(f"{_at(run.end_time)} run {run.name} {self.FINAL[state]}{took}{message}")
+
+
+def _at(when) -> str:
+    return f"{when:%H:%M:%S}Z" if when else _now()
 
 
 def _now() -> str:

@@ -262,7 +262,8 @@ def serve(path, only, port):
     Schedules need a Prefect server: serve uses the one at PREFECT_API_URL, or
     starts `prefect server start` on 127.0.0.1 (state in prefect_home, default
     ./.prefect) and stops it on exit (Ctrl-C or SIGTERM). Runs go one at a time;
-    each is an ingest or validate flow run in a subprocess, visible in the UI.
+    each is an ingest or validate flow run in a subprocess, visible in the UI,
+    and serve prints a line when each starts and when it completes or fails.
     See docs/deployments.md for the work-pool route (prefect deploy + worker).
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly

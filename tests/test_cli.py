@@ -52,7 +52,7 @@ def test_locked_database_fails_with_one_line_and_no_traceback(tmp_path):
     connect(db).close()
     proc = hold_lock(db)
     try:  # a real process, so Prefect's own console logging is what a user would see
-        done = subprocess.run([sys.executable, "-m", "flows", "ingest", str(tmp_path / "in"), "--db", str(db),
+        done = subprocess.run([sys.executable, "-m", "newsflow", "ingest", str(tmp_path / "in"), "--db", str(db),
                                "--lock-timeout", "1"], capture_output=True, text=True, cwd=REPO, timeout=300)
     finally:
         proc.kill()

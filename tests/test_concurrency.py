@@ -97,7 +97,7 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "NEWSFLOW_DQ_ENABLED": "false"}
 
     def ingest(*args):
-        return subprocess.Popen([sys.executable, "-m", "flows", "ingest", str(corpus), "--db", str(db),
+        return subprocess.Popen([sys.executable, "-m", "newsflow", "ingest", str(corpus), "--db", str(db),
                                  "--no-progress", *args], env=env, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

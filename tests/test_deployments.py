@@ -101,12 +101,18 @@ deployments:
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=90)  # a run in flight is let finish (~20 s on a loaded machine)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
 
     assert all(r["auto_scheduled"] for r in completed), "the runs were started by the schedule, not by hand"
+    # serve prints one line per run start and finish, and stops cleanly on SIGTERM.
+    out = log.read_text()
+    for run in completed:
+        assert f"run {run['name']} started" in out and f"run {run['name']} completed in " in out, out
+    assert run["name"].startswith("every-3s-")
+    assert proc.returncode == 0 and "never awaited" not in out and "Traceback" not in out, out
     with duckdb.connect(str(db), read_only=True) as con:
         history = con.execute("SELECT flow_run_id, status, inputs, new_articles FROM runs ORDER BY started_at").fetchall()
     assert len(history) >= 2

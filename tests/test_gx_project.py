@@ -107,3 +107,18 @@ def test_validate_refuses_a_missing_database(tmp_path, capsys):
     assert main(["validate", "--db", str(missing)]) == 1
     assert "no warehouse at" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_a_changed_builtin_is_rewritten_and_user_expectations_are_kept(project):
+    from newsflow.expectations.project import ensure_project, get_context
+
+    gx = _gx()
+    context = get_context(project)
+    context.suites.get("articles").add_expectation(
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="site_name", meta={"severity": "warning"}))
+    ensure_project(context, QualityConfig(min_title_rate=0.5))  # GX's `mostly` cannot be a parameter
+
+    stored = get_context(project).suites.get("articles").expectations
+    (title,) = [e for e in stored if e.meta.get("check") == "title_present_rate"]
+    assert title.configuration.kwargs["mostly"] == 0.5
+    assert [e.configuration.kwargs["column"] for e in stored if "check" not in e.meta] == ["site_name"]
