@@ -23,7 +23,7 @@ from pydantic import ConfigDict, Field, create_model
 
 from newsflow.flows.artifacts import WAREHOUSE_VALIDATION, publish
 from newsflow.flows.naming import deployment_run_name
-from newsflow.settings import Settings, load_settings
+from newsflow.settings import GROUPS, Settings, load_settings
 
 WRITER_LIMIT = "newsflow-warehouse"
 
@@ -32,13 +32,26 @@ def _constrained(field):
     return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
 
 
-# Every setting, optional, typed and constrained as in Settings (unset = not overridden).
-SettingsOverrides = create_model(
-    "SettingsOverrides",
-    __config__=ConfigDict(extra="forbid", title="newsflow settings overrides"),
-    **{name: (Optional[_constrained(field)], Field(None, description=field.description))
-       for name, field in Settings.model_fields.items()},
-)
+def _overrides_model(name: str, fields: dict, groups: dict[str, type] | None = None):
+    """A model of `fields`, every one optional (unset = not overridden); groups become nested models."""
+    spec = {}
+    for key, info in fields.items():
+        if getattr(info, "init", None) is False:
+            continue  # derived, not settable (quality.min_words follows min_words)
+        kind = groups[key] if groups and key in groups else _constrained(info)
+        spec[key] = (Optional[kind], Field(None, description=info.description))
+    return create_model(name, __config__=ConfigDict(extra="forbid", title=name), **spec)
+
+
+def _group_fields(model) -> dict:
+    return getattr(model, "model_fields", None) or model.__pydantic_fields__
+
+
+# Every setting, optional, typed and constrained as in Settings; a group ([fetch], [quality],
+# [similarity]) is a nested model, so overriding one of its options keeps the others from newsflow.toml.
+SettingsOverrides = _overrides_model("SettingsOverrides", Settings.model_fields, {
+    group: _overrides_model(f"{group.capitalize()}Overrides", _group_fields(Settings.model_fields[group].annotation))
+    for group in GROUPS})
 SettingsOverrides.__doc__ = "Overrides for any newsflow setting (`newsflow config` lists them)."
 
 
@@ -126,8 +139,8 @@ def validate(docs: str | None = None, settings: SettingsOverrides | None = None,
     with writer_slot(), write_lock(effective.db, effective.lock_timeout):
         con = connect(effective.db, lock_timeout=effective.lock_timeout)
         try:
-            report = validate_warehouse(con, effective.quality_config(), Path(docs) if docs else None,
-                                        project=effective.dq_project, flow_run_id=flow_run.id)
+            report = validate_warehouse(con, effective.quality, Path(docs) if docs else None,
+                                        project=effective.quality.project, flow_run_id=flow_run.id)
         finally:
             con.close()
     publish(markdown_summary(report), WAREHOUSE_VALIDATION, f"newsflow validate {effective.db}")

@@ -65,7 +65,7 @@ def test_shipped_project_matches_suites_py(project):
 
 
 def test_expectation_added_with_the_gx_api_runs_in_the_next_validate(project, warehouse, monkeypatch, capsys):
-    monkeypatch.setenv("NEWSFLOW_DQ_PROJECT", str(project))
+    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(project))
     assert main(["validate", "--db", str(warehouse)]) == 0
     capsys.readouterr()
 

@@ -98,12 +98,12 @@ def test_missing_input_is_a_not_found_reject_and_a_failed_run(prefect_harness, t
 
     db = tmp_path / "w.duckdb"
     with pytest.raises(NothingRead, match="none of the 1 inputs could be read"):
-        run_ingest([str(tmp_path / "inbox")], Settings(db=db, dq_enabled=False))
+        run_ingest([str(tmp_path / "inbox")], Settings(db=db, quality={"enabled": False}))
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT stage, reason FROM rejects").fetchall() == [("acquire", "not_found")]
     # One readable input is enough for the run to complete.
     summary = run_ingest([str(tmp_path / "inbox"), str(SAMPLES_DIR / next(p.name for p in SAMPLES_DIR.glob("*.html")))],
-                         Settings(db=db, dq_enabled=False))
+                         Settings(db=db, quality={"enabled": False}))
     assert summary.reject_reasons.get("acquire/not_found") == 1 and summary.inputs == 2
 
 

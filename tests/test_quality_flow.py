@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from conftest import html_page, write
 from newsflow.cli import main
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
-from test_flow import FERRY, ORCHARD
+
+from conftest import FERRY, ORCHARD, html_page, write
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -87,7 +87,7 @@ def test_critical_failure_leaves_the_warehouse_exactly_as_before(clean_dir, tmp_
     run_ingest([str(clean_dir)], Settings(db=db))
     before = table_rows(db)
     write(clean_dir / "german.html", html_page("Alte Brücke bleibt offen", GERMAN * 2))
-    strict = Settings(db=db, dq_severity={"language_allowed": "critical"})
+    strict = Settings(db=db, quality={"severity": {"language_allowed": "critical"}})
 
     with pytest.raises(Exception, match="data quality check failed") as err:
         run_ingest([str(clean_dir)], strict)
@@ -114,7 +114,7 @@ def test_validate_command_over_the_warehouse(clean_dir, tmp_path, capsys):
 @pytest.mark.skipif(not shutil.which("chromium"), reason="headless Chromium not installed (apt-get install chromium)")
 def test_data_docs_index_renders_in_headless_chromium(clean_dir, tmp_path):
     docs = tmp_path / "dq"
-    run_ingest([str(clean_dir)], Settings(db=tmp_path / "w.duckdb", dq_docs_dir=docs))
+    run_ingest([str(clean_dir)], Settings(db=tmp_path / "w.duckdb", quality={"docs_dir": docs}))
     shot = tmp_path / "dq.png"
     dom = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
