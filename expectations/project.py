@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from newsflow.expectations.suites import (
-    QUARANTINE_ID, QUARANTINE_TABLE, SEVERITIES, SUITES, Check, QualityConfig, checks,
+    QUARANTINE_ID,
+    QUARANTINE_TABLE,
+    SEVERITIES,
+    SUITES,
+    Check,
+    QualityConfig,
+    checks,
 )
 
 if TYPE_CHECKING:

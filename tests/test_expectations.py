@@ -11,9 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from newsflow.warehouse.db import migrate
 from newsflow.expectations.runner import DQ_COLUMNS, ValidationFailed, markdown_summary, residue_found, validate
 from newsflow.expectations.suites import REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, QualityConfig, checks
+from newsflow.warehouse.db import migrate
 
 from conftest import REPO
 

@@ -129,7 +129,6 @@ def test_run_history_has_stage_timings_and_prefect_artifacts(corpus, tmp_path):
 def batch_states(flow_run_id: str) -> list[str]:
     """State names of the process-batch task runs of one flow run (ingest is run as its own flow)."""
     from prefect.client.orchestration import get_client
-
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:

@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import html_page, write
 from newsflow.flows.serve import DeploymentError, build_deployments
 from newsflow.settings import SAMPLES_DIR, Settings
+
+from conftest import html_page, write
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,7 +32,9 @@ def _client_runs(**filters):
 def test_deployment_run_names_its_runs_and_carries_the_artifacts(prefect_harness, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
-        FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
     )
 
     from newsflow.flows.deployments import scheduled_ingest

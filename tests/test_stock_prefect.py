@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import free_port
 from newsflow.settings import SAMPLES_DIR
+
+from conftest import free_port
 
 pytestmark = pytest.mark.slow
 
