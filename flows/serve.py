@@ -179,10 +179,11 @@ class RunReporter:
 
     def __init__(self, names: list[str], echo=print, every: float = 1.0):
         import threading
+        from datetime import datetime, timezone
 
         self.names, self.echo, self.every = names, echo, every
         self.seen: dict[str, str] = {}
-        self.primed = False
+        self.since = datetime.now(timezone.utc)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="newsflow-run-reporter", daemon=True)
 
@@ -204,22 +205,32 @@ class RunReporter:
                     self.echo(f"run reporter: {type(exc).__name__}: {exc}")
 
     def poll(self, client) -> None:
-        from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+        from prefect.client.schemas.filters import (
+            DeploymentFilter,
+            DeploymentFilterName,
+            FlowRunFilter,
+            FlowRunFilterStartTime,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
         from prefect.client.schemas.objects import StateType
 
+        # Only runs that started since serve did: the scheduler keeps ~100 future runs per deployment,
+        # so an unfiltered "latest 50" would be all Scheduled.
         runs = client.read_flow_runs(
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=self.names)),
-            limit=50, sort="EXPECTED_START_TIME_DESC")
-        first = not self.primed
-        self.primed = True
+            flow_run_filter=FlowRunFilter(
+                start_time=FlowRunFilterStartTime(after_=self.since),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, *map(
+                    StateType, self.FINAL)]))),
+            limit=200, sort="START_TIME_DESC")
         for run in reversed(runs):
-            state = run.state_type.value if run.state_type else ""
-            if state in ("SCHEDULED", "PENDING", "PAUSED", "CANCELLING", "") or self.seen.get(str(run.id)) == state:
+            state = run.state_type.value
+            before = self.seen.get(str(run.id))
+            if before == state:
                 continue
-            before, self.seen[str(run.id)] = self.seen.get(str(run.id)), state
-            if first and state in self.FINAL:
-                continue  # finished before serve started
-            if before is None and (state == StateType.RUNNING.value or state in self.FINAL):
+            self.seen[str(run.id)] = state
+            if before is None:
                 # Times are the run's own, so a line printed after a slow poll still says when.
                 self.echo(f"{_at(run.start_time)} run {run.name} started")
             if state in self.FINAL:

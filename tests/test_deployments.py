@@ -119,7 +119,8 @@ deployments:
     assert {status for _, status, _, _ in history} == {"completed"}
     assert history[0][2] == 13 and history[0][3] == 11 and history[1][3] == 0  # the second run adds nothing
     # Each `runs` row names its ingest flow run on the server, a subflow of a scheduled deployment run.
-    deployment_runs = {r["id"] for r in _completed_runs(prefect_server, "every-3s")}
+    deployment_runs = {r["id"] for r in _api(prefect_server, "/flow_runs/filter", {
+        "deployments": {"name": {"any_": ["every-3s"]}}, "limit": 200})}
     for flow_run_id, *_ in history:
         ingest_run = _api(prefect_server, f"/flow_runs/{flow_run_id}")
         assert ingest_run["flow_id"] and ingest_run["parent_task_run_id"]
