@@ -1,0 +1,207 @@
+-- The catalog's descriptions of every public table, view and column (docs/tables.md is generated
+-- from them: `newsflow tables --markdown`). Applied after the views on every writable connect, so a
+-- new column needs a line here, not a migration. tests/test_catalog.py fails on any column without one.
+
+COMMENT ON TABLE runs IS 'One row per ingest run: what went in, what was loaded, how long each stage took.';
+COMMENT ON COLUMN runs.run_id IS 'Run id (32 hex digits); documents, rejects and dq_results point here.';
+COMMENT ON COLUMN runs.flow_run_id IS 'The Prefect flow run, to find its logs and artifacts in the UI.';
+COMMENT ON COLUMN runs.started_at IS 'When the run started.';
+COMMENT ON COLUMN runs.finished_at IS 'When the load committed (or the run failed).';
+COMMENT ON COLUMN runs.status IS 'completed | failed.';
+COMMENT ON COLUMN runs.inputs IS 'Files and article URLs the run read: new_articles + duplicates + rejected + quarantined.';
+COMMENT ON COLUMN runs.new_articles IS 'Articles this run added to articles.';
+COMMENT ON COLUMN runs.duplicates IS 'Inputs whose text was already in the warehouse (exact copies).';
+COMMENT ON COLUMN runs.rejected IS 'Inputs that became rejects rows.';
+COMMENT ON COLUMN runs.error IS 'Why a failed run failed; NULL when completed.';
+COMMENT ON COLUMN runs.quarantined IS 'Articles held back in quarantine by a warning-level expectation.';
+COMMENT ON COLUMN runs.unchanged IS 'URLs answered 304 Not Modified or already ingested under their canonical URL (not inputs).';
+COMMENT ON COLUMN runs.already_ingested IS 'Listed article URLs skipped before fetching (not inputs).';
+COMMENT ON COLUMN runs.stage_seconds IS 'Seconds per stage (discover, fetch, acquire, extract, clean, normalize, validate, load); batch stages add up all batches.';
+
+COMMENT ON TABLE articles IS 'One row per distinct article text; exact copies share a row, near-duplicates point at their canonical article.';
+COMMENT ON COLUMN articles.article_id IS 'First 16 hex digits of content_hash.';
+COMMENT ON COLUMN articles.title IS 'Headline, from the page metadata or the first line of a text file.';
+COMMENT ON COLUMN articles.authors IS 'Bylines, as given by the page.';
+COMMENT ON COLUMN articles.published_at IS 'Publication time stated by the article (UTC); NULL when it states none, never the ingest time.';
+COMMENT ON COLUMN articles.language IS 'ISO 639-1 code detected from the text (langdetect).';
+COMMENT ON COLUMN articles.language_prob IS 'langdetect probability of that language, 0-1.';
+COMMENT ON COLUMN articles.text IS 'Article body after boilerplate removal, paragraphs separated by blank lines.';
+COMMENT ON COLUMN articles.word_count IS 'Words in text.';
+COMMENT ON COLUMN articles.content_hash IS 'sha256 of the case- and whitespace-folded text: equal hashes are exact copies.';
+COMMENT ON COLUMN articles.site_name IS 'The outlet as the page names it (og:site_name, else the host), else the source name of its first document.';
+COMMENT ON COLUMN articles.description IS 'Summary from the page metadata.';
+COMMENT ON COLUMN articles.first_seen_at IS 'When the warehouse first loaded this text (ingest time).';
+COMMENT ON COLUMN articles.first_run_id IS 'The run that first loaded it.';
+COMMENT ON COLUMN articles.duplicate_of IS 'The canonical article_id when this text is a near-duplicate of another; NULL for canonical articles.';
+COMMENT ON COLUMN articles.similarity IS 'Estimated word-3-gram Jaccard similarity to duplicate_of.';
+COMMENT ON COLUMN articles.story_id IS 'The story (stories.story_id) the article belongs to.';
+
+COMMENT ON TABLE documents IS 'One row per input seen in a run (file or URL), pointing at the article it held.';
+COMMENT ON COLUMN documents.document_id IS 'Id of this input in this run (16 hex digits).';
+COMMENT ON COLUMN documents.run_id IS 'The run that read it.';
+COMMENT ON COLUMN documents.origin IS 'The file path or URL as given.';
+COMMENT ON COLUMN documents.kind IS 'html | text.';
+COMMENT ON COLUMN documents.url IS 'The URL it was fetched from; NULL for files.';
+COMMENT ON COLUMN documents.canonical_url IS 'rel=canonical of the page, else its canonicalized final URL.';
+COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else the page''s site name or host.';
+COMMENT ON COLUMN documents.fetched_at IS 'When it was fetched; for files, the file''s modification time.';
+COMMENT ON COLUMN documents.raw_sha256 IS 'sha256 of the raw bytes; fetched bodies are kept in <db>.raw/ under it.';
+COMMENT ON COLUMN documents.article_id IS 'The article it held.';
+COMMENT ON COLUMN documents.is_duplicate IS 'The article was already known when this input was read (exact copy).';
+COMMENT ON COLUMN documents.final_url IS 'Where the redirects ended.';
+COMMENT ON COLUMN documents.listing_url IS 'The feed or sitemap that named the URL.';
+COMMENT ON COLUMN documents.listed_title IS 'The title the feed or sitemap gave it.';
+COMMENT ON COLUMN documents.listed_published_at IS 'The publication time the feed or sitemap gave it.';
+COMMENT ON COLUMN documents.listed_updated_at IS 'Atom <updated> or sitemap <lastmod>.';
+COMMENT ON COLUMN documents.http_status IS 'HTTP status of the response.';
+COMMENT ON COLUMN documents.content_type IS 'The whole Content-Type header.';
+
+COMMENT ON TABLE removed_segments IS 'Boilerplate paragraphs removed from a document, and the cleaning rule that removed each.';
+COMMENT ON COLUMN removed_segments.document_id IS 'The document it was removed from.';
+COMMENT ON COLUMN removed_segments.position IS 'Order within the document''s removed segments.';
+COMMENT ON COLUMN removed_segments.rule IS 'The cleaning rule (transforms/rules.py).';
+COMMENT ON COLUMN removed_segments.segment IS 'The removed text.';
+
+COMMENT ON TABLE rejects IS 'Inputs that could not become articles, and why.';
+COMMENT ON COLUMN rejects.run_id IS 'The run that tried.';
+COMMENT ON COLUMN rejects.origin IS 'The file path or URL.';
+COMMENT ON COLUMN rejects.stage IS 'Where it failed: discover | fetch | acquire | decode | extract | clean | normalize | load.';
+COMMENT ON COLUMN rejects.reason IS 'Short machine-readable reason, e.g. too_short, http_404, unsupported_type.';
+COMMENT ON COLUMN rejects.detail IS 'Human-readable detail.';
+COMMENT ON COLUMN rejects.rejected_at IS 'When it was rejected.';
+
+COMMENT ON TABLE dq_results IS 'One row per expectation evaluated on a run''s batch (or by newsflow validate).';
+COMMENT ON COLUMN dq_results.run_id IS 'The ingest run, or validate-<time> for newsflow validate.';
+COMMENT ON COLUMN dq_results.suite IS 'The expectation suite (one per table).';
+COMMENT ON COLUMN dq_results.expectation IS 'The check''s name.';
+COMMENT ON COLUMN dq_results.column_name IS 'The column checked, if one.';
+COMMENT ON COLUMN dq_results.success IS 'Whether the check passed.';
+COMMENT ON COLUMN dq_results.observed_value IS 'What the check observed, as text.';
+COMMENT ON COLUMN dq_results.severity IS 'critical (fails the run) | warning (quarantines rows).';
+
+COMMENT ON TABLE quarantine IS 'Articles held back by a warning-level expectation, with the checks that caught them.';
+COMMENT ON COLUMN quarantine.article_id IS 'As articles.article_id.';
+COMMENT ON COLUMN quarantine.title IS 'As articles.title.';
+COMMENT ON COLUMN quarantine.authors IS 'As articles.authors.';
+COMMENT ON COLUMN quarantine.published_at IS 'As articles.published_at.';
+COMMENT ON COLUMN quarantine.language IS 'As articles.language.';
+COMMENT ON COLUMN quarantine.language_prob IS 'As articles.language_prob.';
+COMMENT ON COLUMN quarantine.text IS 'As articles.text.';
+COMMENT ON COLUMN quarantine.word_count IS 'As articles.word_count.';
+COMMENT ON COLUMN quarantine.content_hash IS 'As articles.content_hash.';
+COMMENT ON COLUMN quarantine.site_name IS 'As articles.site_name.';
+COMMENT ON COLUMN quarantine.description IS 'As articles.description.';
+COMMENT ON COLUMN quarantine.run_id IS 'The run that held it back.';
+COMMENT ON COLUMN quarantine.checks IS 'The expectations that caught it.';
+COMMENT ON COLUMN quarantine.quarantined_at IS 'When it was held back.';
+
+COMMENT ON TABLE stories IS 'Clusters of articles about one event (TF-IDF cosine within a time window).';
+COMMENT ON COLUMN stories.story_id IS 'Story id.';
+COMMENT ON COLUMN stories.title IS 'Title of the earliest published member.';
+COMMENT ON COLUMN stories.first_published_at IS 'Earliest publication time among members; NULL when none states one.';
+COMMENT ON COLUMN stories.article_count IS 'Member articles, near-duplicate copies included.';
+COMMENT ON COLUMN stories.source_count IS 'Distinct outlets (documents.source) that carried a member.';
+
+COMMENT ON TABLE url_state IS 'Per URL fetched before: validators and status for incremental runs.';
+COMMENT ON COLUMN url_state.canonical_url IS 'The URL as asked for (canonical form).';
+COMMENT ON COLUMN url_state.etag IS 'ETag for the next conditional request.';
+COMMENT ON COLUMN url_state.last_modified IS 'Last-Modified for the next conditional request.';
+COMMENT ON COLUMN url_state.last_status IS '200, or 304 when the last request found it unchanged.';
+COMMENT ON COLUMN url_state.last_fetched_at IS 'When it was last asked for.';
+COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/).';
+COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
+
+COMMENT ON VIEW article_sources IS 'Articles joined to every document that held them.';
+COMMENT ON COLUMN article_sources.article_id IS 'The article.';
+COMMENT ON COLUMN article_sources.title IS 'Its headline.';
+COMMENT ON COLUMN article_sources.language IS 'Its language.';
+COMMENT ON COLUMN article_sources.word_count IS 'Its words.';
+COMMENT ON COLUMN article_sources.published_at IS 'Its publication time; NULL when unknown.';
+COMMENT ON COLUMN article_sources.origin IS 'The document''s file path or URL.';
+COMMENT ON COLUMN article_sources.source IS 'The document''s outlet.';
+COMMENT ON COLUMN article_sources.canonical_url IS 'The document''s canonical URL.';
+COMMENT ON COLUMN article_sources.fetched_at IS 'When the document was fetched (file modification time for files).';
+COMMENT ON COLUMN article_sources.is_duplicate IS 'The article was already known when the document was read.';
+COMMENT ON COLUMN article_sources.run_id IS 'The run that read the document.';
+
+COMMENT ON VIEW rule_hits IS 'How often each cleaning rule fired, with an example segment.';
+COMMENT ON COLUMN rule_hits.rule IS 'The cleaning rule.';
+COMMENT ON COLUMN rule_hits.segments IS 'Segments it removed.';
+COMMENT ON COLUMN rule_hits.documents IS 'Documents it removed something from.';
+COMMENT ON COLUMN rule_hits.example IS 'One removed segment.';
+
+COMMENT ON VIEW syndication IS 'Each canonical article that has near-duplicate copies, one row per copy.';
+COMMENT ON COLUMN syndication.canonical_id IS 'The canonical article.';
+COMMENT ON COLUMN syndication.canonical_title IS 'Its headline.';
+COMMENT ON COLUMN syndication.canonical_published_at IS 'Its publication time.';
+COMMENT ON COLUMN syndication.canonical_outlets IS 'Outlets that carried the canonical text.';
+COMMENT ON COLUMN syndication.copies IS 'Near-duplicate copies of it.';
+COMMENT ON COLUMN syndication.first_seen_at IS 'When the group was first loaded.';
+COMMENT ON COLUMN syndication.last_seen_at IS 'When its latest member was loaded.';
+COMMENT ON COLUMN syndication.copy_id IS 'This copy.';
+COMMENT ON COLUMN syndication.copy_title IS 'The copy''s headline.';
+COMMENT ON COLUMN syndication.copy_published_at IS 'The copy''s publication time.';
+COMMENT ON COLUMN syndication.similarity IS 'Estimated Jaccard similarity of the copy to the canonical text.';
+COMMENT ON COLUMN syndication.copy_outlets IS 'Outlets that carried the copy.';
+COMMENT ON COLUMN syndication.copy_first_seen_at IS 'When the copy was first loaded.';
+
+COMMENT ON VIEW story_coverage IS 'One row per story member: who covered the story, in which order, how long after the first publication.';
+COMMENT ON COLUMN story_coverage.story_id IS 'The story.';
+COMMENT ON COLUMN story_coverage.story_title IS 'The story''s title.';
+COMMENT ON COLUMN story_coverage.article_count IS 'Members of the story.';
+COMMENT ON COLUMN story_coverage.source_count IS 'Distinct outlets in the story.';
+COMMENT ON COLUMN story_coverage.story_outlets IS 'Those outlets, comma-separated.';
+COMMENT ON COLUMN story_coverage.first_published_at IS 'The story''s first publication time.';
+COMMENT ON COLUMN story_coverage.article_id IS 'The member article.';
+COMMENT ON COLUMN story_coverage.title IS 'Its headline.';
+COMMENT ON COLUMN story_coverage.outlets IS 'Outlets that carried it.';
+COMMENT ON COLUMN story_coverage.duplicate_of IS 'Its canonical article when it is a near-duplicate.';
+COMMENT ON COLUMN story_coverage.published_at IS 'Its publication time; NULL when it states none.';
+COMMENT ON COLUMN story_coverage.first_seen_at IS 'When the warehouse first loaded it.';
+COMMENT ON COLUMN story_coverage.position IS 'Order within the story by publication time; undated articles last.';
+COMMENT ON COLUMN story_coverage.after_first IS 'published_at minus the story''s first publication; NULL when published_at is unknown.';
+
+COMMENT ON VIEW articles_canonical IS 'One row per distinct article (near-duplicate copies folded in) with its outlet, first URL and story.';
+COMMENT ON COLUMN articles_canonical.article_id IS 'The canonical article.';
+COMMENT ON COLUMN articles_canonical.title IS 'Its headline.';
+COMMENT ON COLUMN articles_canonical.outlet IS 'Outlet of its first document, else its site_name.';
+COMMENT ON COLUMN articles_canonical.outlets IS 'Every outlet that carried it or a near-duplicate copy, comma-separated.';
+COMMENT ON COLUMN articles_canonical.published_at IS 'Its publication time; NULL when it states none.';
+COMMENT ON COLUMN articles_canonical.language IS 'Its language.';
+COMMENT ON COLUMN articles_canonical.word_count IS 'Its words.';
+COMMENT ON COLUMN articles_canonical.first_url IS 'Canonical URL of its first document; NULL for files.';
+COMMENT ON COLUMN articles_canonical.first_origin IS 'File path or URL of its first document.';
+COMMENT ON COLUMN articles_canonical.first_fetched_at IS 'When its first document was fetched (file modification time for files).';
+COMMENT ON COLUMN articles_canonical.first_seen_at IS 'When the warehouse first loaded it.';
+COMMENT ON COLUMN articles_canonical.documents IS 'Documents (inputs) that held this exact text.';
+COMMENT ON COLUMN articles_canonical.copies IS 'Near-duplicate articles that point at it.';
+COMMENT ON COLUMN articles_canonical.story_id IS 'Its story.';
+
+COMMENT ON VIEW source_daily IS 'Articles per outlet, publication day (UTC) and language.';
+COMMENT ON COLUMN source_daily.outlet IS 'The outlet (documents.source); NULL when unknown.';
+COMMENT ON COLUMN source_daily.day IS 'Publication day in UTC; NULL for articles without a publication time (never the ingest date).';
+COMMENT ON COLUMN source_daily.language IS 'Article language.';
+COMMENT ON COLUMN source_daily.articles IS 'Distinct articles the outlet carried that day.';
+COMMENT ON COLUMN source_daily.originals IS 'Of those, canonical ones (not near-duplicate copies).';
+COMMENT ON COLUMN source_daily.words IS 'Their words, summed.';
+
+COMMENT ON VIEW run_history IS 'Runs with their counts, wall time, seconds per stage and data-quality pass rate.';
+COMMENT ON COLUMN run_history.run_id IS 'The run.';
+COMMENT ON COLUMN run_history.flow_run_id IS 'Its Prefect flow run.';
+COMMENT ON COLUMN run_history.status IS 'completed | failed.';
+COMMENT ON COLUMN run_history.started_at IS 'When it started.';
+COMMENT ON COLUMN run_history.finished_at IS 'When it finished.';
+COMMENT ON COLUMN run_history.seconds IS 'Wall time in seconds.';
+COMMENT ON COLUMN run_history.inputs IS 'Inputs read.';
+COMMENT ON COLUMN run_history.documents IS 'documents rows it wrote.';
+COMMENT ON COLUMN run_history.new_articles IS 'Articles it added.';
+COMMENT ON COLUMN run_history.duplicates IS 'Exact copies of known articles.';
+COMMENT ON COLUMN run_history.rejected IS 'Inputs rejected.';
+COMMENT ON COLUMN run_history.quarantined IS 'Articles quarantined.';
+COMMENT ON COLUMN run_history.unchanged IS 'URLs that needed no loading (304 or known canonical).';
+COMMENT ON COLUMN run_history.already_ingested IS 'Listed URLs skipped before fetching.';
+COMMENT ON COLUMN run_history.stage_seconds IS 'Seconds per stage.';
+COMMENT ON COLUMN run_history.dq_checks IS 'Expectations evaluated; NULL when validation was off.';
+COMMENT ON COLUMN run_history.dq_passed IS 'Of those, passed.';
+COMMENT ON COLUMN run_history.dq_pass_rate IS 'dq_passed / dq_checks.';
+COMMENT ON COLUMN run_history.error IS 'Why a failed run failed.';
