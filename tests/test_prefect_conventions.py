@@ -130,6 +130,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # a subprocess ingest with its temporary Prefect API
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 def test_kill_9_of_ingest_leaves_no_prefect_server_behind(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
