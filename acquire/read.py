@@ -25,10 +25,12 @@ def read_item(item: Item, max_bytes: int) -> RawDocument:
     """The item's (decompressed) bytes; unreadable, truncated, oversized or non-regular files are Rejected."""
     if isinstance(item, FetchedItem):  # fetched from the web by the fetch stage (acquire/web.py)
         return item.raw
+    path = Path(item.origin)
+    if not path.exists():  # a named input (or a deployment's inbox folder) that is not there
+        raise Rejected("acquire", "not_found", f"{item.origin}: no such file or directory")
     if item.kind == "unknown":
         raise Rejected("acquire", "unsupported_type",
-                       f"{Path(item.origin).name}: only .html, .htm and .txt files (optionally .gz) are read")
-    path = Path(item.origin)
+                       f"{path.name}: only .html, .htm and .txt files (optionally .gz) are read")
     try:
         with open_regular(path, follow_symlinks=getattr(item, "follow_symlinks", True)) as stream:
             st = os.fstat(stream.fileno())

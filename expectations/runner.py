@@ -11,7 +11,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -29,7 +29,8 @@ from newsflow.expectations.suites import (
 if TYPE_CHECKING:
     import pandas as pd
 
-DQ_COLUMNS = ("run_id", "suite", "expectation", "column_name", "success", "observed_value", "severity")
+DQ_COLUMNS = ("run_id", "suite", "expectation", "column_name", "success", "observed_value", "severity",
+              "validated_at", "expectation_type")
 GX_INDEX = "gx-index.html"
 OBSERVED_MAX = 300  # characters of observed_value kept in dq_results
 _EXAMPLES = 3  # offending values or ids quoted per failed check
@@ -54,6 +55,7 @@ class Report:
 
     run_id: str
     results: list[dict[str, Any]] = field(default_factory=list)
+    validated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     critical_failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     quarantine: dict[str, list[str]] = field(default_factory=dict)
@@ -209,6 +211,30 @@ def markdown_summary(report: Report, max_rows: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
+def text_summary(report: Report, max_rows: int = 30) -> str:
+    """A plain-text summary for a terminal: counts, then failures grouped by severity."""
+    status = "passed" if report.ok and not report.failed else ("passed with warnings" if report.ok else "FAILED")
+    failed = [r for r in report.results if not r["success"]]
+    by_severity = {sev: [r for r in failed if r["severity"] == sev] for sev in ("critical", "warning")}
+    lines = [f"Data quality: {status} (run {report.run_id})",
+             f"{report.passed + report.failed} expectations: {report.passed} passed, {report.failed} failed "
+             f"({len(by_severity['critical'])} critical, {len(by_severity['warning'])} warning); "
+             f"{len(report.quarantine)} articles quarantined; {report.seconds:.1f} s"]
+    for severity, rows in by_severity.items():
+        if not rows:
+            continue
+        lines += ["", f"{severity} failures ({len(rows)}):"]
+        for r in sorted(rows, key=lambda r: (r["suite"], r["expectation"]))[:max_rows]:
+            column = f" [{r['column_name']}]" if r["column_name"] else ""
+            lines.append(f"  {r['suite']}.{r['expectation']}{column}: {r['observed_value'] or ''}")
+        if len(rows) > max_rows:
+            lines.append(f"  ...and {len(rows) - max_rows} more (SELECT * FROM dq_results WHERE run_id = "
+                         f"'{report.run_id}' AND NOT success)")
+    if report.docs_index:
+        lines += ["", f"Data Docs: {report.docs_index}"]
+    return "\n".join(lines) + "\n"
+
+
 def _write_summary_html(report: Report, docs_dir: Path) -> Path:
     """A plain-HTML page of the results, linking each suite to its GX validation page.
 
@@ -309,6 +335,7 @@ def _record(report: Report, table: str, check: Check, result) -> None:
     report.results.append({
         "run_id": report.run_id, "suite": table, "expectation": check.name, "column_name": check.column,
         "success": success, "observed_value": observed, "severity": check.severity,
+        "validated_at": report.validated_at, "expectation_type": result.expectation_config.type,
     })
     if success:
         report.passed += 1

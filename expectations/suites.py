@@ -115,6 +115,8 @@ class QualityConfig:
     """per-check severity overrides, e.g. {"text_no_residue" = "critical"}"""
     docs_dir: Path | None = None
     """build GX Data Docs for each ingest run into this folder"""
+    project: Path | None = None
+    """folder holding the GX project (its gx/) that `newsflow validate` runs; unset = the shipped expectations/"""
 
     def __post_init__(self):
         if not self.languages:

@@ -17,6 +17,7 @@ from newsflow.acquire.web import with_fetch_info
 from newsflow.flows import progress
 from newsflow.flows.cache import batch_cache_key
 from newsflow.flows.workers import pool_size, process_item, run_items, run_pool  # noqa: F401 (process_item: API)
+from newsflow.flows.naming import batch_run_name
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject, Unchanged
 
@@ -34,7 +35,8 @@ def assign_outlets(processed: list[Processed], outlets: dict[str, str]) -> list[
     return processed
 
 
-@task(name="process-batch", cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR, persist_result=True)
+@task(name="process-batch", task_run_name=batch_run_name, cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR,
+      persist_result=True)
 def process_batch(items: list, settings: Settings) -> tuple[list[Processed | Reject | Unchanged], dict[str, float]]:
     """The batch's outcomes, in order, and the seconds spent in each stage.
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from time import perf_counter
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
+from newsflow.flows.artifacts import DATA_QUALITY, publish
+from newsflow.flows.naming import load_run_name
 from newsflow.flows.retries import retry_transient
 from newsflow.flows.timing import StageTimer
 from newsflow.settings import Settings
@@ -107,7 +108,7 @@ def commit_run(con, settings: Settings, run: RunRecord, processed: list[Processe
 
 
 # The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean.
-@task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
+@task(name="load", task_run_name=load_run_name, cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
 def commit(settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject],
            stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None) -> LoadResult:
     """Validate and load the run in one transaction; the only task that writes the warehouse."""
@@ -138,6 +139,5 @@ def commit(settings: Settings, run: RunRecord, processed: list[Processed], rejec
     if result.report is not None:
         from newsflow.expectations.runner import markdown_summary
 
-        create_markdown_artifact(markdown_summary(result.report), key="data-quality",
-                                 description=f"newsflow run {run.run_id}")
+        publish(markdown_summary(result.report), DATA_QUALITY, f"newsflow run {run.run_id}")
     return result

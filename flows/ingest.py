@@ -15,15 +15,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from newsflow.acquire.files import discover_outlets
 from newsflow.acquire.sources import expand_paths
 from newsflow.acquire.web import WebDiscovery, split_inputs
+from newsflow.flows.artifacts import INGEST_RUN, publish
 from newsflow.flows.batches import assign_outlets, run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_state, run_fetcher, sources_of
+from newsflow.flows.guards import nothing_read
+from newsflow.flows.naming import ingest_run_name
 from newsflow.flows.timing import StageTimer, spread, take_startup
 from newsflow.settings import SAMPLES_DIR, Settings
 from newsflow.transforms.models import Processed, Reject, Unchanged, UrlState
@@ -97,7 +99,7 @@ def start_run(settings: Settings) -> RunRecord:
     return RunRecord(uuid.uuid4().hex, flow_run.get_id(), datetime.now(timezone.utc))
 
 
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest", flow_run_name=ingest_run_name, log_prints=True)
 def ingest(inputs: list[str] | None = None, settings: Settings | None = None) -> RunSummary:
     """Ingest article files and web pages (or the bundled samples) into the DuckDB warehouse."""
     timer = StageTimer()
@@ -148,5 +150,6 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
     summary.already_ingested, summary.filtered = found.already, found.filtered
     summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
     logger.info(summary.line())
-    create_markdown_artifact(summary.markdown(), key="ingest-run", description=summary.line())
+    publish(summary.markdown(), INGEST_RUN, summary.line())
+    nothing_read(summary)
     return summary

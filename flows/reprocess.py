@@ -104,6 +104,9 @@ def run_reprocess(settings: Settings):
     from prefect.settings import get_current_settings, temporary_settings
     from prefect.task_runners import ThreadPoolTaskRunner
 
+    from newsflow.flows.runners import local_api_for_workers
+
     local = not get_current_settings().api.url
-    with temporary_settings(updates={"flows.heartbeat_frequency": None} if local else {}):
+    updates = {"flows.heartbeat_frequency": None, "api.url": local_api_for_workers()} if local else {}
+    with temporary_settings(updates=updates):  # the temporary server stops with this process (runners.py)
         return reprocess.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))(settings=settings)

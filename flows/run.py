@@ -65,8 +65,10 @@ def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = Fals
     # one (they detect crashed runs) and cost a second at exit, so they are off in that mode.
     local = not get_current_settings().api.url
     updates = {"flows.heartbeat_frequency": None} if local else {}
-    if local and settings.runner == "dask":
-        updates["api.url"] = local_api_for_workers()  # else every worker process starts its own server
+    if local:
+        # Started here rather than lazily by Prefect: worker processes report to it (else each would
+        # start its own), and a watchdog stops it even if this process is killed (runners.py).
+        updates["api.url"] = local_api_for_workers()
     bar = _Bar() if show_progress else None
     try:
         with temporary_settings(updates=updates), \

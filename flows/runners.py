@@ -40,8 +40,47 @@ def local_api_for_workers() -> str:
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()  # the same instance Prefect's clients use; stopped at exit
-    server.start()
+    if not server.running:
+        launch = server._run_uvicorn_command
+
+        def launch_and_watch():  # the watchdog starts with the server, not after its health check
+            process = launch()
+            stop_with_this_process(process.pid)
+            return process
+
+        server._run_uvicorn_command = launch_and_watch
+        server.start()
     return server.api_url
+
+
+# Runs beside us and stops `pid` once its parent (this process) is gone, whatever killed it: Prefect
+# stops its temporary server at exit, but a SIGKILL skips exit handlers and would leave the server
+# (a uvicorn process) running for good.
+_WATCHDOG = """
+import os, signal, sys, time
+pid, parent = int(sys.argv[1]), int(sys.argv[2])
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops the server
+while os.getppid() == parent:
+    time.sleep(0.5)
+try:
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(50):
+        time.sleep(0.1)
+        os.kill(pid, 0)
+    os.kill(pid, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+"""
+
+
+def stop_with_this_process(pid: int) -> None:
+    """Start a watchdog that terminates process `pid` when this process dies, even by SIGKILL."""
+    import os
+    import subprocess
+    import sys
+
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(pid), str(os.getpid())], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
 
 
 def dask_runner(address: str | None, workers: int):

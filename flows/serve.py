@@ -170,6 +170,87 @@ def stop_server(proc: subprocess.Popen, timeout: float = 15.0) -> None:
         proc.wait()
 
 
+class RunReporter:
+    """One line per flow run of the served deployments when it starts, finishes or fails.
+
+    Polls the API from a daemon thread (the runner's own logs go to the UI), so a failed scheduled
+    run is visible in the terminal or service log that runs `newsflow serve`.
+    """
+
+    FINAL = {"COMPLETED": "completed", "FAILED": "FAILED", "CRASHED": "CRASHED", "CANCELLED": "cancelled"}
+
+    def __init__(self, names: list[str], echo=print, every: float = 1.0):
+        import threading
+        from datetime import datetime, timezone
+
+        self.names, self.echo, self.every = names, echo, every
+        self.seen: dict[str, str] = {}
+        self.since = datetime.now(timezone.utc)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="newsflow-run-reporter", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=self.every + 5)
+
+    def _loop(self) -> None:
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            while not self.stop.wait(self.every):
+                try:
+                    self.poll(client)
+                except Exception as exc:  # the API may be busy or going away; try again next tick
+                    self.echo(f"run reporter: {type(exc).__name__}: {exc}")
+
+    def poll(self, client) -> None:
+        from prefect.client.schemas.filters import (
+            DeploymentFilter,
+            DeploymentFilterName,
+            FlowRunFilter,
+            FlowRunFilterStartTime,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
+        from prefect.client.schemas.objects import StateType
+
+        # Only runs that started since serve did: the scheduler keeps ~100 future runs per deployment,
+        # so an unfiltered "latest 50" would be all Scheduled.
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=self.names)),
+            flow_run_filter=FlowRunFilter(
+                start_time=FlowRunFilterStartTime(after_=self.since),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, *map(
+                    StateType, self.FINAL)]))),
+            limit=200, sort="START_TIME_DESC")
+        for run in reversed(runs):
+            state = run.state_type.value
+            before = self.seen.get(str(run.id))
+            if before == state:
+                continue
+            self.seen[str(run.id)] = state
+            if before is None:
+                # Times are the run's own, so a line printed after a slow poll still says when.
+                self.echo(f"{_at(run.start_time)} run {run.name} started")
+            if state in self.FINAL:
+                took = f" in {run.total_run_time.total_seconds():.1f} s" if run.total_run_time else ""
+                message = f": {run.state.message}" if state != "COMPLETED" and run.state and run.state.message else ""
+                self.echo(f"{_at(run.end_time)} run {run.name} {self.FINAL[state]}{took}{message}")
+
+
+def _at(when) -> str:
+    return f"{when:%H:%M:%S}Z" if when else _now()
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return f"{datetime.now(timezone.utc):%H:%M:%S}Z"
+
+
 def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) -> None:
     """Serve the deployments in `path` until interrupted; start (and stop) a server if none is configured."""
     import signal
@@ -179,7 +260,7 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
 
     # Stop cleanly on SIGTERM too (a service manager, `kill`), so the server started here is stopped.
     signal.signal(signal.SIGTERM, interrupt)
-    proc = None
+    proc = reporter = None
     api_url = os.environ.get("PREFECT_API_URL")
     if api_url:
         if not server_healthy(api_url, timeout=5):
@@ -193,15 +274,22 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
     try:
         from prefect import serve as prefect_serve
 
+        from newsflow.flows.deployments import WRITER_LIMIT, declare_writer_limit
+
         deployments = build_deployments(path, only)
+        declare_writer_limit(WRITER_LIMIT, 1)  # what prefect.yaml's build step does for `prefect deploy`
         echo(f"serving {', '.join(d.name for d in deployments)} from {path} against {api_url}")
         if proc:
             echo(f"UI: {api_url.removesuffix('/api')}")
+        reporter = RunReporter([d.name for d in deployments], echo)
+        reporter.start()
         # One flow run at a time: every deployment writes the same single-writer warehouse.
         prefect_serve(*deployments, limit=1, print_starting_message=False)
     except KeyboardInterrupt:
         pass
     finally:
+        if reporter:
+            reporter.close()
         if proc:
             echo("stopping the Prefect server")
             stop_server(proc)

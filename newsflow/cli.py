@@ -358,38 +358,51 @@ def tables(db):
 @cli.command()
 @log_options
 @click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
-@click.option("--docs", type=click.Path(file_okay=False), help="Build GX Data Docs (static HTML) into this folder.")
-def validate(db, docs):
-    """Validate the whole warehouse with the data-quality suites.
+@click.option("--docs", type=click.Path(file_okay=False), help="Copy the GX Data Docs (static HTML) into this folder.")
+@click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical", show_default=True,
+              help="Exit 1 when an expectation of this severity (or worse) fails; `warning` for strict CI.")
+def validate(db, docs, fail_on):
+    """Validate the whole warehouse with the GX project's suites.
 
-    Runs the expectation suites for articles, documents, rejects and runs over
-    every row, stores the results in dq_results (run_id 'validate-<time>'),
-    prints a summary, and with --docs builds Data Docs (open DOCS/index.html;
-    it needs no network). Nothing is moved to quarantine here; the
-    summary lists the articles that would be. Exit status 1 when a critical
-    expectation fails.
+    Runs the checkpoints of the GX project in expectations/gx (one per table:
+    articles, documents, rejects, runs; extend them with GX's API, see
+    docs/quality.md) over every row. Results go to dq_results (run_id
+    'validate-<time>', with validated_at and the GX expectation type), a runs
+    row (kind 'validate') and the project's validation history and Data Docs;
+    --docs copies the Data Docs into a folder (open DOCS/index.html; it needs
+    no network). Nothing is moved to quarantine here. Exit status 1 when an
+    expectation of --fail-on severity fails, or when there is no warehouse.
 
-    Example: newsflow validate --db newsflow.duckdb --docs reports/dq
+    Example: newsflow validate --db newsflow.duckdb --docs reports/dq --fail-on warning
     """
     from pathlib import Path
 
-    from newsflow.flows.validate import validate_warehouse
-    from newsflow.warehouse.db import connect
-
     settings = _settings(db=db)
     _check_db(settings)
-    con = connect(settings.db, lock_timeout=settings.lock_timeout)
-    try:
-        report = validate_warehouse(con, settings.quality, Path(docs) if docs else None)
-    finally:
-        con.close()
-    from newsflow.expectations.runner import markdown_summary
+    if not Path(settings.db).is_file():
+        raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
+    from newsflow.flows.validate import validate_warehouse
+    from newsflow.warehouse.db import connect
+    from newsflow.warehouse.writelock import write_lock
 
-    click.echo(markdown_summary(report), nl=False)
+    # Validation writes dq_results and runs: the one-writer lock, as for an ingest run.
+    with write_lock(settings.db, settings.lock_timeout):
+        con = connect(settings.db, lock_timeout=settings.lock_timeout)
+        try:
+            report = validate_warehouse(con, settings.quality, Path(docs) if docs else None,
+                                        project=settings.quality.project)
+        finally:
+            con.close()
+    from newsflow.expectations.runner import text_summary
+
+    click.echo(text_summary(report), nl=False)
     click.echo(f"dq: {report.passed} passed, {report.failed} failed")
     if not report.ok:
         raise Failure(f"{len(report.critical_failures)} critical expectation(s) failed: "
                       + "; ".join(report.critical_failures))
+    if fail_on == "warning" and report.warnings:
+        raise Failure(f"{len(report.warnings)} warning expectation(s) failed (--fail-on warning): "
+                      + "; ".join(report.warnings))
 
 
 @cli.command()
@@ -404,7 +417,8 @@ def serve(path, only, port):
     Schedules need a Prefect server: serve uses the one at PREFECT_API_URL, or
     starts `prefect server start` on 127.0.0.1 (state in prefect_home, default
     ./.prefect) and stops it on exit (Ctrl-C or SIGTERM). Runs go one at a time;
-    each is an ingest or validate flow run in a subprocess, visible in the UI.
+    each is an ingest or validate flow run in a subprocess, visible in the UI,
+    and serve prints a line when each starts and when it completes or fails.
     See docs/deployments.md for the work-pool route (prefect deploy + worker).
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly

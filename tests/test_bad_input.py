@@ -62,13 +62,13 @@ def test_oversized_gzip_is_cut_off_while_reading(tmp_path):
     assert (outcome.stage, outcome.reason) == ("acquire", "too_large")
 
 
-def test_file_gone_before_reading_is_rejected_as_unreadable(tmp_path):
+def test_file_gone_before_reading_is_rejected_as_not_found(tmp_path):
     path = write(tmp_path / "moved.txt", "Headline\n" + BODY * 3)
     (item,), _ = discover([path])
     path.unlink()
     outcome = process_item(item, Settings(db=tmp_path / "x.duckdb"))
-    assert (outcome.stage, outcome.reason) == ("acquire", "unreadable")
-    assert "No such file" in outcome.detail
+    assert (outcome.stage, outcome.reason) == ("acquire", "not_found")
+    assert "no such file" in outcome.detail
 
 
 def test_a_good_file_passes_through(tmp_path):

@@ -101,19 +101,26 @@ deployments:
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=90)  # a run in flight is let finish (~20 s on a loaded machine)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
 
     assert all(r["auto_scheduled"] for r in completed), "the runs were started by the schedule, not by hand"
+    # serve prints one line per run start and finish, and stops cleanly on SIGTERM.
+    out = log.read_text()
+    for run in completed:
+        assert f"run {run['name']} started" in out and f"run {run['name']} completed in " in out, out
+    assert run["name"].startswith("every-3s-")
+    assert proc.returncode == 0 and "never awaited" not in out and "Traceback" not in out, out
     with duckdb.connect(str(db), read_only=True) as con:
         history = con.execute("SELECT flow_run_id, status, inputs, new_articles FROM runs ORDER BY started_at").fetchall()
     assert len(history) >= 2
     assert {status for _, status, _, _ in history} == {"completed"}
     assert history[0][2] == 13 and history[0][3] == 11 and history[1][3] == 0  # the second run adds nothing
     # Each `runs` row names its ingest flow run on the server, a subflow of a scheduled deployment run.
-    deployment_runs = {r["id"] for r in _completed_runs(prefect_server, "every-3s")}
+    deployment_runs = {r["id"] for r in _api(prefect_server, "/flow_runs/filter", {
+        "deployments": {"name": {"any_": ["every-3s"]}}, "limit": 200})}
     for flow_run_id, *_ in history:
         ingest_run = _api(prefect_server, f"/flow_runs/{flow_run_id}")
         assert ingest_run["flow_id"] and ingest_run["parent_task_run_id"]

@@ -13,6 +13,7 @@ import pytest
 
 from newsflow.expectations.runner import DQ_COLUMNS, ValidationFailed, markdown_summary, residue_found, validate
 from newsflow.expectations.suites import REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, QualityConfig, checks
+from newsflow.warehouse.db import migrate
 
 from conftest import REPO
 
@@ -110,7 +111,7 @@ def test_results_are_dq_results_rows(clean_report):
     assert check(clean_report, "run_counts_add_up")["column_name"] == "inputs,counts_total"
     # The frame inserts as-is into the warehouse's dq_results table.
     con = duckdb.connect()
-    con.execute((REPO / "warehouse" / "sql" / "001_schema.sql").read_text())
+    migrate(con)  # every migration: dq_results gained validated_at and expectation_type in 007
     con.register("_dq", frame)
     con.execute(f"INSERT INTO dq_results ({', '.join(DQ_COLUMNS)}) SELECT * FROM _dq")
     assert con.execute("SELECT count(*), count(*) FILTER (success) FROM dq_results").fetchone() == (
@@ -507,7 +508,7 @@ def _load_in_transaction(con, frames, report_sink):
 def test_critical_failure_leaves_the_warehouse_as_it_was(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("SET TimeZone = 'UTC'")
-    con.execute((REPO / "warehouse" / "sql" / "001_schema.sql").read_text())
+    migrate(con)
     tables = ("articles", "documents", "rejects", "runs", "dq_results")
 
     def snapshot():

@@ -117,11 +117,11 @@ def test_run_history_has_stage_timings_and_prefect_artifacts(corpus, tmp_path):
         (stages,) = con.execute("SELECT map_keys(stage_seconds) FROM runs ORDER BY started_at DESC").fetchone()
     assert {"discover", "acquire", "extract", "clean", "normalize", "validate", "load"} <= set(stages)
     assert set(summary.stage_seconds) == set(stages)
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
     with get_client(sync_client=True) as client:
-        # The raw endpoint: Prefect 3.8's read_artifacts sends nulls the API refuses (422).
-        response = client._client.post("/artifacts/filter", json={
-            "flow_runs": {"id": {"any_": [summary.flow_run_id]}}, "limit": 10, "offset": 0, "sort": "KEY_ASC"})
-    by_key = {a["key"]: a["data"] for a in response.json()}
+        artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[summary.flow_run_id])))
+    by_key = {a.key: a.data for a in artifacts}
     assert summary.run_id in by_key["ingest-run"] and "| extract |" in by_key["ingest-run"]
     assert "Data quality: passed" in by_key["data-quality"]
 
@@ -129,11 +129,11 @@ def test_run_history_has_stage_timings_and_prefect_artifacts(corpus, tmp_path):
 def batch_states(flow_run_id: str) -> list[str]:
     """State names of the process-batch task runs of one flow run (ingest is run as its own flow)."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
-        response = client._client.post("/task_runs/filter", json={
-            "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 50, "offset": 0, "sort": "EXPECTED_START_TIME_DESC"})
-    return sorted(t["state"]["name"] for t in response.json() if t["name"].startswith("process-batch"))
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=50)
+    return sorted(t.state.name for t in runs if t.task_key.startswith("process_batch") or t.name.startswith("process-batch"))
 
 
 def test_unchanged_files_reuse_the_batch_results_and_changed_files_do_not(corpus, tmp_path):

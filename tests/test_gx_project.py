@@ -1,0 +1,124 @@
+"""The GX project in expectations/gx: GX's own API lists, extends and runs the suites; `newsflow validate`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newsflow.cli import main
+from newsflow.expectations.suites import SUITES, QualityConfig, checks
+from newsflow.warehouse.db import connect
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = REPO / "expectations"
+
+
+def _gx():
+    import os
+
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the shipped project (without its validation history), as a user's checkout."""
+    root = tmp_path / "dq"
+    shutil.copytree(PROJECT / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+    return root
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    """An empty warehouse (schema only): every built-in expectation passes on it."""
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    return db
+
+
+def test_gx_lists_the_shipped_suites_checkpoints_and_severity(project):
+    context = _gx().get_context(mode="file", project_root_dir=str(project))
+    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES)
+    assert sorted(c.name for c in context.checkpoints.all()) == sorted(SUITES)
+    builtin = {c.name: c for c in checks(QualityConfig())}
+    stored = {e.meta["check"]: e for s in context.suites.all() for e in s.expectations}
+    assert set(stored) == set(builtin)
+    for name, expectation in stored.items():
+        assert expectation.meta["severity"] == builtin[name].severity
+    # Settings-driven thresholds are suite parameters, so newsflow.toml never rewrites the files.
+    assert stored["word_count_in_bounds"].configuration.kwargs["min_value"] == {"$PARAMETER": "min_words"}
+
+
+def test_shipped_project_matches_suites_py(project):
+    """Regenerating the built-ins with the default settings changes no stored file."""
+    from newsflow.expectations.project import ensure_project, get_context
+
+    files = sorted(p for p in (project / "gx").rglob("*") if p.is_file() and "uncommitted" not in p.parts)
+    before = {p: p.read_bytes() for p in files}
+    ensure_project(get_context(project))
+    assert {p: p.read_bytes() for p in files} == before
+
+
+def test_expectation_added_with_the_gx_api_runs_in_the_next_validate(project, warehouse, monkeypatch, capsys):
+    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(project))
+    assert main(["validate", "--db", str(warehouse)]) == 0
+    capsys.readouterr()
+
+    gx = _gx()
+    context = gx.get_context(mode="file", project_root_dir=str(project))
+    suite = context.suites.get("articles")
+    suite.add_expectation(gx.expectations.ExpectTableRowCountToBeBetween(min_value=1, meta={"severity": "warning"}))
+
+    assert main(["validate", "--db", str(warehouse)]) == 0  # a warning: passes by default...
+    out = capsys.readouterr().out
+    assert "warning failures (1):" in out and "articles.expect_table_row_count_to_be_between" in out
+    assert "|---|" not in out  # plain text, not Markdown
+    assert main(["validate", "--db", str(warehouse), "--fail-on", "warning"]) == 1  # ...and fails strict CI
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT severity, success, validated_at IS NOT NULL FROM dq_results "
+                           "WHERE expectation_type = 'expect_table_row_count_to_be_between'").fetchall()
+        runs = con.execute("SELECT kind, status, inputs FROM runs ORDER BY started_at").fetchall()
+    assert rows == [("warning", False, True)] * 2
+    assert runs == [("validate", "completed", 0)] * 3
+    # GX keeps every validation: the project's Data Docs index links the runs' results.
+    history = list((project / "gx" / "uncommitted" / "validations" / "articles").iterdir())
+    assert len(history) == 3
+    assert (project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
+
+    # The same expectation as critical fails the run, and the runs row says so.
+    suite = context.suites.get("articles")
+    (added,) = [e for e in suite.expectations if e.expectation_type == "expect_table_row_count_to_be_between"]
+    added.meta = {"severity": "critical"}
+    added.save()
+    assert main(["validate", "--db", str(warehouse)]) == 1
+    out = capsys.readouterr().out
+    assert "critical failures (1):" in out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone() == ("failed",)
+
+
+def test_validate_refuses_a_missing_database(tmp_path, capsys):
+    missing = tmp_path / "nope.duckdb"
+    assert main(["validate", "--db", str(missing)]) == 1
+    assert "no warehouse at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_a_changed_builtin_is_rewritten_and_user_expectations_are_kept(project):
+    from newsflow.expectations.project import ensure_project, get_context
+
+    gx = _gx()
+    context = get_context(project)
+    context.suites.get("articles").add_expectation(
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="site_name", meta={"severity": "warning"}))
+    ensure_project(context, QualityConfig(min_title_rate=0.5))  # GX's `mostly` cannot be a parameter
+
+    stored = get_context(project).suites.get("articles").expectations
+    (title,) = [e for e in stored if e.meta.get("check") == "title_present_rate"]
+    assert title.configuration.kwargs["mostly"] == 0.5
+    assert [e.configuration.kwargs["column"] for e in stored if "check" not in e.meta] == ["site_name"]
