@@ -16,8 +16,8 @@ from prefect import task
 from newsflow.acquire.web import with_fetch_info
 from newsflow.flows import progress
 from newsflow.flows.cache import batch_cache_key
-from newsflow.flows.workers import pool_size, process_item, run_items, run_pool  # noqa: F401 (process_item: API)
 from newsflow.flows.naming import batch_run_name
+from newsflow.flows.workers import pool_size, process_item, run_items, run_pool  # noqa: F401 (process_item: API)
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject, Unchanged
 
