@@ -24,7 +24,7 @@ run: install  ## ingest the bundled sample corpus into $(DB)
 	$(VENV)/bin/newsflow ingest --db $(DB)
 
 test: install  ## the test suite
-	$(PY) -m pytest -q
+	$(VENV)/bin/pytest -q
 
 eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
 	$(PY) bench/eval_extraction.py

@@ -3,28 +3,32 @@
     discover_web  CLI URLs and each source's feeds/sitemaps/urls → WebItems (listing metadata attached)
     fetch_stage   WebItems → FetchedItem (raw body stored, ready for extract) | Unchanged | Reject
 
-One Fetcher per run is shared by every task (robots.txt once per host, politeness across threads).
+One Fetcher per run does every request (robots.txt once per host, politeness across threads); the
+flow (newsflow.flows.fetching) opens it and runs both stages in its own process, whatever the runner.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from prefect import task
-from prefect.cache_policies import NONE
-
+from newsflow.acquire import rawstore
 from newsflow.acquire.fetch import Fetcher, FetchResult, Validators
 from newsflow.acquire.sources import Listed, Source, expand
-from newsflow.transforms.models import FetchInfo, Processed, RawDocument, Reject, Rejected, Unchanged
+from newsflow.transforms.models import (
+    FetchInfo,
+    Processed,
+    RawDocument,
+    Reject,
+    Rejected,
+    StateRow,
+    Unchanged,
+    UrlState,
+)
 from newsflow.transforms.urls import canonical_link, canonicalize, domain_of
-from newsflow.acquire import rawstore
-from newsflow.warehouse.fetchstate import StateRow, UrlState
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -167,43 +171,3 @@ def with_fetch_info(outcome, item):
         outcome.fetch = item.info
         outcome.article.canonical_url = item.info.canonical_url
     return outcome
-
-
-# -- wiring for the ingest flow -----------------------------------------------------------------------
-
-def sources_of(settings) -> list[Source]:
-    """The sources file named by the settings, read and checked (SourcesError says what is wrong)."""
-    from newsflow.acquire.sources import load_sources
-
-    return load_sources(settings.sources) if settings.sources else []
-
-
-@contextmanager
-def run_fetcher(inputs: list[str] | None, settings) -> Iterator[Fetcher | None]:
-    """The run's one Fetcher when it has URLs or a sources file, else None."""
-    if not settings.sources and not any(is_url(i) for i in inputs or []):
-        yield None
-        return
-    with Fetcher(settings.fetch_options()) as fetcher:
-        yield fetcher
-
-
-def read_url_state(settings) -> UrlState:
-    """What earlier runs fetched (empty with refresh: nothing is conditional, nothing skipped)."""
-    from newsflow.warehouse.db import connect
-    from newsflow.warehouse.fetchstate import read_state
-
-    if settings.refresh:
-        return UrlState()
-    con = connect(settings.db, lock_timeout=settings.lock_timeout)
-    try:
-        return read_state(con)
-    finally:
-        con.close()
-
-
-@task(name="discover-web", cache_policy=NONE)
-def discover_web_task(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
-                      settings) -> WebDiscovery:
-    """Fetch the run's feeds and sitemaps and list the article URLs to fetch."""
-    return discover_web(fetcher, urls, sources, state, settings.max_body_bytes)

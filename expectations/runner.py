@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from newsflow.expectations.suites import (
-    QUARANTINE_ID, QUARANTINE_TABLE, REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, Check, QualityConfig, checks,
+    QUARANTINE_ID,
+    QUARANTINE_TABLE,
+    REQUIRED_COLUMNS,
+    RESIDUE_MARKERS,
+    SUITES,
+    Check,
+    QualityConfig,
+    checks,
 )
 
 if TYPE_CHECKING:
@@ -80,6 +87,12 @@ def quiet_gx_environment() -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 
+def load_gx() -> None:
+    """Import GX now (2-3 s), quietly: callers pay it before they hold a transaction open."""
+    quiet_gx_environment()
+    import great_expectations  # noqa: F401
+
+
 def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
              docs_dir: Path | None = None, *, now: datetime | None = None) -> Report:
     """Validate each frame against its table's suite; build Data Docs into `docs_dir` if given.
@@ -96,7 +109,9 @@ def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, r
     import great_expectations.expectations as gxe
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
-        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
     )
     from great_expectations.expectations.row_conditions import Column
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from newsflow.acquire.files import Item
 
 # Code whose change changes a batch's result: the transforms and the file reader.
-_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.flows.ingest")
+_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches")
 
 
 @lru_cache(maxsize=1)

@@ -42,9 +42,9 @@ def scheduled_ingest(inputs: list[str] | None = None, settings: dict[str, Any] |
 def validate(docs: str | None = None, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate the whole warehouse with the GX suites (results in dq_results); fails on a critical failure."""
     from newsflow.expectations.runner import markdown_summary
-    from newsflow.warehouse.writelock import write_lock
-    from newsflow.warehouse.db import connect
     from newsflow.flows.validate import validate_warehouse
+    from newsflow.warehouse.db import connect
+    from newsflow.warehouse.writelock import write_lock
 
     effective = resolve(settings)
     # Validation writes dq_results, so it takes the same one-writer lock as an ingest run.

@@ -7,23 +7,20 @@ from their path. It is a new run in `runs`; changed text becomes new `articles` 
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 
-from newsflow.acquire.files import Item, kind_of
-from newsflow.flows.ingest import RunSummary, load, process_batch
-from newsflow.settings import Settings
-from newsflow.acquire.web import FetchedItem
-from newsflow.warehouse.writelock import write_lock
-from newsflow.transforms.models import FetchInfo, Processed, RawDocument, Reject
 from newsflow.acquire import rawstore
+from newsflow.acquire.files import Item, kind_of
+from newsflow.acquire.web import FetchedItem
+from newsflow.flows.batches import run_batches
+from newsflow.flows.commit import FetchState, commit
+from newsflow.flows.ingest import RunSummary, start_run
+from newsflow.settings import Settings
+from newsflow.transforms.models import FetchInfo, Processed, RawDocument, Reject
 from newsflow.warehouse.db import connect
-from newsflow.warehouse.load import RunRecord
+from newsflow.warehouse.writelock import write_lock
 
 _LATEST = """
 SELECT d.origin, d.kind, d.url, d.canonical_url, d.source, d.fetched_at, d.raw_sha256, d.final_url,
@@ -71,29 +68,19 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
     settings = settings or Settings()
     logger = get_run_logger()
     with write_lock(settings.db, settings.lock_timeout):
-        run = RunRecord(uuid.uuid4().hex, flow_run.get_id(), datetime.now(timezone.utc))
+        run = start_run(settings)
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
             items, missing = reprocess_items(con, settings.raw_store())
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
-        batches = [items[i:i + settings.batch_size] for i in range(0, len(items), settings.batch_size)]
-        futures = [process_batch.submit(batch, settings) for batch in batches]
-        outcomes, seconds = [], Counter()
-        for future in futures:
-            batch_outcomes, batch_seconds = future.result()
-            outcomes.extend(batch_outcomes)
-            seconds.update(batch_seconds)
+        outcomes, seconds = run_batches(items, settings)
         processed = [o for o in outcomes if isinstance(o, Processed)]
         rejects = missing + [o for o in outcomes if isinstance(o, Reject)]
         # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
-        result = load(settings, run, processed, rejects, dict(seconds), ([], 0, 0))
-    report = result.report
-    summary = RunSummary(run.run_id, run.flow_run_id, str(settings.db), result.inputs, result.new_articles,
-                         result.duplicates, result.rejected, result.quarantined, 0,
-                         dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)),
-                         report.passed if report else None, report.failed if report else None)
+        result = commit(settings, run, processed, rejects, dict(seconds), FetchState())
+    summary = RunSummary.of(run, settings, result, rejects)
     logger.info(summary.line())
     return summary
 

@@ -17,8 +17,6 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, OSError):
         return not isinstance(exc, _PERMANENT_OS_ERRORS)
-    if getattr(exc, "transient", False):  # e.g. flows.fetch.FetchRejected(transient=True)
-        return True
     import duckdb
 
     # A write-write conflict or an I/O error while writing; the load is one transaction, so a retry is safe.

@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-
 DEFAULT_FILE = Path("prefect.yaml")  # the project directory's, as for `prefect deploy`
 _SCHEDULE_KEYS = {"cron", "interval", "rrule", "timezone", "active", "day_or", "anchor_date"}
 _DEPLOYMENT_KEYS = {"name", "description", "entrypoint", "parameters", "schedules", "tags", "work_pool",

@@ -219,8 +219,8 @@ def validate(db, docs):
     """
     from pathlib import Path
 
-    from newsflow.warehouse.db import connect
     from newsflow.flows.validate import validate_warehouse
+    from newsflow.warehouse.db import connect
 
     settings = _settings(db=db)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         return self
 
     def similarity_options(self):
-        from newsflow.warehouse.load import SimilarityOptions
+        from newsflow.warehouse.similarity import SimilarityOptions
 
         return SimilarityOptions(self.neardup_threshold, self.story_threshold, self.story_window_hours)
 

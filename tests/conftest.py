@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+# An isolated Prefect home per test session: results, the ephemeral database and profiles never
+# touch the user's ~/.prefect, and a PREFECT_API_URL in the environment does not send test runs to
+# the user's server. Set before anything imports prefect.
+PREFECT_TEST_HOME = tempfile.mkdtemp(prefix="newsflow-tests-prefect-")
+os.environ["PREFECT_HOME"] = PREFECT_TEST_HOME
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("PREFECT_PROFILES_PATH", None)
+atexit.register(shutil.rmtree, PREFECT_TEST_HOME, True)
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -15,6 +29,27 @@ os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
+NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
+
+FERRY = [
+    "The harbour authority in Port Ellery confirmed on Tuesday that its electric ferry will enter "
+    "service next spring, replacing two diesel boats that have crossed the estuary for three decades.",
+    "Officials said the new vessel carries 180 passengers and charges its batteries during the "
+    "eleven-minute turnaround at each pier, using a shore connection paid for by a regional grant.",
+    "Commuters who rely on the crossing welcomed the quieter boat but asked whether the timetable "
+    "would stay the same during the winter months, when fog often delays the first sailing.",
+    "The authority expects fuel savings of roughly forty percent and plans a public open day on the "
+    "vessel before it carries its first paying passengers.",
+]
+
+ORCHARD = [
+    "Growers in the Vell Valley began picking a late apple harvest this week after a wet summer "
+    "pushed ripening back by almost a fortnight, according to the local producers' cooperative.",
+    "The cooperative said yields look close to average, though hail in July marked part of the crop, "
+    "which will go to juice and cider makers rather than supermarket shelves.",
+    "Seasonal workers arrived later than usual, and several farms shared crews to keep the picking "
+    "on schedule before the first frosts expected at the end of the month.",
+]
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +119,30 @@ def prefect_server(tmp_path_factory):
         yield api_url
     finally:
         stop_server(proc)
+
+
+def processed(i: int, text: str | None = None):
+    """A normalized article as a batch would return it, numbered `i` (distinct text per number)."""
+    from newsflow.transforms.models import Article, Processed, Removed
+    from newsflow.transforms.normalize import content_hash
+
+    text = text or f"Article number {i} about the regional rail timetable change and its effects. " * 5
+    article = Article(text, f"Title {i}", ["A. Writer"], NOW, "en", 0.99, len(text.split()), content_hash(text))
+    return Processed(f"/in/{i}.txt", "text", f"{i:064x}", NOW, article, [Removed("share", "Share this")])
+
+
+def load_plain(con, run, processed_items, rejects, **settings):
+    """The production write stages (flows.commit.commit_run) without validation: no Prefect, no GX."""
+    from newsflow.flows.commit import commit_run
+    from newsflow.settings import Settings
+
+    return commit_run(con, Settings(dq_enabled=False, **settings), run, processed_items, rejects)
+
+
+def hold_lock(db) -> subprocess.Popen:
+    """Another process that holds the warehouse open until killed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc

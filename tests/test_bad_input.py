@@ -6,11 +6,12 @@ import gzip
 
 import pytest
 
-from conftest import html_page, write
 from newsflow.acquire.files import discover
-from newsflow.flows.ingest import process_item
+from newsflow.flows.batches import process_item
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject
+
+from conftest import html_page, write
 
 BODY = ("The county library service will open two new branches next year, one in the former post "
         "office on Mill Street and one beside the new secondary school, the council said on Monday. ")

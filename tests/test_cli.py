@@ -7,13 +7,10 @@ import subprocess
 import sys
 import tomllib
 
-import pytest
-
-from conftest import REPO, html_page, write
 from newsflow.cli import cli, main
-from test_flow import FERRY
-from test_warehouse import hold_lock
 from newsflow.warehouse.db import connect
+
+from conftest import FERRY, REPO, hold_lock, html_page, write
 
 
 def test_help_explains_every_option_without_heavy_imports():
@@ -52,7 +49,7 @@ def test_locked_database_fails_with_one_line_and_no_traceback(tmp_path):
     connect(db).close()
     proc = hold_lock(db)
     try:  # a real process, so Prefect's own console logging is what a user would see
-        done = subprocess.run([sys.executable, "-m", "flows", "ingest", str(tmp_path / "in"), "--db", str(db),
+        done = subprocess.run([sys.executable, "-m", "newsflow", "ingest", str(tmp_path / "in"), "--db", str(db),
                                "--lock-timeout", "1"], capture_output=True, text=True, cwd=REPO, timeout=300)
     finally:
         proc.kill()

@@ -97,7 +97,7 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "NEWSFLOW_DQ_ENABLED": "false"}
 
     def ingest(*args):
-        return subprocess.Popen([sys.executable, "-m", "flows", "ingest", str(corpus), "--db", str(db),
+        return subprocess.Popen([sys.executable, "-m", "newsflow", "ingest", str(corpus), "--db", str(db),
                                  "--no-progress", *args], env=env, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -112,7 +112,8 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
         c = ingest("--lock-timeout", "120")
         b_out, b_err = b.communicate(timeout=60)
         time.sleep(1)  # C started with B, so it is waiting at the lock by now
-        assert a.poll() is None and c.poll() is None, "A holds the lock until its slow input arrives; C waits"
+        assert a.poll() is None, f"A holds the lock until its slow input arrives: {a.communicate()}"
+        assert c.poll() is None, f"C waits for the lock: {c.communicate()}"
         _feed_fifo(slow, b"Harbour pilots end strike\n\n" + b"The pilots voted to return to work on Monday. " * 8)
         a_out, a_err = a.communicate(timeout=60)
         c_out, c_err = c.communicate(timeout=60)

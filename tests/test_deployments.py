@@ -90,7 +90,7 @@ deployments:
            "PREFECT_HOME": str(tmp_path / "serve-home"), "PYTHONUNBUFFERED": "1"}
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "flows", "serve", "--file", str(spec)], cwd=tmp_path,
+        proc = subprocess.Popen([sys.executable, "-m", "newsflow", "serve", "--file", str(spec)], cwd=tmp_path,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120

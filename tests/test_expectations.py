@@ -11,9 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import REPO
 from newsflow.expectations.runner import DQ_COLUMNS, ValidationFailed, markdown_summary, residue_found, validate
 from newsflow.expectations.suites import REQUIRED_COLUMNS, RESIDUE_MARKERS, SUITES, QualityConfig, checks
+
+from conftest import REPO
 
 NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
 RUN = "run-0001"

@@ -14,7 +14,7 @@ import brotli
 import httpx
 import pytest
 
-from newsflow.acquire.fetch import FetchOptions, FetchRejected, Fetcher, Validators
+from newsflow.acquire.fetch import Fetcher, FetchOptions, FetchRejected, Validators
 from newsflow.acquire.sources import Expansion, Source, expand
 from newsflow.transforms import feeds
 from newsflow.transforms.models import Rejected

@@ -5,30 +5,13 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from conftest import html_page, write
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
 
+from conftest import FERRY, ORCHARD, html_page, write
+
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-FERRY = [
-    "The harbour authority in Port Ellery confirmed on Tuesday that its electric ferry will enter "
-    "service next spring, replacing two diesel boats that have crossed the estuary for three decades.",
-    "Officials said the new vessel carries 180 passengers and charges its batteries during the "
-    "eleven-minute turnaround at each pier, using a shore connection paid for by a regional grant.",
-    "Commuters who rely on the crossing welcomed the quieter boat but asked whether the timetable "
-    "would stay the same during the winter months, when fog often delays the first sailing.",
-    "The authority expects fuel savings of roughly forty percent and plans a public open day on the "
-    "vessel before it carries its first paying passengers.",
-]
-ORCHARD = [
-    "Growers in the Vell Valley began picking a late apple harvest this week after a wet summer "
-    "pushed ripening back by almost a fortnight, according to the local producers' cooperative.",
-    "The cooperative said yields look close to average, though hail in July marked part of the crop, "
-    "which will go to juice and cider makers rather than supermarket shelves.",
-    "Seasonal workers arrived later than usual, and several farms shared crews to keep the picking "
-    "on schedule before the first frosts expected at the end of the month.",
-]
 
 
 def ferry_text_copy() -> str:

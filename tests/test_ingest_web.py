@@ -7,11 +7,11 @@ import gzip
 
 import duckdb
 import pytest
+from test_fetch import Reply, Server, _versioned, server  # noqa: F401 - the server fixture
 
 from newsflow.cli import main
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
-from test_fetch import Reply, Server, _versioned, server  # noqa: F401 - the server fixture
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

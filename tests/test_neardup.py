@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 from newsflow.transforms import neardup as nd
+from newsflow.transforms.models import Article, Processed
 from newsflow.transforms.normalize import content_hash
 from newsflow.warehouse import similarity
 from newsflow.warehouse.db import connect, transaction
+from newsflow.warehouse.load import RunRecord
 
 PAIRS = Path(__file__).parent / "data" / "neardup_pairs.jsonl"
 REPO = Path(__file__).resolve().parent.parent
@@ -175,25 +177,21 @@ def views_similarity(con) -> None:
 
 
 def ingest(con, docs: list[dict], now: datetime, run_id: str = "run") -> list[str]:
-    """Insert articles (as warehouse.load does) and run the near-duplicate and story stages."""
-    new = []
-    with transaction(con):
-        for d in docs:
-            h = content_hash(d["text"])
-            aid = h[:16]
-            if con.execute("SELECT 1 FROM articles WHERE content_hash = ?", [h]).fetchone() is None:
-                con.execute(
-                    "INSERT INTO articles (article_id, title, published_at, text, word_count, content_hash,"
-                    " first_seen_at, first_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [aid, d.get("title"), d.get("published_at"), d["text"], len(d["text"].split()), h, now, run_id])
-                new.append(similarity.NewArticle(aid, d["text"], d.get("published_at"), now, d.get("title")))
-            con.execute(
-                "INSERT INTO documents (document_id, run_id, origin, kind, source, fetched_at, raw_sha256,"
-                " article_id, is_duplicate) VALUES (?, ?, ?, 'text', ?, ?, '', ?, false)",
-                [f"{run_id}:{d['origin']}", run_id, d["origin"], d.get("source"), now, aid])
-        similarity.link_near_duplicates(con, new)
-        similarity.assign_stories(con, new)
-    return [a.article_id for a in new]
+    """Load articles through the production write stages (flows.commit); the new article ids.
+
+    `now` only orders the runs: the warehouse stamps first_seen_at itself.
+    """
+    from conftest import load_plain
+
+    items = []
+    for d in docs:
+        text = d["text"]
+        article = Article(text, d.get("title"), [], d.get("published_at"), "en", 0.99, len(text.split()),
+                          content_hash(text))
+        items.append(Processed(d["origin"], "text", "", now, article, [], source=d.get("source")))
+    before = {r[0] for r in con.execute("SELECT article_id FROM articles").fetchall()}
+    load_plain(con, RunRecord(run_id, None, now), items, [])
+    return list(dict.fromkeys(p.article.article_id for p in items if p.article.article_id not in before))
 
 
 def doc(origin: str, text: str, hours: float | None = 0, source: str = "example.org", title=None) -> dict:
@@ -261,11 +259,12 @@ def test_shuffled_input_gives_identical_tables(tmp_path):
 
 
 def test_html_and_text_of_one_article_land_on_the_same_canonical(tmp_path):
-    from conftest import html_page
     from newsflow.transforms.clean import clean
     from newsflow.transforms.extract import extract_html
     from newsflow.transforms.normalize import normalize
     from newsflow.transforms.textreader import read_text
+
+    from conftest import html_page
 
     pair = next(p for p in load_pairs() if p["kind"] == "syndicated_light")
     title, paragraphs = pair["a"]["title"], pair["a"]["text"].split("\n")

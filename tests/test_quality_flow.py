@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from conftest import html_page, write
 from newsflow.cli import main
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
-from test_flow import FERRY, ORCHARD
+
+from conftest import FERRY, ORCHARD, html_page, write
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

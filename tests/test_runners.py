@@ -41,7 +41,7 @@ def test_runner_choice():
 
 
 def test_task_inputs_and_outputs_pickle():
-    from newsflow.flows.ingest import process_batch
+    from newsflow.flows.batches import process_batch
 
     items, _ = discover([SAMPLES_DIR])
     settings = Settings(runner="dask", dask_address="tcp://127.0.0.1:8786")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.acquire.read import read_item
 from newsflow.acquire.files import Item, discover, kind_of
+from newsflow.acquire.read import read_item
 from newsflow.transforms.clean import clean, paragraphs
 from newsflow.transforms.extract import extract
 from newsflow.transforms.models import Article, Cleaned, Extracted, Rejected

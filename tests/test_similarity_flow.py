@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from conftest import html_page, write
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
-from test_flow import FERRY, ORCHARD
+
+from conftest import FERRY, ORCHARD, html_page, write
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

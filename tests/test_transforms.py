@@ -10,15 +10,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import REPO, write
 from newsflow.acquire.files import discover, kind_of
-from newsflow.transforms.decode import decode, declared_charset
+from newsflow.transforms.clean import word_count
+from newsflow.transforms.decode import declared_charset, decode
 from newsflow.transforms.dedup import exact_duplicates
 from newsflow.transforms.extract import drop_leading_title, extract_html, parse_timestamp
-from newsflow.transforms.clean import word_count
 from newsflow.transforms.models import Cleaned, Extracted, Rejected
 from newsflow.transforms.normalize import content_hash, detect_language, fold, normalize, normalize_text
 from newsflow.transforms.textreader import parse_dateline, read_text
+
+from conftest import REPO, write
 
 PARA = ("Residents of the lakeside town voted on Sunday to keep the old stone bridge open to cyclists "
         "while a new crossing is built a short distance upstream, ending a year of debate.")

@@ -8,25 +8,16 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
 
 import duckdb
 import pytest
 
-from conftest import REPO
-from newsflow.transforms.models import Article, Processed, Reject, Removed
-from newsflow.transforms.normalize import content_hash
+from newsflow.transforms.models import Processed, Reject
 from newsflow.warehouse.db import connect, migrations, schema_version
 from newsflow.warehouse.errors import WarehouseLocked
-from newsflow.warehouse.load import RunRecord, load_run
+from newsflow.warehouse.load import RunRecord
 
-NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
-
-
-def processed(i: int, text: str | None = None) -> Processed:
-    text = text or f"Article number {i} about the regional rail timetable change and its effects. " * 5
-    article = Article(text, f"Title {i}", ["A. Writer"], NOW, "en", 0.99, len(text.split()), content_hash(text))
-    return Processed(f"/in/{i}.txt", "text", f"{i:064x}", NOW, article, [Removed("share", "Share this")])
+from conftest import NOW, REPO, hold_lock, load_plain, processed
 
 
 def counts(path) -> dict:
@@ -48,9 +39,9 @@ def test_load_counts_add_up_and_exact_copies_share_a_row(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     a, b = processed(1), processed(2)
     copy = Processed("/in/copy.txt", "text", "f" * 64, NOW, a.article, [])
-    result = load_run(con, RunRecord("r1", None, NOW), [a, b, copy], [Reject("/in/x", "decode", "binary", "NUL")])
+    result = load_plain(con, RunRecord("r1", None, NOW), [a, b, copy], [Reject("/in/x", "decode", "binary", "NUL")])
     assert (result.inputs, result.new_articles, result.duplicates, result.rejected) == (4, 2, 1, 1)
-    again = load_run(con, RunRecord("r2", None, NOW), [b], [])
+    again = load_plain(con, RunRecord("r2", None, NOW), [b], [])
     assert (again.new_articles, again.duplicates) == (0, 1)
     assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
     assert con.execute("SELECT inputs, new_articles, duplicates, rejected FROM runs WHERE run_id='r1'").fetchone() == (4, 2, 1, 1)
@@ -60,10 +51,10 @@ def test_load_counts_add_up_and_exact_copies_share_a_row(tmp_path):
 def test_failed_load_leaves_previous_state(tmp_path):
     db = tmp_path / "w.duckdb"
     con = connect(db)
-    load_run(con, RunRecord("r1", None, NOW), [processed(1)], [])
+    load_plain(con, RunRecord("r1", None, NOW), [processed(1)], [])
     before = counts_on(con)
     with pytest.raises(duckdb.Error):
-        load_run(con, RunRecord("r1", None, NOW), [processed(2)], [])  # run_id reused: runs PK violated last
+        load_plain(con, RunRecord("r1", None, NOW), [processed(2)], [])  # run_id reused: runs PK violated last
     assert counts_on(con) == before
     con.close()
 
@@ -72,13 +63,6 @@ def counts_on(con) -> dict:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("articles", "documents", "runs")}
 
 
-def hold_lock(db) -> subprocess.Popen:
-    """Another process that holds the warehouse open until killed."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "held"
-    return proc
 
 
 def test_locked_database_waits_then_fails_clearly(tmp_path):
@@ -112,14 +96,14 @@ def test_lock_released_within_the_timeout_is_waited_for(tmp_path):
 
 KILL_SCRIPT = textwrap.dedent("""
     import sys
-    sys.path[:0] = [{repo!r}, {tests!r}]
-    from test_warehouse import processed, RunRecord, NOW
+    sys.path[:0] = [{tests!r}]
+    from conftest import processed, load_plain, NOW
     from newsflow.warehouse.db import connect
-    from newsflow.warehouse.load import load_run
+    from newsflow.warehouse.load import RunRecord
     batch = [processed(i) for i in range(100, 100 + {n})]
     con = connect({db!r})
     print("loading", flush=True)
-    load_run(con, RunRecord("doomed", None, NOW), batch, [])
+    load_plain(con, RunRecord("doomed", None, NOW), batch, [])
     print("loaded", flush=True)
 """)
 
@@ -127,11 +111,11 @@ KILL_SCRIPT = textwrap.dedent("""
 def test_kill_during_load_leaves_previous_state_and_next_run_completes(tmp_path):
     db = tmp_path / "w.duckdb"
     con = connect(db)
-    load_run(con, RunRecord("r1", None, NOW), [processed(i) for i in range(10)], [])
+    load_plain(con, RunRecord("r1", None, NOW), [processed(i) for i in range(10)], [])
     con.close()
     before = counts(db)
 
-    script = KILL_SCRIPT.format(repo=str(REPO), tests=str(REPO / "tests"), n=100_000, db=str(db))
+    script = KILL_SCRIPT.format(tests=str(REPO / "tests"), n=100_000, db=str(db))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "loading"
     time.sleep(1.0)  # the 100k-row load takes several seconds
@@ -142,7 +126,7 @@ def test_kill_during_load_leaves_previous_state_and_next_run_completes(tmp_path)
 
     assert counts(db) == before
     con = connect(db)
-    result = load_run(con, RunRecord("r2", None, NOW), [processed(i) for i in range(10, 20)], [])
+    result = load_plain(con, RunRecord("r2", None, NOW), [processed(i) for i in range(10, 20)], [])
     con.close()
     assert result.new_articles == 10
     assert counts(db)["articles"] == before["articles"] + 10

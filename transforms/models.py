@@ -136,3 +136,22 @@ class Unchanged:
     etag: str | None = None
     last_modified: str | None = None
     raw_sha256: str | None = None
+
+
+@dataclass
+class UrlState:
+    """What the warehouse knows about URLs before a run."""
+
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
+    fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
+
+
+@dataclass(frozen=True)
+class StateRow:
+    canonical_url: str
+    etag: str | None
+    last_modified: str | None
+    last_status: int
+    last_fetched_at: datetime
+    raw_sha256: str | None
+    kind: str | None

@@ -19,7 +19,7 @@ _LOCK_POLL_S = 0.2
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every numbered file in warehouse/sql, in order."""
     found = []
-    for entry in resources.files("warehouse").joinpath("sql").iterdir():
+    for entry in resources.files("newsflow.warehouse.sql").iterdir():
         if m := _MIGRATION.match(entry.name):
             found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
     return sorted(found)
@@ -27,7 +27,7 @@ def migrations() -> list[tuple[int, str, str]]:
 
 def views_sql() -> str:
     """Every views*.sql file, in name order (views.sql first)."""
-    files = sorted((f for f in resources.files("warehouse").joinpath("sql").iterdir()
+    files = sorted((f for f in resources.files("newsflow.warehouse.sql").iterdir()
                     if f.name.startswith("views") and f.name.endswith(".sql")), key=lambda f: f.name)
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 

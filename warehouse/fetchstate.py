@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 
 import duckdb
 
-from newsflow.transforms.models import Processed, Unchanged
+from newsflow.transforms.models import Processed, StateRow, Unchanged, UrlState
 from newsflow.warehouse.load import document_id
 
 _DOC_COLUMNS = ("final_url", "listing_url", "listed_title", "listed_published_at", "listed_updated_at",
                 "http_status", "content_type")
-
-
-@dataclass
-class UrlState:
-    """What the warehouse knows about URLs before a run."""
-
-    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
-    fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
-
-
-@dataclass(frozen=True)
-class StateRow:
-    canonical_url: str
-    etag: str | None
-    last_modified: str | None
-    last_status: int
-    last_fetched_at: datetime
-    raw_sha256: str | None
-    kind: str | None
 
 
 def read_state(con: duckdb.DuckDBPyConnection) -> UrlState:
@@ -70,9 +49,8 @@ def rows_for(processed: Iterable[Processed], unchanged: Iterable[Unchanged],
     return list(out.values())
 
 
-def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Processed], rows: list[StateRow],
-                unchanged: int, already: int) -> None:
-    """Upsert url_state, fill the documents' fetch columns and the run's skip counts (inside the load transaction)."""
+def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Processed], rows: list[StateRow]) -> None:
+    """Upsert url_state and fill the documents' fetch columns (inside the load transaction)."""
     import pandas as pd
 
     if rows:
@@ -105,4 +83,3 @@ def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Pro
             con.execute(f"UPDATE documents SET {sets} FROM _fetch_docs b WHERE documents.document_id = b.document_id")
         finally:
             con.unregister("_fetch_docs")
-    con.execute("UPDATE runs SET unchanged = ?, already_ingested = ? WHERE run_id = ?", [unchanged, already, run_id])

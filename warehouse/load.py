@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from time import perf_counter
+from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
 
 from newsflow.transforms.dedup import exact_duplicates
 from newsflow.transforms.models import Processed, Reject
-from newsflow.warehouse import similarity
 from newsflow.warehouse.db import transaction
 
 ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
                    "word_count", "content_hash", "site_name", "description")
-# A validator gets the run's frames (articles, documents, rejects, runs) and returns a report with
-# `raise_for_critical()`, `quarantine` ({article_id: [check, ...]}) and `results_frame()`.
-Validator = Callable[[dict[str, Any]], Any]
-
-
-@dataclass(frozen=True)
-class SimilarityOptions:
-    neardup_threshold: float
-    story_threshold: float
-    story_window_hours: float
 
 
 @dataclass(frozen=True)
@@ -64,68 +51,77 @@ def known_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def load_run(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Processed],
-             rejects: list[Reject], validate: Validator | None = None,
-             stage_seconds: dict[str, float] | None = None,
-             after: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-             similar: SimilarityOptions | None = None) -> LoadResult:
-    """Insert the run, its documents, new articles, removed segments and rejects, all or nothing.
+@dataclass
+class Batch:
+    """One run's rows, prepared for loading: what exact dedup found, and what validation holds back.
 
-    `after(con)` runs last inside the same transaction (fetch state: warehouse/fetchstate.py).
-
-    With `validate`, the batch is checked before anything is written: a critical failure raises
-    (nothing is written), and rows the report quarantines go to `quarantine`, not `articles`.
-    With `similar`, new articles are linked to near-duplicates and put into stories.
+    `frames` are DataFrames named like their tables (what validation sees); `held` maps the
+    article_ids that go to `quarantine` instead of `articles` to the checks that caught them.
     """
+
+    run: RunRecord
+    processed: list[Processed]
+    rejects: list[Reject]
+    duplicate: list[bool]
+    frames: dict[str, Any]
+    prepared_at: datetime
+    held: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def new(self) -> list[Processed]:
+        """Inputs whose text the warehouse has not seen, in input order (loaded or quarantined)."""
+        return [p for p, d in zip(self.processed, self.duplicate) if not d]
+
+    @property
+    def loaded(self) -> list[Processed]:
+        """New articles that go to `articles` (not held back)."""
+        return [p for p in self.new if p.article.article_id not in self.held]
+
+
+def prepare(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Processed],
+            rejects: list[Reject]) -> Batch:
+    """Exact dedup against the warehouse (and within the batch), and the run's rows as frames."""
+    hashes = [p.article.content_hash for p in processed]
+    dup = exact_duplicates(hashes, known_hashes(con, hashes))
     now = datetime.now(timezone.utc)
-    seconds = dict(stage_seconds or {})
-    started = perf_counter()
-    with transaction(con):
-        dup = exact_duplicates([p.article.content_hash for p in processed],
-                               known_hashes(con, [p.article.content_hash for p in processed]))
-        new = [p for p, d in zip(processed, dup) if not d]
-        frames = _frames(run, now, processed, dup, new, rejects)
-        report, held = None, {}
-        if validate is not None:
-            validate_started = perf_counter()
-            report = validate(frames)
-            seconds["validate"] = perf_counter() - validate_started
-            report.raise_for_critical()
-            held = report.quarantine
-        if similar is not None:
-            similarity.backfill(con, threshold=similar.neardup_threshold)  # articles loaded before the index existed
-        articles = frames["articles"]
-        mask = articles["article_id"].isin(list(held))
-        quarantine = articles[mask].assign(
-            run_id=run.run_id, checks=[held[a] for a in articles.loc[mask, "article_id"]], quarantined_at=now)
-        _insert(con, "articles", articles[~mask].assign(first_seen_at=now, first_run_id=run.run_id))
-        _insert(con, "quarantine", quarantine)
-        _insert(con, "documents", frames["documents"])
-        if similar is not None:
-            loaded = set(articles.loc[~mask, "article_id"])
-            fresh = [similarity.NewArticle(p.article.article_id, p.article.text, p.article.published_at, now,
-                                           p.article.title) for p in new if p.article.article_id in loaded]
-            similarity.link_near_duplicates(con, fresh, similar.neardup_threshold)
-            similarity.assign_stories(con, fresh, similar.story_threshold,
-                                      timedelta(hours=similar.story_window_hours))
-        _insert(con, "removed_segments", frames["removed_segments"])
-        _insert(con, "rejects", frames["rejects"])
-        if report is not None:
-            _insert(con, "dq_results", report.results_frame())
-        seconds["load"] = perf_counter() - started - seconds.get("validate", 0.0)
-        seconds = {k: round(v, 4) for k, v in seconds.items()}
-        result = LoadResult(len(processed) + len(rejects), len(new) - len(quarantine),
-                            len(processed) - len(new), len(rejects), len(quarantine), report, seconds)
-        con.execute(
-            "INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
-            " duplicates, rejected, quarantined, stage_seconds)"
-            " VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::DOUBLE[]))",
-            [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc), result.inputs,
-             result.new_articles, result.duplicates, result.rejected, result.quarantined,
-             list(seconds), list(seconds.values())],
-        )
-        if after is not None:
-            after(con)
+    new = [p for p, d in zip(processed, dup) if not d]
+    return Batch(run, processed, rejects, dup, _frames(run, now, processed, dup, new, rejects), now)
+
+
+def load_run(con: duckdb.DuckDBPyConnection, batch: Batch, dq_results=None) -> None:
+    """Insert the batch's new articles (held ones into `quarantine`), documents, removed segments,
+    rejects and data-quality results. Call inside the run's transaction; writes nothing else."""
+    run, now, held = batch.run, batch.prepared_at, batch.held
+    articles = batch.frames["articles"]
+    mask = articles["article_id"].isin(list(held))
+    quarantine = articles[mask].assign(
+        run_id=run.run_id, checks=[held[a] for a in articles.loc[mask, "article_id"]], quarantined_at=now)
+    _insert(con, "articles", articles[~mask].assign(first_seen_at=now, first_run_id=run.run_id))
+    _insert(con, "quarantine", quarantine)
+    _insert(con, "documents", batch.frames["documents"])
+    _insert(con, "removed_segments", batch.frames["removed_segments"])
+    _insert(con, "rejects", batch.frames["rejects"])
+    if dq_results is not None:
+        _insert(con, "dq_results", dq_results)
+
+
+def record_run(con: duckdb.DuckDBPyConnection, batch: Batch, stage_seconds: dict[str, float],
+               unchanged: int = 0, already_ingested: int = 0) -> LoadResult:
+    """The run's `runs` row (status completed), written last in the run's transaction; its counts."""
+    processed, new = batch.processed, batch.new
+    quarantined = sum(1 for p in new if p.article.article_id in batch.held)
+    seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
+    result = LoadResult(len(processed) + len(batch.rejects), len(new) - quarantined, len(processed) - len(new),
+                        len(batch.rejects), quarantined, None, seconds)
+    run = batch.run
+    con.execute(
+        "INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
+        " duplicates, rejected, quarantined, unchanged, already_ingested, stage_seconds)"
+        " VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::DOUBLE[]))",
+        [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc), result.inputs,
+         result.new_articles, result.duplicates, result.rejected, result.quarantined, unchanged, already_ingested,
+         list(seconds), list(seconds.values())],
+    )
     return result
 
 

@@ -47,11 +47,16 @@ class NewArticle:
 
 
 @dataclass(frozen=True)
-class SimilarityResult:
-    near_duplicates: int    # new articles linked to a canonical one
-    repointed: int          # indexed groups that now follow another canonical article
-    stories_new: int
-    stories_touched: int
+class SimilarityOptions:
+    """Thresholds of the near-duplicate and story stages."""
+
+    neardup_threshold: float = neardup.DEFAULT_THRESHOLD
+    story_threshold: float = stories.DEFAULT_THRESHOLD
+    story_window_hours: float = stories.DEFAULT_WINDOW.total_seconds() / 3600
+
+    @property
+    def story_window(self) -> timedelta:
+        return timedelta(hours=self.story_window_hours)
 
 
 def check_index(con: duckdb.DuckDBPyConnection, name: str, params: str) -> None:

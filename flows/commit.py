@@ -1,0 +1,125 @@
+"""The run's one write: validate, quarantine, load, near-duplicates, stories, fetch state, run record.
+
+Every step below is a named stage, timed into `runs.stage_seconds`, and all of them run inside one
+DuckDB transaction, so a crash or a critical data-quality failure leaves the warehouse as it was.
+Near-duplicates and stories need the persisted index; validation must come before the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from newsflow.flows.retries import retry_transient
+from newsflow.flows.timing import StageTimer
+from newsflow.settings import Settings
+from newsflow.transforms.models import Processed, Reject, StateRow
+from newsflow.warehouse import similarity
+from newsflow.warehouse.db import connect, transaction
+from newsflow.warehouse.fetchstate import write_state
+from newsflow.warehouse.load import Batch, LoadResult, RunRecord, load_run, prepare, record_failed_run, record_run
+
+
+@dataclass
+class FetchState:
+    """What the run's web stages leave for url_state and the run's skip counts."""
+
+    rows: list[StateRow] = field(default_factory=list)
+    unchanged: int = 0
+    already_ingested: int = 0
+
+
+def quality_gate(settings: Settings):
+    """The batch validator (frames → Report), or None when validation is off."""
+    if not settings.dq_enabled:
+        return None
+    from newsflow.expectations.runner import load_gx, validate
+    from newsflow.expectations.suites import SUITES
+
+    load_gx()  # paid here rather than inside the transaction
+
+    config = settings.quality_config()
+    return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, settings.dq_docs_dir)
+
+
+def validate_batch(batch: Batch, validator) -> object:
+    """Check the batch; a critical failure raises ValidationFailed, warnings hold rows back."""
+    report = validator(batch.frames, batch.run.run_id)
+    report.raise_for_critical()
+    batch.held = report.quarantine
+    return report
+
+
+def link_similar(con, batch: Batch, settings: Settings, timer: StageTimer) -> None:
+    """Near-duplicate linking, then story assignment, for the articles this run loaded."""
+    options = settings.similarity_options()
+    fresh = [similarity.NewArticle(p.article.article_id, p.article.text, p.article.published_at, batch.prepared_at,
+                                   p.article.title) for p in batch.loaded]
+    timer.enter("neardup")
+    similarity.link_near_duplicates(con, fresh, options.neardup_threshold)
+    timer.enter("stories")
+    similarity.assign_stories(con, fresh, options.story_threshold, options.story_window)
+
+
+def commit_run(con, settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject],
+               stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None,
+               validator=None) -> LoadResult:
+    """The run's named write stages in one transaction on `con`; the result carries the DQ report."""
+    timer = StageTimer()
+    with transaction(con):
+        timer.enter("dedup")
+        batch = prepare(con, run, processed, rejects)
+        report = None
+        if validator is not None:
+            timer.enter("validate")
+            report = validate_batch(batch, validator)
+        timer.enter("neardup")
+        # Index articles loaded before the index existed, before this run's articles go in.
+        similarity.backfill(con, threshold=settings.similarity_options().neardup_threshold)
+        timer.enter("load")
+        load_run(con, batch, report.results_frame() if report is not None else None)
+        link_similar(con, batch, settings, timer)
+        state = fetch_state or FetchState()
+        if fetch_state is not None:
+            timer.enter("fetch_state")
+            write_state(con, run.run_id, processed, state.rows)
+        timer.enter("load")
+        seconds = dict(stage_seconds or {})
+        for stage, spent in timer.stop().items():
+            seconds[stage] = seconds.get(stage, 0.0) + spent
+        result = record_run(con, batch, seconds, state.unchanged, state.already_ingested)
+    return replace(result, report=report)
+
+
+# The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean.
+@task(name="load", cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
+def commit(settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject],
+           stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None) -> LoadResult:
+    """Validate and load the run in one transaction; the only task that writes the warehouse."""
+    from newsflow.expectations.runner import ValidationFailed
+
+    seconds = dict(stage_seconds or {})
+    timer = StageTimer()
+    timer.enter("validate")
+    validator = quality_gate(settings)  # GX's import is paid before the warehouse is opened
+    seconds["validate"] = seconds.get("validate", 0.0) + timer.stop().get("validate", 0.0)
+    con = connect(settings.db, lock_timeout=settings.lock_timeout)
+    try:
+        result = commit_run(con, settings, run, processed, rejects, seconds, fetch_state, validator)
+    except Exception as exc:
+        # A critical data-quality failure leaves the warehouse exactly as it was; any other load
+        # failure is noted in run history.
+        if not isinstance(exc, ValidationFailed):
+            record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        con.close()
+    if result.report is not None:
+        from newsflow.expectations.runner import markdown_summary
+
+        create_markdown_artifact(markdown_summary(result.report), key="data-quality",
+                                 description=f"newsflow run {run.run_id}")
+    return result
