@@ -76,7 +76,7 @@ def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys
     out = capsys.readouterr().out
     assert "config file: newsflow.toml" in out and "workers = 5" in out and "batch_size = 9" in out
     parsed = tomllib.loads(out)  # the output is itself a valid config file
-    assert parsed["workers"] == 5 and parsed["dq_languages"] == ["en"] and "dask_address" not in parsed
+    assert parsed["workers"] == 5 and parsed["dq_languages"] == [] and "dask_address" not in parsed
 
 
 def test_bad_setting_is_a_usage_error(monkeypatch, capsys):

@@ -8,8 +8,7 @@ uses for the widget, never one outlet's sentence.
 from __future__ import annotations
 
 # The header of a link rail: what follows it is other stories, not this one.
-RAIL_HEADERS = (
-    # en
+RAIL_HEADERS_EN = (
     r"related(?: articles?| stories| posts| news| content| coverage| reading| links| topics)?"
     r"|more (?:for you|stories|news|articles|to (?:read|explore)|like this|on this (?:story|topic)|from [\w .&'’-]{2,40})"
     r"|(?:you|we think you) (?:may|might|could|will) (?:also )?(?:like|love|enjoy|be interested in|have missed)"
@@ -19,8 +18,10 @@ RAIL_HEADERS = (
     r"|top stories|latest (?:news|stories|articles|headlines)|what to read next|read (?:this )?next|up next"
     r"|further reading|editor['’]?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
     r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading"
+)
+RAIL_HEADERS_INTL = (
     # de
-    r"|mehr (?:zum thema|zu diesem thema|aus (?:der|dem) [\w .&'’-]{2,30}|artikel|nachrichten|news)"
+    r"mehr (?:zum thema|zu diesem thema|aus (?:der|dem) [\w .&'’-]{2,30}|artikel|nachrichten|news)"
     r"|(?:das|dies) (?:könnte|dürfte) sie (?:auch |ebenfalls )?interessieren|auch interessant|ebenfalls interessant"
     r"|weitere (?:artikel|nachrichten|meldungen|themen|beiträge)|(?:ähnliche|verwandte|empfohlene) (?:artikel|beiträge|themen)"
     r"|meistgelesen(?:e(?: artikel)?)?|am meisten gelesen|top[- ]themen|neueste (?:artikel|nachrichten|beiträge)|empfehlungen(?: der redaktion)?"
@@ -40,16 +41,18 @@ RAIL_HEADERS = (
     r"|potrebbe interessarti|ti potrebbe(?:ro)? interessare|(?:i |gli )?(?:più|piu) (?:letti|lette|visti|condivisi)"
     r"|(?:articoli|notizie) correlat[ie]|altre notizie|da non perdere|consigliati per te|ultime notizie"
 )
+RAIL_HEADERS = f"{RAIL_HEADERS_EN}|{RAIL_HEADERS_INTL}"
 
 # "Read also"-style lead-ins to one cross-link, and bare headers over a few teasers.
-READ_ALSO = (
-    r"(?:read|see) (?:also|more)|also (?:read|see)|must read"
-    r"|lesen sie (?:auch|mehr|weiter)|(?:siehe|lies) auch|auch interessant|mehr zum thema|zum thema"
+READ_ALSO_EN = r"(?:read|see) (?:also|more)|also (?:read|see)|must read"
+READ_ALSO_INTL = (
+    r"lesen sie (?:auch|mehr|weiter)|(?:siehe|lies) auch|auch interessant|mehr zum thema|zum thema"
     r"|(?:à|a) lire (?:aussi|également)|lire (?:aussi|également|la suite)|voir aussi|(?:à|a) voir (?:aussi|également)"
     r"|lee (?:también|más)|lea (?:también|más)|ver (?:también|más)|te puede interesar|le puede interesar"
     r"|leia (?:também|mais)|veja (?:também|mais)|saiba mais"
     r"|leggi (?:anche|pure)|vedi anche|potrebbe interessarti"
 )
+READ_ALSO = f"{READ_ALSO_EN}|{READ_ALSO_INTL}"
 
 # Share and print tools.
 SHARE_WORDS = (

@@ -82,7 +82,7 @@ HTML_RULES: tuple[HtmlRule, ...] = (
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _WORD = re.compile(r"\w+")
 _TOKEN_SPLIT = re.compile(r"[\s_]+|(?<=[a-z])-(?=[a-z])")
-_MAX_SHARE = 0.25  # never drop an element holding this share of the page's words
+_MAX_SHARE = 0.4  # never drop an element holding this share of the page's paragraph words
 _LONG_PARAGRAPH = 60  # words: a paragraph this long is article prose, not a teaser
 _CARD_MAX_WORDS = 70
 _CARD_MIN_RUN = 3
@@ -116,10 +116,10 @@ class _Page:
         """Whether dropping `el` cannot take the article: small, no long paragraph, not the body."""
         if el is self.body or el.tag in ("html", "body", "head", "main") or el.getparent() is None:
             return False
-        words = _words(_text(el))
-        if words > max_words or words > _MAX_SHARE * self.words:
+        if _words(_text(el)) > max_words:
             return False
-        return not any(_words(_text(p)) >= _LONG_PARAGRAPH for p in el.iter("p"))
+        prose = [_words(p.text_content()) for p in el.iter("p")]
+        return sum(prose) <= _MAX_SHARE * self.words and not any(w >= _LONG_PARAGRAPH for w in prose)
 
 
 def _link_words(el) -> int:
@@ -132,7 +132,7 @@ def _tokens(el) -> list[str]:
 
 
 def _drop(el, rule: str, removed: list[Removed]) -> None:
-    text = " ".join(_text(el).split())
+    text = " ".join(" ".join(el.xpath(_VISIBLE)).split())
     if text:
         removed.append(Removed(rule, text[:2000], stage="html"))
     parent = el.getparent()
