@@ -26,7 +26,7 @@ run: install  ## ingest the bundled sample corpus into $(DB)
 test: install  ## the test suite
 	$(VENV)/bin/pytest -q
 
-eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
+eval: install  ## extraction quality on fundus-eval, readability-news and the multilingual samples (fails below a pinned floor)
 	$(PY) bench/eval_extraction.py
 
 bench: install  ## dedup stage at 5k and 50k articles: seconds, ratio, peak memory (~5 min)

@@ -54,7 +54,9 @@ _TOKEN = re.compile(r"\w+")
 
 sys.path.insert(0, str(REPO))  # run as a script from anywhere: import the repo's packages
 for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                     "GX_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}.items():
+                     "GX_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+                     # a busy machine can take longer than the default 20 s to start the ephemeral server
+                     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}.items():
     os.environ.setdefault(_key, _value)
 
 

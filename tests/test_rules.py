@@ -116,6 +116,8 @@ POSITIVE = [
     ("comments_prompt", "Start the discussion", "end"),
     ("standards_footer", "Our standards: The Echo follows the Editors' Code of Practice.", "end"),
     ("standards_footer", "Why you can trust our reporting", "end"),
+    ("byline", "By Priya Nair and Tom Hale", "middle"),
+    ("byline", "Von Jana Vogt", "middle"),
     # German, French, Spanish, Portuguese, Italian (our own wordings)
     ("related_rail", "Mehr zum Thema", "end"),
     ("related_rail", "Lo más leído", "end"),

@@ -177,6 +177,9 @@ RULES: tuple[Rule, ...] = (
     # A bare widget header ("Popular", "Latest") over a few teasers; it may sit mid-article, so
     # it drops only the teaser lines that follow it, not the rest of the text.
     Rule("related_rail", r"^(?:popular|most recent|latest|more)" + _END, action="block", max_words=2),
+    # A byline left in the text as its own line ("By Ana Ruiz", "Von Jana Vogt", "Par Claire Dumas").
+    Rule("byline", r"^(?i:by|von|par|por|di)\s+[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:[A-ZÀ-Ý][\w'’.-]+|(?i:and|und|et|y|e|&))){1,6}$",
+         max_words=8, case_sensitive=True),
     # --- German, French, Spanish, Portuguese, Italian: the same families, same actions -------------
     Rule("related_rail", rf"^(?:{RAIL_HEADERS_INTL})" + _END, action="cut", max_words=8),
     Rule("read_also_header", rf"^(?:{READ_ALSO_INTL})" + _END, action="block", max_words=5),
