@@ -137,3 +137,11 @@ def test_prose_with_the_same_words_is_kept(lang):
     case = CASES[lang]
     text = "\n".join([*case["body"][:2], case["prose"], *case["body"][2:]])
     assert case["prose"] in clean(text).text.split("\n\n")
+
+
+def test_text_in_a_script_without_case_is_never_a_capitals_crosslink():
+    """A Chinese paragraph with a Latin acronym in it has no lower-case letters: it is body, not a cross-link."""
+    para = ("据报道，市政府周一宣布，旧石桥在新桥建设期间，继续向行人和骑车人开放，该计划由NTA交通局负责，"
+            "预计两年内完成，费用约为三千万元，居民表示欢迎，商户也表示支持，工程将于明年春天开始")
+    text = "\n".join(CASES["de"]["body"][:2] + [para] + CASES["de"]["body"][2:])
+    assert para in clean(text).text.split("\n\n")

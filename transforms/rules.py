@@ -81,7 +81,8 @@ RULES: tuple[Rule, ...] = (
          r"|(?:^|[.?!:–—-]\s*)subscribe\b.{0,80}(?:[$£€]\s?\d|\b(?:a|per) (?:week|month|year)\b)"
          r"|delivered (?:straight |directly )?to your inbox|^don['’]?t miss (?:another|a single|the next|out on)\b"
          r"|^see all newsletters|^(?:get|enjoy) (?:unlimited|full) access\b|^already (?:a subscriber|have an account)"
-         r"|^(?:subscribe|sign up|join us|become a (?:member|subscriber|supporter))(?: now| today| here| for free)?\b"
+         r"|^(?:subscribe|sign up|become a (?:member|subscriber|supporter))(?: now| today| here| for free)?\b"
+         r"|^join us(?: now| today| for free)?\s*[.!:]?\s*$|^join us as an? (?:member|subscriber|supporter)\b"
          r"|^support (?:our|independent|quality) journalism)",
          action="label", max_words=45),
     # Share and follow prompts.
@@ -157,7 +158,9 @@ RULES: tuple[Rule, ...] = (
     # Cross-links set in capitals between body paragraphs ("SENATOR SAYS ... AFTER VOTE"): a whole
     # headline in upper case with no closing punctuation. Nine words or more, so that section
     # headings in capitals ("MARKETS TO WATCH") and shouted quotes ("STOP!") stay.
-    Rule("caps_crosslink", r"^(?=(?:\W*\w+\b){9})[^a-z]*[A-Z][^a-z]*(?<![.!?\"”’'])$", max_words=30, case_sensitive=True),
+    # Only Latin capitals, digits and punctuation: scripts without case (Chinese, Japanese, ...) never match.
+    Rule("caps_crosslink", r"^(?=(?:\W*\w+\b){9})(?=[^a-z]*[A-Z])(?:[A-Z0-9À-ÖØ-Þ]|[^\w])+(?<![.!?\"”’'])$",
+         max_words=30, case_sensitive=True),
     # App and subscription upsells, comment-section invitations, standards footers.
     Rule("app_promo",
          r"^(?:click|tap) here (?:to|for) (?:get|download|install|read|watch|listen|subscribe|sign up|follow|more)\b"
