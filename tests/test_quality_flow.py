@@ -99,6 +99,10 @@ def test_metadata_defects_and_language_never_hide_an_article(clean_dir, tmp_path
     with duckdb.connect(str(db), read_only=True) as con:
         langs = dict(con.execute("SELECT d.origin, a.language FROM articles a JOIN documents d USING (article_id)").fetchall())
         assert langs[str(clean_dir / "german.html")] == "de"
+        stages = dict(con.execute("SELECT stage, count(*) FROM removed_segments GROUP BY stage").fetchall())
+        assert stages.get("html", 0) > 0  # the structural stage's rows are audited beside the text rules'
+        rails = con.execute("SELECT rule FROM removed_segments WHERE stage = 'html' AND segment LIKE 'More For You%'").fetchall()
+        assert rails and {r for (r,) in rails} == {"related_rail"}
         published, repairs = con.execute(
             "SELECT a.published_at, a.repairs FROM articles a JOIN documents d USING (article_id) WHERE d.origin = ?",
             [str(clean_dir / "bad-date.html")]).fetchone()
