@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 SEEDS ?= ../shared/seeds
 DQ_DB ?= reports/dq.duckdb
 
-.PHONY: install run test eval dq bench bench-runners serve clean
+.PHONY: install run test test-fast eval dq bench bench-runners serve clean
 
 install: $(STAMP)
 
@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml
 run: install  ## ingest the bundled sample corpus into $(DB)
 	$(VENV)/bin/newsflow ingest --db $(DB)
 
-test: install  ## the test suite
+test: install  ## the whole test suite (ruff, then pytest)
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+test-fast: install  ## the inner loop: tests not marked slow (no servers, subprocess runs or builds)
+	$(VENV)/bin/pytest -q -m "not slow"
 
 eval: install  ## extraction quality on fundus-eval, readability-news and the multilingual samples (fails below a pinned floor)
 	$(PY) bench/eval_extraction.py

@@ -29,7 +29,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from newsflow import VERSION
+from newsflow.acquire.options import FetchOptions
 from newsflow.transforms.decode import declared_charset, decode
 from newsflow.transforms.feeds import sniff
 from newsflow.transforms.models import RawDocument, Rejected
@@ -40,9 +40,6 @@ try:  # brotli is optional: without it "br" is simply not offered to servers
 except ImportError:  # pragma: no cover - depends on the environment
     brotli = None
 
-# Honest by default: the product and version, nothing invented. Operators should add a way to reach them
-# (setting user_agent / --user-agent), e.g. "newsflow/0.1.0 (+mailto:news-ops@example.org)".
-DEFAULT_USER_AGENT = f"newsflow/{VERSION}"
 ROBOTS_AGENT = "newsflow"  # the product token robots.txt groups are matched against
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -53,48 +50,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # 501 and 505 say the server will never do it; other 5xx may pass.
 _RETRY_STATUSES = frozenset({429}) | (frozenset(range(500, 600)) - {501, 505})
 _ENCODINGS = ("gzip", "x-gzip", "deflate", "identity") + (("br",) if brotli else ())
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """Every knob of the fetcher, with defaults suited to crawling other people's sites."""
-
-    user_agent: str = DEFAULT_USER_AGENT
-    """User-Agent header sent with every request; include a URL or e-mail people can reach you at."""
-    connect_timeout: float = 10.0
-    """Seconds to wait for a TCP/TLS connection."""
-    read_timeout: float = 30.0
-    """Seconds to wait for each piece of the response (not the whole body)."""
-    total_timeout: float = 120.0
-    """Seconds one response may take from request to last byte (a server trickling bytes is cut off)."""
-    max_body_bytes: int = 20_000_000
-    """Larger bodies are rejected as too_large; counted while streaming, after decompression."""
-    max_redirects: int = 5
-    """Redirect hops followed before too_many_redirects."""
-    retries: int = 3
-    """Extra tries after a timeout, connection error, 429 or 5xx (0 = try once)."""
-    backoff_base: float = 1.0
-    """First retry waits about this many seconds; each further one doubles it (with jitter)."""
-    backoff_max: float = 60.0
-    """Longest wait between two tries, whatever the backoff says."""
-    max_retry_after: float = 120.0
-    """A Retry-After longer than this gives up on the URL at once instead of stalling the run."""
-    min_host_delay: float = 1.0
-    """Seconds between the starts of two requests to the same host (robots Crawl-delay can raise it)."""
-    max_crawl_delay: float = 30.0
-    """Crawl-delay values above this are capped (a huge value would stall the run)."""
-    per_host_concurrency: int = 2
-    """Requests in flight to one host at a time."""
-    concurrency: int = 16
-    """Requests in flight in total."""
-    obey_robots: bool = True
-    """Fetch robots.txt once per host and reject disallowed URLs with reason robots."""
-    robots_max_bytes: int = 512_000
-    """Only this much of a robots.txt is read (RFC 9309 asks for at least 500 KiB)."""
-    allow_private_hosts: bool = False
-    """Fetch from loopback, private, link-local and other non-public addresses (intranets, tests)."""
-    allowed_networks: tuple[str, ...] = ()
-    """Non-public networks exempt from the guard, e.g. ("10.20.0.0/16",): narrower than allow_private_hosts."""
 
 
 @dataclass(frozen=True)

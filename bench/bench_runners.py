@@ -49,13 +49,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         corpora = {"samples": SAMPLES_DIR, f"generated-{args.pages}": generate(tmp / "gen", args.pages)}
-        run_ingest([str(SAMPLES_DIR)], Settings(db=tmp / "warmup.duckdb", dq_enabled=False))
+        run_ingest([str(SAMPLES_DIR)], Settings(db=tmp / "warmup.duckdb", quality={"enabled": False}))
         print(f"{'corpus':<16} {'runner':<10} {'inputs':>6} {'seconds':>8} {'vs threads':>10}")
         for name, corpus in corpora.items():
             base = None
             for runner in args.runners.split(","):
                 settings = Settings(db=tmp / f"{name}-{runner}.duckdb", runner=runner, workers=args.workers,
-                                    batch_size=args.batch_size, dq_enabled=False)
+                                    batch_size=args.batch_size, quality={"enabled": False})
                 started = time.perf_counter()
                 summary = run_ingest([str(corpus)], settings)
                 seconds = time.perf_counter() - started

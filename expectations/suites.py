@@ -11,9 +11,13 @@ Each `Check` names a GX Core 1.x expectation class and its arguments, plus what 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 Severity = Literal["critical", "warning"]
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
@@ -76,30 +80,34 @@ URL_REGEX = r"^https?://[^\s/?#:@]+(?::\d{1,5})?(?:[/?#]\S*)?$"
 SHA256_REGEX = r"^[0-9a-f]{64}$"
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid", use_attribute_docstrings=True))
 class QualityConfig:
-    """Thresholds the suites check against; the app fills these from its Settings."""
+    """Data-quality switches and thresholds the suites check against (settings group `quality`)."""
 
+    enabled: bool = True
+    """validate each run's batch with the GX suites before loading"""
     languages: tuple[str, ...] = ()
     """language codes an article may have (langdetect codes); empty = any language, none quarantined for it"""
-    min_language_prob: float = 0.80
+    min_language_prob: Annotated[float, Field(ge=0, le=1)] = 0.80
     """below this langdetect probability the language guess is not trusted"""
-    min_words: int = 25
-    """fewer words = quarantined (keep equal to Settings.min_words)"""
-    max_words: int = 50_000
+    min_words: int = field(default=25, init=False)
+    """fewer words = quarantined; not set here: it follows the top-level setting min_words (`with_min_words`)"""
+    max_words: Annotated[int, Field(ge=1)] = 50_000
     """more words = quarantined (a whole page or a concatenated feed, not one article)"""
-    min_title_rate: float = 0.80
+    min_title_rate: Annotated[float, Field(ge=0, le=1)] = 0.80
     """share of a batch's articles that must have a title (warning below)"""
     earliest_published: datetime = datetime(1990, 1, 1, tzinfo=timezone.utc)
     """published_at before this is a parse error, not an old article"""
     future_tolerance: timedelta = timedelta(hours=14)
     """published_at may be this far ahead of now: date-only values from UTC+14 parse as midnight UTC"""
-    max_duplicate_rate: float = 0.5
+    max_duplicate_rate: Annotated[float, Field(ge=0, le=1)] = 0.5
     """duplicates / inputs per run above this is a warning (a re-run of the same inputs trips it)"""
-    max_reject_rate: float = 0.25
+    max_reject_rate: Annotated[float, Field(ge=0, le=1)] = 0.25
     """rejected / inputs per run above this is a warning"""
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    """per-check severity overrides, e.g. {"text_no_residue": "critical"}"""
+    severity: dict[str, Severity] = field(default_factory=dict)
+    """per-check severity overrides, e.g. {"text_no_residue" = "critical"}"""
+    docs_dir: Path | None = None
+    """build GX Data Docs for each ingest run into this folder"""
 
     def __post_init__(self):
         object.__setattr__(self, "languages", tuple(self.languages))
@@ -108,6 +116,12 @@ class QualityConfig:
                 raise ValueError(f"severity override for {name!r} must be one of {SEVERITIES}, not {sev!r}")
         if self.earliest_published.tzinfo is None:
             object.__setattr__(self, "earliest_published", self.earliest_published.replace(tzinfo=timezone.utc))
+
+    def with_min_words(self, min_words: int) -> QualityConfig:
+        """A copy whose word-count check uses `min_words` (the app passes its one min_words setting)."""
+        copy = replace(self)
+        object.__setattr__(copy, "min_words", min_words)
+        return copy
 
 
 @dataclass(frozen=True)

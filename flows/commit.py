@@ -34,15 +34,15 @@ class FetchState:
 
 def quality_gate(settings: Settings):
     """The batch validator (frames → Report), or None when validation is off."""
-    if not settings.dq_enabled:
+    if not settings.quality.enabled:
         return None
     from newsflow.expectations.runner import load_gx, validate
     from newsflow.expectations.suites import SUITES
 
     load_gx()  # paid here rather than inside the transaction
 
-    config = settings.quality_config()
-    return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, settings.dq_docs_dir)
+    config = settings.quality
+    return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, config.docs_dir)
 
 
 def validate_batch(batch: Batch, validator) -> object:
@@ -55,7 +55,7 @@ def validate_batch(batch: Batch, validator) -> object:
 
 def link_similar(con, batch: Batch, settings: Settings, timer: StageTimer) -> None:
     """Near-duplicate linking, then story assignment, for the articles this run loaded."""
-    options = settings.similarity_options()
+    options = settings.similarity
     fresh = [similarity.NewArticle(p.article.article_id, p.article.text, p.article.published_at, batch.prepared_at,
                                    p.article.title) for p in batch.loaded]
     timer.enter("neardup")
@@ -78,7 +78,7 @@ def commit_run(con, settings: Settings, run: RunRecord, processed: list[Processe
             report = validate_batch(batch, validator)
         timer.enter("neardup")
         # Index articles loaded before the index existed, before this run's articles go in.
-        similarity.backfill(con, threshold=settings.similarity_options().neardup_threshold)
+        similarity.backfill(con, threshold=settings.similarity.neardup_threshold)
         timer.enter("load")
         load_run(con, batch, report.results_frame() if report is not None else None)
         link_similar(con, batch, settings, timer)

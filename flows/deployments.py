@@ -51,7 +51,7 @@ def validate(docs: str | None = None, settings: dict[str, Any] | None = None) ->
     with write_lock(effective.db, effective.lock_timeout):
         con = connect(effective.db, lock_timeout=effective.lock_timeout)
         try:
-            report = validate_warehouse(con, effective.quality_config(), Path(docs) if docs else None)
+            report = validate_warehouse(con, effective.quality, Path(docs) if docs else None)
         finally:
             con.close()
     summary = markdown_summary(report)

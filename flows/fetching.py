@@ -32,7 +32,7 @@ def run_fetcher(inputs: list[str] | None, settings: Settings) -> Iterator[Fetche
     if not settings.sources and not any(is_url(i) for i in inputs or []):
         yield None
         return
-    with Fetcher(settings.fetch_options()) as fetcher:
+    with Fetcher(settings.fetch) as fetcher:
         yield fetcher
 
 
@@ -51,10 +51,10 @@ def read_url_state(settings: Settings) -> UrlState:
 def discover_web_task(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
                       settings: Settings) -> WebDiscovery:
     """Fetch the run's feeds and sitemaps and list the article URLs to fetch."""
-    return discover_web(fetcher, urls, sources, state, settings.max_body_bytes)
+    return discover_web(fetcher, urls, sources, state, settings.fetch.max_body_bytes)
 
 
 @task(name="fetch", cache_policy=NONE)
 def fetch_task(items: list, fetcher: Fetcher, state: UrlState, settings: Settings) -> list:
     """Fetch the run's article URLs in parallel (the Fetcher's limits apply); files pass through."""
-    return fetch_stage(items, fetcher, state, settings.raw_store(), settings.concurrency)
+    return fetch_stage(items, fetcher, state, settings.raw_store(), settings.fetch.concurrency)

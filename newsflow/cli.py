@@ -225,7 +225,7 @@ def validate(db, docs):
     settings = _settings(db=db)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
-        report = validate_warehouse(con, settings.quality_config(), Path(docs) if docs else None)
+        report = validate_warehouse(con, settings.quality, Path(docs) if docs else None)
     finally:
         con.close()
     from newsflow.expectations.runner import markdown_summary
@@ -273,12 +273,20 @@ def config():
 
     Example: NEWSFLOW_WORKERS=4 newsflow config > newsflow.toml
     """
-    from newsflow.settings import config_path
+    from newsflow.settings import GROUPS, Settings, _fields, config_path
 
     settings = _settings()
     click.echo(f"# config file: {config_path() or 'none (defaults and environment only)'}")
-    for name, value in settings.model_dump(mode="json").items():
-        click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
+    dumped = settings.model_dump(mode="json")
+    for table in [None, *GROUPS]:  # top-level keys first: in TOML they cannot follow a [table]
+        if table:
+            click.echo(f"\n[{table}]")
+        values = dumped[table] if table else {k: v for k, v in dumped.items() if k not in GROUPS}
+        derived = {n for n, f in _fields(Settings.model_fields[table].annotation).items() if f.init is False} if table else ()
+        for name, value in values.items():
+            if name in derived:  # follows another setting (quality.min_words is min_words)
+                continue
+            click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
 
 
 def _toml(value) -> str:

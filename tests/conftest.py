@@ -23,6 +23,8 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PREFECT_PROFILES_PATH", None)
 atexit.register(shutil.rmtree, PREFECT_TEST_HOME, True)
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# A loaded machine (CI, parallel jobs) can take longer than the default 20 s to start the ephemeral API.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
@@ -136,7 +138,7 @@ def load_plain(con, run, processed_items, rejects, **settings):
     from newsflow.flows.commit import commit_run
     from newsflow.settings import Settings
 
-    return commit_run(con, Settings(dq_enabled=False, **settings), run, processed_items, rejects)
+    return commit_run(con, Settings(quality={"enabled": False}, **settings), run, processed_items, rejects)
 
 
 def hold_lock(db) -> subprocess.Popen:

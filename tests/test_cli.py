@@ -7,6 +7,8 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
+
 from newsflow.cli import cli, main
 from newsflow.warehouse.db import connect
 
@@ -76,7 +78,10 @@ def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys
     out = capsys.readouterr().out
     assert "config file: newsflow.toml" in out and "workers = 5" in out and "batch_size = 9" in out
     parsed = tomllib.loads(out)  # the output is itself a valid config file
-    assert parsed["workers"] == 5 and parsed["dq_languages"] == [] and "dask_address" not in parsed
+    (tmp_path / "newsflow.toml").write_text(out)
+    assert main(["config"]) == 0 and capsys.readouterr().out.splitlines()[1:] == out.splitlines()[1:]
+    assert parsed["workers"] == 5 and parsed["quality"]["languages"] == [] and "dask_address" not in parsed
+    assert parsed["fetch"]["retries"] == 3 and parsed["similarity"]["neardup_threshold"] == 0.5
 
 
 def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
@@ -85,16 +90,27 @@ def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
     assert "setting workers" in capsys.readouterr().err
 
 
-def test_fetch_settings_defaults_are_the_fetchers_defaults():
-    from dataclasses import fields
+def test_each_default_is_defined_once_in_its_stage_model(tmp_path, monkeypatch):
+    """The fetcher's, the quality suites' and the similarity stages' options are nested, not copied."""
+    from newsflow.acquire.options import FetchOptions
+    from newsflow.expectations.suites import QualityConfig
+    from newsflow.settings import GROUPS, Settings, _fields, default_of
+    from newsflow.warehouse.options import SimilarityOptions
 
-    from newsflow.acquire.fetch import FetchOptions
-    from newsflow.settings import Settings
-
-    defaults, settings = FetchOptions(), Settings()
-    shared = [f.name for f in fields(FetchOptions) if f.name in Settings.model_fields]
-    assert len(shared) >= 17
-    assert {n: getattr(settings, n) for n in shared if n != "allowed_networks"} == \
-        {n: getattr(defaults, n) for n in shared if n != "allowed_networks"}
-    options = Settings(retries=7, allowed_networks=["10.0.0.0/8"]).fetch_options()
+    settings = Settings()
+    assert (settings.fetch, settings.similarity) == (FetchOptions(), SimilarityOptions())
+    assert settings.quality == QualityConfig().with_min_words(settings.min_words)
+    names = [n for g in GROUPS for n, f in _fields(Settings.model_fields[g].annotation).items() if f.init is not False]
+    assert len(names) == len(set(names)) and not set(names) & set(Settings.model_fields)  # no name twice
+    assert default_of("retries") == 3 and default_of("batch_size") == 50 and default_of("story_threshold") == 0.22
+    # a group's option by its own name (as CLI flags give them), as a TOML table, or in the environment
+    options = Settings(retries=7, allowed_networks=["10.0.0.0/8"]).fetch
     assert options.retries == 7 and options.allowed_networks == ("10.0.0.0/8",)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "newsflow.toml").write_text('[fetch]\nretries = 1\n[quality]\nlanguages = ["en", "de"]\n')
+    monkeypatch.setenv("NEWSFLOW_SIMILARITY__STORY_THRESHOLD", "0.3")
+    settings = Settings(user_agent="probe/1")
+    assert (settings.fetch.retries, settings.fetch.user_agent) == (1, "probe/1")
+    assert settings.quality.languages == ("en", "de") and settings.similarity.story_threshold == 0.3
+    with pytest.raises(ValueError):
+        Settings(quality={"min_words": 3})  # one min_words: the top-level setting

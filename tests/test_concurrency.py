@@ -94,7 +94,7 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
     slow = tmp_path / "slow.txt"
     os.mkfifo(slow)  # reading it blocks until the test writes: a stand-in for a slow disk or share
     db = tmp_path / "w.duckdb"
-    env = {**os.environ, "PREFECT_API_URL": prefect_server, "NEWSFLOW_DQ_ENABLED": "false"}
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "NEWSFLOW_QUALITY__ENABLED": "false"}
 
     def ingest(*args):
         return subprocess.Popen([sys.executable, "-m", "newsflow", "ingest", str(corpus), "--db", str(db),

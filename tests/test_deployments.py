@@ -82,7 +82,7 @@ deployments:
     entrypoint: {REPO}/flows/deployments.py:scheduled_ingest
     parameters:
       inputs: ["{SAMPLES_DIR}"]
-      settings: {{db: "{db}", dq_enabled: false, lock_timeout: 30}}
+      settings: {{db: "{db}", quality: {{enabled: false}}, lock_timeout: 30}}
     schedules:
       - interval: 3
 """)
@@ -125,7 +125,7 @@ def test_validate_flow_checks_the_whole_warehouse(prefect_harness, tmp_path):
     from newsflow.flows.run import run_ingest
 
     db = tmp_path / "v.duckdb"
-    run_ingest([str(SAMPLES_DIR)], Settings(db=db, dq_enabled=False))
+    run_ingest([str(SAMPLES_DIR)], Settings(db=db, quality={"enabled": False}))
     result = validate(settings={"db": str(db)})
 
     assert result["db"] == str(db) and result["passed"] > 0 and result["failed"] == 0

@@ -52,7 +52,7 @@ def versioned_article(topic: str):
 
 def settings(tmp_path, **overrides) -> Settings:
     """Fast and local: no host delay, tiny backoff, short timeouts, 127.0.0.1 allowed, no GX."""
-    base = dict(db=tmp_path / "news.duckdb", dq_enabled=False, allow_private_hosts=True, min_host_delay=0.0,
+    base = dict(db=tmp_path / "news.duckdb", quality={"enabled": False}, allow_private_hosts=True, min_host_delay=0.0,
                 retries=2, backoff_base=0.001, backoff_max=0.01, connect_timeout=2.0, read_timeout=0.5,
                 max_body_bytes=1_000_000, workers=2, batch_size=4)
     return Settings(**{**base, **overrides})

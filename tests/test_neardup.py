@@ -16,9 +16,11 @@ from newsflow.transforms.normalize import content_hash
 from newsflow.warehouse import similarity
 from newsflow.warehouse.db import connect, transaction
 from newsflow.warehouse.load import RunRecord
+from newsflow.warehouse.options import SimilarityOptions
 
 PAIRS = Path(__file__).parent / "data" / "neardup_pairs.jsonl"
 REPO = Path(__file__).resolve().parent.parent
+NEARDUP_THRESHOLD = SimilarityOptions().neardup_threshold
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=timezone.utc)
 
 
@@ -51,7 +53,7 @@ def test_labelled_set_is_large_and_covers_every_kind():
 def test_default_threshold_has_full_precision_and_recall_on_the_labelled_set():
     tp = fp = fn = 0
     for p in load_pairs():
-        linked = is_pair_linked(p["a"]["text"], p["b"]["text"], nd.DEFAULT_THRESHOLD)
+        linked = is_pair_linked(p["a"]["text"], p["b"]["text"], NEARDUP_THRESHOLD)
         tp += linked and p["near_duplicate"]
         fp += linked and not p["near_duplicate"]
         fn += (not linked) and p["near_duplicate"]
@@ -64,14 +66,14 @@ def test_same_story_pairs_are_far_below_the_threshold():
     for p in load_pairs():
         if p["kind"] in ("same_story", "same_topic", "unrelated"):
             j = nd.jaccard(nd.shingles(p["a"]["text"]), nd.shingles(p["b"]["text"]))
-            assert j < nd.DEFAULT_THRESHOLD / 2, p["id"]
+            assert j < NEARDUP_THRESHOLD / 2, p["id"]
 
 
 def test_seeds_are_not_near_duplicates_of_each_other(seeds_dir):
     texts = [f.read_text(encoding="utf-8") for f in sorted(seeds_dir.glob("*.txt"))]
     assert len(texts) == 5
     entries = [entry(f"seed{i}", t) for i, t in enumerate(texts)]
-    assert all(m.duplicate_of is None for m in nd.decide(entries, []).matches)
+    assert all(m.duplicate_of is None for m in nd.decide(entries, [], NEARDUP_THRESHOLD).matches)
 
 
 # -- signatures ---------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def test_blob_round_trip():
 
 
 def test_threshold_below_the_band_layout_is_refused():
-    nd.check_threshold(nd.DEFAULT_THRESHOLD)
+    nd.check_threshold(NEARDUP_THRESHOLD)
     with pytest.raises(ValueError, match="neardup_threshold 0.2"):
         nd.check_threshold(0.2)
 
@@ -140,7 +142,7 @@ def test_canonical_is_earliest_published_then_earliest_seen():
                  "copy2": T0 + timedelta(hours=1), "other": T0}
     seen = {"copy2": T0 - timedelta(days=1)}
     entries = [entry(i, t, published[i], seen.get(i, T0)) for i, t in docs]
-    decision = nd.decide(entries, [])
+    decision = nd.decide(entries, [], NEARDUP_THRESHOLD)
     by_id = {m.article_id: m for m in decision.matches}
     assert by_id["copy2"].duplicate_of is None  # ties on published_at: seen a day earlier wins
     assert {by_id[i].duplicate_of for i in ("base", "copy0", "copy1")} == {"copy2"}
@@ -150,22 +152,22 @@ def test_canonical_is_earliest_published_then_earliest_seen():
 
 def test_decision_does_not_depend_on_input_order():
     entries = [entry(i, t, T0 + timedelta(minutes=n)) for n, (i, t) in enumerate(copies())]
-    first = nd.decide(entries, [])
+    first = nd.decide(entries, [], NEARDUP_THRESHOLD)
     for seed in range(5):
         shuffled = entries[:]
         random.Random(seed).shuffle(shuffled)
-        assert nd.decide(shuffled, []) == first
+        assert nd.decide(shuffled, [], NEARDUP_THRESHOLD) == first
 
 
 def test_earlier_copy_arriving_later_takes_over_the_group():
     docs = dict(copies())
     old = [entry("base", docs["base"], T0 + timedelta(hours=3)),
            entry("copy0", docs["copy0"], T0 + timedelta(hours=4))]
-    stored = nd.decide(old, [])
+    stored = nd.decide(old, [], NEARDUP_THRESHOLD)
     heads = {m.article_id: m.duplicate_of for m in stored.matches}
     assert heads == {"base": None, "copy0": "base"}
     known = [nd.Entry(e.article_id, e.key, e.signature, e.shingles, heads[e.article_id]) for e in old]
-    decision = nd.decide([entry("copy1", docs["copy1"], T0)], known)
+    decision = nd.decide([entry("copy1", docs["copy1"], T0)], known, NEARDUP_THRESHOLD)
     assert decision.matches == [nd.Match("copy1", None, None)]
     assert decision.repoints == [nd.Repoint("base", "copy1")]
 
@@ -308,9 +310,9 @@ def test_prefilter_keeps_every_labelled_copy_and_drops_unrelated_pairs():
     for p in load_pairs():
         a, b = nd.signature(nd.shingles(p["a"]["text"])), nd.signature(nd.shingles(p["b"]["text"]))
         if p["near_duplicate"]:
-            assert nd.plausible(a, b, nd.DEFAULT_THRESHOLD), p["id"]
+            assert nd.plausible(a, b, NEARDUP_THRESHOLD), p["id"]
         elif p["kind"] in ("unrelated", "same_topic"):
-            assert not nd.plausible(a, b, nd.DEFAULT_THRESHOLD), p["id"]
+            assert not nd.plausible(a, b, NEARDUP_THRESHOLD), p["id"]
 
 
 def test_bulk_prefilter_agrees_with_plausible_at_every_count():

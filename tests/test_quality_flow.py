@@ -67,7 +67,7 @@ def test_warning_defect_quarantines_the_row(clean_dir, tmp_path, defect, check):
     }[defect]
     write(clean_dir / "defect.html", page)
     db = tmp_path / "w.duckdb"
-    settings = Settings(db=db, dq_languages=["en"])  # language quarantines only with a configured list
+    settings = Settings(db=db, quality={"languages": ["en"]})  # language quarantines only with a configured list
     summary = run_ingest([str(clean_dir)], settings)
 
     assert (summary.inputs, summary.new_articles, summary.quarantined) == (3, 2, 1)
@@ -115,7 +115,7 @@ def test_critical_failure_leaves_the_warehouse_exactly_as_before(clean_dir, tmp_
     run_ingest([str(clean_dir)], Settings(db=db))
     before = table_rows(db)
     write(clean_dir / "german.html", html_page("Alte Brücke bleibt offen", GERMAN * 2))
-    strict = Settings(db=db, dq_languages=["en"], dq_severity={"language_allowed": "critical"})
+    strict = Settings(db=db, quality={"languages": ["en"], "severity": {"language_allowed": "critical"}})
 
     with pytest.raises(Exception, match="data quality check failed") as err:
         run_ingest([str(clean_dir)], strict)
@@ -142,7 +142,7 @@ def test_validate_command_over_the_warehouse(clean_dir, tmp_path, capsys):
 @pytest.mark.skipif(not shutil.which("chromium"), reason="headless Chromium not installed (apt-get install chromium)")
 def test_data_docs_index_renders_in_headless_chromium(clean_dir, tmp_path):
     docs = tmp_path / "dq"
-    run_ingest([str(clean_dir)], Settings(db=tmp_path / "w.duckdb", dq_docs_dir=docs))
+    run_ingest([str(clean_dir)], Settings(db=tmp_path / "w.duckdb", quality={"docs_dir": docs}))
     shot = tmp_path / "dq.png"
     dom = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

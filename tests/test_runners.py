@@ -56,7 +56,7 @@ def test_dask_cluster_and_processes_load_the_same_tables_as_threads(prefect_harn
 
     from newsflow.flows.run import run_ingest
 
-    common = dict(batch_size=3, dq_enabled=False)  # 13 samples -> 5 batches spread over the workers
+    common = dict(batch_size=3, quality={"enabled": False})  # 13 samples -> 5 batches spread over the workers
     run_ingest([str(SAMPLES_DIR)], Settings(db=tmp_path / "threads.duckdb", **common))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         summary = run_ingest([str(SAMPLES_DIR)], Settings(db=tmp_path / "dask.duckdb", runner="dask",

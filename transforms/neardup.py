@@ -22,8 +22,6 @@ _U64 = np.uint64
 _MIX1, _MIX2 = _U64(0xFF51AFD7ED558CCD), _U64(0xC4CEB9FE1A85EC53)
 _SHINGLE_MUL = _U64(0x9E3779B97F4A7C15)  # odd constant: combining token hashes stays order-sensitive
 
-DEFAULT_THRESHOLD = 0.5
-"""Exact word-3-gram Jaccard at or above which two articles are near-duplicates (see docs/dedup.md)."""
 PREFILTER_MARGIN = 0.2
 """A candidate whose MinHash estimate is this far below the threshold is dropped without reading its
 text. At 128 permutations the estimate's standard error is at most 0.044, so a true pair at the
@@ -260,7 +258,7 @@ def candidate_pairs(new: Sequence[Entry], known: Sequence[Entry],
     return sorted(pairs)
 
 
-def decide(new: Sequence[Entry], known: Sequence[Entry], threshold: float = DEFAULT_THRESHOLD,
+def decide(new: Sequence[Entry], known: Sequence[Entry], threshold: float,
            params: IndexParams = DEFAULT_PARAMS) -> Decision:
     """Link new articles to indexed ones (and to each other) whose exact Jaccard reaches `threshold`.
 

@@ -19,10 +19,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-DEFAULT_THRESHOLD = 0.22
-"""Cosine between an article and a story centroid at or above which the article joins the story."""
-DEFAULT_WINDOW = timedelta(hours=72)
-"""An article may join a story whose articles lie within this time of its own."""
 ARTICLE_TERMS = 40   # strongest terms kept per article vector
 STORY_TERMS = 80     # strongest terms kept per story centroid
 IDF_FLOOR_DOCS = 1000
@@ -145,8 +141,7 @@ def document_frequencies(items: Iterable[StoryItem]) -> Counter:
 
 
 def assign_stories(new: Sequence[StoryItem], stories: Sequence[Story], df: Mapping[str, int], n_docs: int,
-                   head_story: Mapping[str, str] | None = None, threshold: float = DEFAULT_THRESHOLD,
-                   window: timedelta = DEFAULT_WINDOW,
+                   threshold: float, window: timedelta, head_story: Mapping[str, str] | None = None,
                    vectors: Mapping[str, Mapping[str, float]] | None = None) -> StoryResult:
     """Put each new article in the most similar story active within `window`, or found a new one.
 

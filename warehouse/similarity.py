@@ -17,6 +17,9 @@ import numpy as np
 
 from newsflow.transforms import neardup, stories
 from newsflow.warehouse.errors import WarehouseError
+from newsflow.warehouse.options import SimilarityOptions
+
+_DEFAULTS = SimilarityOptions()
 
 NEARDUP, STORIES = "neardup", "stories"
 STORIES_PARAMS = f"tfidf/article_terms={stories.ARTICLE_TERMS}/story_terms={stories.STORY_TERMS}/idf_floor={stories.IDF_FLOOR_DOCS}"
@@ -46,19 +49,6 @@ class NewArticle:
         return self.published_at or self.first_seen_at
 
 
-@dataclass(frozen=True)
-class SimilarityOptions:
-    """Thresholds of the near-duplicate and story stages."""
-
-    neardup_threshold: float = neardup.DEFAULT_THRESHOLD
-    story_threshold: float = stories.DEFAULT_THRESHOLD
-    story_window_hours: float = stories.DEFAULT_WINDOW.total_seconds() / 3600
-
-    @property
-    def story_window(self) -> timedelta:
-        return timedelta(hours=self.story_window_hours)
-
-
 def check_index(con: duckdb.DuckDBPyConnection, name: str, params: str) -> None:
     """Record `params` for an empty index; refuse to mix entries made with other parameters."""
     rows = con.execute("SELECT params, n_docs FROM similarity_index WHERE name = ?", [name]).fetchall()
@@ -86,7 +76,7 @@ def _frame(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list]):
 
 
 def link_near_duplicates(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
-                         threshold: float = neardup.DEFAULT_THRESHOLD,
+                         threshold: float = _DEFAULTS.neardup_threshold,
                          params: neardup.IndexParams = neardup.DEFAULT_PARAMS) -> neardup.Decision:
     """Compare `new` (already in `articles`) with the index, set duplicate_of/similarity, index them."""
     neardup.check_threshold(threshold, params)
@@ -207,8 +197,8 @@ def _apply(con, decision: neardup.Decision) -> None:
 
 
 def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
-                   threshold: float = stories.DEFAULT_THRESHOLD,
-                   window: timedelta = stories.DEFAULT_WINDOW) -> stories.StoryResult:
+                   threshold: float = _DEFAULTS.story_threshold,
+                   window: timedelta = _DEFAULTS.story_window) -> stories.StoryResult:
     """Put `new` (in `articles`, duplicate_of already set) into stories; update centroids and `stories`."""
     check_index(con, STORIES, STORIES_PARAMS)
     if not new:
@@ -248,7 +238,7 @@ def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
     """, [lo, hi, sorted(set(head_story.values())), vec_terms, sorted(set(head_story.values()))]).fetchall()
     known = [stories.Story(sid, first, last, count, dict(zip(ts, ws)) if ts else {})
              for sid, first, last, count, ts, ws in story_rows]
-    result = stories.assign_stories(items, known, df, n_docs, head_story, threshold, window, vectors)
+    result = stories.assign_stories(items, known, df, n_docs, threshold, window, head_story, vectors)
     _write_stories(con, result)
     return result
 
@@ -315,7 +305,7 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, ids_relation: str | None = N
 
 
 def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neardup.DEFAULT_PARAMS,
-             threshold: float = neardup.DEFAULT_THRESHOLD, batch: int = CHUNK) -> int:
+             threshold: float = _DEFAULTS.neardup_threshold, batch: int = CHUNK) -> int:
     """Index the articles that have no signature yet (loaded before migration 002); returns the count.
 
     Reads their texts once, `batch` at a time in canonical order; decisions are made as in a load.
@@ -334,7 +324,7 @@ def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neard
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neardup.DEFAULT_PARAMS,
-            threshold: float = neardup.DEFAULT_THRESHOLD) -> int:
+            threshold: float = _DEFAULTS.neardup_threshold) -> int:
     """Drop the near-duplicate index and decisions, and index every article again with `params`."""
     con.execute("DELETE FROM neardup_bands")
     con.execute("DELETE FROM neardup_signatures")

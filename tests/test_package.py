@@ -1,0 +1,51 @@
+"""The built wheel: one `newsflow` package, usable from any folder without the checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The wheel built from this checkout, installed (without dependencies) into a folder of its own."""
+    wheels = tmp_path_factory.mktemp("wheels")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    [wheel] = wheels.glob("newsflow-*.whl")
+    target = tmp_path_factory.mktemp("site")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return wheel, target
+
+
+def test_the_wheel_holds_one_top_level_package_with_its_data(installed):
+    wheel, _ = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.startswith("newsflow-")}
+    assert tops == {"newsflow"}, tops  # no generic `flows`, `warehouse`, ... in site-packages
+    assert any(n.startswith("newsflow/warehouse/sql/") and n.endswith(".sql") for n in names)
+    assert sum(n.startswith("newsflow/samples/") for n in names) >= 13
+
+
+def test_installed_package_ingests_the_bundled_samples_from_another_folder(installed, tmp_path):
+    _, target = installed
+    env = {**os.environ, "PYTHONPATH": str(target), "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    where = subprocess.run([sys.executable, "-c", "import newsflow.flows.ingest as m; print(m.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert where.stdout.strip().startswith(str(target)), where.stdout + where.stderr  # not the checkout
+    done = subprocess.run([sys.executable, "-m", "newsflow", "ingest", "--db", "w.duckdb", "--no-progress"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("13 inputs: 11 new articles, 1 duplicates, 1 rejected"), done.stdout
