@@ -104,7 +104,7 @@ class QualityConfig:
     """duplicates / inputs per run above this is a warning (a re-run of the same inputs trips it)"""
     max_reject_rate: Annotated[float, Field(ge=0, le=1)] = 0.25
     """rejected / inputs per run above this is a warning"""
-    severity: dict[str, Severity] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)  # checked in __post_init__, naming the allowed values
     """per-check severity overrides, e.g. {"text_no_residue" = "critical"}"""
     docs_dir: Path | None = None
     """build GX Data Docs for each ingest run into this folder"""

@@ -133,7 +133,7 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
 
     with duckdb.connect(str(db), read_only=True) as con:
         runs = con.execute("SELECT run_id, status, inputs, new_articles FROM runs ORDER BY started_at").fetchall()
-        assert [(s, i, n) for _, s, i, n in runs] == [("completed", 14, 12), ("completed", 13, 0)]  # nothing from B
+        assert [(s, i, n) for _, s, i, n in runs] == [("completed", 19, 17), ("completed", 18, 0)]  # nothing from B
         for run_id, _, inputs, _ in runs:
             documents, rejects = (con.execute(f"SELECT count(*) FROM {t} WHERE run_id = ?", [run_id]).fetchone()[0]
                                   for t in ("documents", "rejects"))
