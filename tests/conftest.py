@@ -148,3 +148,13 @@ def hold_lock(db) -> subprocess.Popen:
         stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
     return proc
+
+
+SERVER_FIXTURES = {"prefect_harness", "prefect_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a Prefect API (temporary or real) are `slow`: `make test-fast` leaves them out."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -45,6 +45,7 @@ def test_ingest_prints_summary_and_query_hint(prefect_harness, tmp_path, capsys)
     assert "n_articles" in table and re.search(r"│\s+1\s+│", table)
 
 
+@pytest.mark.slow  # a subprocess that imports the whole stack
 def test_locked_database_fails_with_one_line_and_no_traceback(tmp_path):
     write(tmp_path / "in" / "ferry.html", html_page("Electric ferry to enter service", FERRY))
     db = tmp_path / "w.duckdb"

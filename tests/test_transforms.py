@@ -159,6 +159,7 @@ def test_declared_publication_time_keeps_its_time_of_day():
     assert extract_html(html.replace("article:published_time", "og:title")).published_at.hour == 0
 
 
+@pytest.mark.slow  # a subprocess that imports the whole stack
 def test_language_detection_is_the_same_from_many_threads_at_first_use():
     # langdetect loads its profiles lazily into a global; a fresh process makes the race visible.
     code = """

@@ -108,6 +108,7 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a subprocess that imports the whole stack
 def test_kill_during_load_leaves_previous_state_and_next_run_completes(tmp_path):
     db = tmp_path / "w.duckdb"
     con = connect(db)
