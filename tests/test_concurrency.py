@@ -138,5 +138,5 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
             documents, rejects = (con.execute(f"SELECT count(*) FROM {t} WHERE run_id = ?", [run_id]).fetchone()[0]
                                   for t in ("documents", "rejects"))
             assert documents + rejects == inputs
-        assert con.execute("SELECT count(*), count(DISTINCT content_hash) FROM articles").fetchone() == (12, 12)
+        assert con.execute("SELECT count(*), count(DISTINCT content_hash) FROM articles").fetchone() == (17, 17)
         assert con.execute("SELECT count(*) FROM documents d ANTI JOIN articles a USING (article_id)").fetchone()[0] == 0
