@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 SEEDS ?= ../shared/seeds
 DQ_DB ?= reports/dq.duckdb
 
-.PHONY: install run test test-fast eval dq bench bench-runners serve clean
+.PHONY: install run examples docs-tables test test-fast eval dq bench bench-runners serve clean
 
 install: $(STAMP)
 
@@ -20,8 +20,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-run: install  ## ingest the bundled sample corpus into $(DB)
+run: install  ## ingest the bundled sample corpus into $(DB), then show two queries to try
 	$(VENV)/bin/newsflow ingest --db $(DB)
+	@$(MAKE) -s examples DB=$(DB)
+
+examples:  ## two example queries to paste (docs/tables.md lists every table and view)
+	@echo ""
+	@echo "Try:"
+	@echo '  $(VENV)/bin/newsflow query "SELECT outlet, published_at, word_count, title FROM articles_canonical" --db $(DB)'
+	@echo '  $(VENV)/bin/newsflow search "reservoir hose ban" --db $(DB)'
+
+docs-tables: install  ## regenerate docs/tables.md from the warehouse catalog (warehouse/sql/comments.sql)
+	$(PY) -m newsflow.warehouse.catalog > docs/tables.md
 
 test: install  ## the whole test suite (ruff, then pytest)
 	$(VENV)/bin/ruff check .

@@ -24,10 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
+from urllib.parse import urlsplit
 
 import httpx
+from protego import Protego
 
 from newsflow.acquire.options import FetchOptions
 from newsflow.transforms.decode import declared_charset, decode
@@ -212,6 +212,54 @@ class AddressGuard:
         return addresses
 
 
+# The deadline of the request this thread is sending (monotonic seconds). httpx offers per-operation
+# timeouts only, and a server sending one header byte a second never trips them; the network
+# stream below consults this before every connect, read and write instead.
+_DEADLINE = threading.local()
+
+
+def _remaining(timeout: float | None, what: str) -> float | None:
+    """`timeout` cut down to what is left of this thread's request deadline; times out when none is."""
+    import httpcore
+
+    at = getattr(_DEADLINE, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        _DEADLINE.hit = True
+        raise (httpcore.ConnectTimeout if what == "connect" else httpcore.ReadTimeout)(
+            "the request took longer than total_timeout")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream:
+    """A network stream whose every read and write ends by the request's deadline."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._inner.read(max_bytes, _remaining(timeout, "read"))
+        except Exception:
+            if getattr(_DEADLINE, "at", None) is not None and time.monotonic() >= _DEADLINE.at:
+                _DEADLINE.hit = True
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(timeout, "write"))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _remaining(timeout, "connect")))
+
+    def get_extra_info(self, info: str):
+        return self._inner.get_extra_info(info)
+
+
 class _GuardedBackend:
     """httpcore network backend that connects only to addresses the guard accepted.
 
@@ -231,7 +279,8 @@ class _GuardedBackend:
         error: Exception | None = None
         for address in self._guard.resolve(host, port):
             try:
-                return self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                return _DeadlineStream(self._inner.connect_tcp(address, port, _remaining(timeout, "connect"),
+                                                               local_address, socket_options))
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         raise error  # type: ignore[misc]
@@ -267,7 +316,8 @@ class _Host:
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     next_start: float = 0.0
     crawl_delay: float = 0.0
-    robots: RobotFileParser | None = None
+    robots: Protego | None = None
+    spent: float = 0.0  # seconds of request time used in this run (host_budget)
     robots_loaded: bool = False
     robots_error: str | None = None  # robots.txt unreachable: the whole host is off limits
 
@@ -378,13 +428,21 @@ class Fetcher:
         while True:
             wait: float | None = None
             host_paused = False
+            self._check_budget(host_key, host)
             with self._slot(host, min_delay):
+                self._check_budget(host_key, host)  # others may have used it up while this one waited
+                started = time.monotonic()
+                _DEADLINE.at, _DEADLINE.hit = started + self.options.total_timeout, False
                 try:
                     response = self._send(url, conditional, accept, max_bytes or self.options.max_body_bytes,
                                           truncate)
                 except _Blocked as exc:
                     raise FetchRejected("private_address", exc.detail) from None
                 except httpx.TimeoutException as exc:
+                    if _DEADLINE.hit or time.monotonic() - started >= self.options.total_timeout:
+                        raise FetchRejected("timeout", f"no complete response within total_timeout="
+                                            f"{self.options.total_timeout:g}s (connect, headers and body; "
+                                            f"try {attempt + 1}, not retried)", transient=True) from None
                     failure = FetchRejected("timeout", f"{type(exc).__name__} after {attempt + 1} tries "
                                             f"(settings connect_timeout/read_timeout)", transient=True)
                 except httpx.TransportError as exc:
@@ -406,6 +464,10 @@ class Fetcher:
                         with host.lock:  # the whole host asked for a pause, not just this URL
                             host.next_start = max(host.next_start, self._clock() + wait)
                         host_paused = True  # the next _slot() waits it out
+                finally:
+                    _DEADLINE.at = None
+                    with host.lock:
+                        host.spent += time.monotonic() - started
             if attempt >= self.options.retries:
                 raise failure
             if wait is None:
@@ -430,9 +492,9 @@ class Fetcher:
             if length.isdigit() and int(length) > max_bytes and not truncate:
                 raise FetchRejected("too_large", f"Content-Length {length} bytes; the limit is {max_bytes} "
                                     "(setting max_body_bytes)", status=stream.status_code)
-            deadline = self._clock() + self.options.total_timeout
+            deadline = (getattr(_DEADLINE, "at", None) or time.monotonic() + self.options.total_timeout)
             response.body = _read_body(stream, headers.get("content-encoding", ""), max_bytes, truncate,
-                                       lambda: self._clock() > deadline)
+                                       lambda: time.monotonic() > deadline)
             return response
 
     # -- politeness --------------------------------------------------------------------------------
@@ -458,6 +520,12 @@ class Fetcher:
             with self._global:
                 yield
 
+    def _check_budget(self, host_key: str, host: _Host) -> None:
+        if host.spent >= self.options.host_budget:
+            raise FetchRejected("host_budget", f"{host_key} used {host.spent:.0f}s of requests in this run "
+                                f"(setting host_budget={self.options.host_budget:g}); its other URLs wait for "
+                                "the next run", transient=True)
+
     def _check_robots(self, url: str, host_key: str, host: _Host) -> None:
         with host.robots_lock:  # one fetch per host, even with many threads asking at once
             if not host.robots_loaded:
@@ -465,7 +533,7 @@ class Fetcher:
                 host.robots_loaded = True
         if host.robots_error:
             raise FetchRejected("robots", host.robots_error, transient=True)
-        if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
+        if host.robots is not None and not host.robots.can_fetch(url, ROBOTS_AGENT):
             raise FetchRejected("robots", f"{host_key}/robots.txt disallows {urlsplit(url).path or '/'}")
 
     def _load_robots(self, host_key: str, host: _Host) -> None:
@@ -476,7 +544,10 @@ class Fetcher:
                 response = self._get(current, {}, "any", None, robots=False,
                                      max_bytes=self.options.robots_max_bytes, truncate=True)
                 if response.status in _REDIRECTS and response.headers.get("location"):
-                    current = urljoin(current, response.headers["location"])
+                    try:
+                        current = canonicalize(response.headers["location"], base=current)
+                    except Rejected as exc:  # a malformed Location: robots.txt is unreachable
+                        raise FetchRejected(exc.reason, exc.detail) from None
                     continue
                 break
         except FetchRejected as exc:
@@ -487,10 +558,14 @@ class Fetcher:
             return
         if not 200 <= response.status < 300:
             return
-        lines = response.body.decode("utf-8", errors="replace").splitlines()
-        parser = RobotFileParser(url)
-        parser.parse(lines)
-        host.robots = parser
+        text = response.body.decode("utf-8", errors="replace")
+        lines = text.splitlines()
+        # Protego follows RFC 9309: `*` and `$` in paths, the longest match wins, Allow wins a tie.
+        try:
+            host.robots = Protego.parse(text)
+        except Exception as exc:  # a robots.txt the parser chokes on: treat the host as unreachable
+            host.robots_error = f"{url} could not be parsed ({type(exc).__name__}); the host is skipped"
+            return
         delay = crawl_delay(lines, ROBOTS_AGENT)
         if delay:
             host.crawl_delay = min(delay, self.options.max_crawl_delay)

@@ -5,7 +5,7 @@ Kept apart from the client (acquire/fetch.py) so reading settings does not impor
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsflow import VERSION
 
@@ -17,14 +17,18 @@ DEFAULT_USER_AGENT = f"newsflow/{VERSION}"
 class FetchOptions(BaseModel):
     """Every knob of the fetcher, with defaults suited to crawling other people's sites (settings group `fetch`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: an infinite timeout or budget is a usage error, not a run that never ends.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1, description=(
         "User-Agent header sent with every request; add a URL or e-mail site owners can reach you at"))
     connect_timeout: float = Field(10.0, gt=0, description="seconds to wait for a TCP/TLS connection")
     read_timeout: float = Field(30.0, gt=0, description="seconds to wait for each piece of the response (not the whole body)")
     total_timeout: float = Field(120.0, gt=0, description=(
-        "seconds one response may take from request to last byte (a server trickling bytes is cut off)"))
+        "wall-clock seconds one request may take: connect, headers and body together (a server trickling "
+        "bytes is cut off); a request that hits it is not retried"))
+    host_budget: float = Field(600.0, gt=0, description=(
+        "seconds of requests one host may use in a run; its URLs after that are rejected as host_budget"))
     max_body_bytes: int = Field(20_000_000, ge=1, description=(
         "larger bodies are rejected as too_large; counted while streaming, after decompression"))
     max_redirects: int = Field(5, ge=0, description="redirect hops followed before too_many_redirects")
@@ -45,3 +49,13 @@ class FetchOptions(BaseModel):
         "fetch from loopback, private, link-local and other non-public addresses (intranets, tests)"))
     allowed_networks: tuple[str, ...] = Field((), description=(
         'non-public networks exempt from the guard, e.g. ["10.20.0.0/16"]: narrower than allow_private_hosts'))
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent_is_a_header_value(cls, value: str) -> str:
+        # HTTP header values are ASCII in practice (httpx refuses others mid-run); say so up front.
+        bad = [c for c in value if not " " <= c <= "~"]
+        if bad:
+            raise ValueError(f"must be printable ASCII (an HTTP header); {bad[0]!r} is not, e.g. write "
+                             "'newsflow/1.0 (+https://example.org/bot)'")
+        return value

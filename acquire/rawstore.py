@@ -37,9 +37,30 @@ def put(root: Path, body: bytes) -> str:
     return sha
 
 
-def get(root: Path, sha256: str) -> bytes | None:
-    """The stored body, or None when it is not in the store."""
+class CorruptBody(ValueError):
+    """A stored body that cannot be read back: not gzip, cut off, or not the bytes its name says."""
+
+
+def get(root: Path, sha256: str, max_bytes: int | None = None) -> bytes | None:
+    """The stored body, or None when it is not in the store; CorruptBody when it is damaged.
+
+    `max_bytes` caps the decompressed size (a replaced file must not be a gzip bomb).
+    """
+    import zlib
+
     try:
-        return gzip.decompress(path_for(root, sha256).read_bytes())
+        packed = path_for(root, sha256).read_bytes()
     except FileNotFoundError:
         return None
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(packed, max_bytes + 1) if max_bytes else inflater.decompress(packed)
+    except zlib.error as exc:
+        raise CorruptBody(f"not a valid gzip file: {exc}") from None
+    if max_bytes and len(body) > max_bytes:
+        raise CorruptBody(f"decompresses past {max_bytes} bytes (setting max_body_bytes)")
+    if not inflater.eof:
+        raise CorruptBody("the gzip stream ends early (truncated)")
+    if hashlib.sha256(body).hexdigest() != sha256:
+        raise CorruptBody("its content no longer matches its sha256 name")
+    return body

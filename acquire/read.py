@@ -1,9 +1,17 @@
-"""Acquisition: read an item's bytes from disk, decompressing .gz, within a size limit."""
+"""Acquisition: read an item's bytes from disk, decompressing .gz, within a size limit.
+
+The size is checked on the opened file before anything is read, and every read is capped at the
+limit anyway (a device or a file growing while read cannot exhaust memory). Only regular files are
+read; the file is opened non-blocking so a FIFO is refused instead of waiting for a writer.
+"""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import os
+import stat
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +22,7 @@ from newsflow.transforms.models import RawDocument, Rejected
 
 
 def read_item(item: Item, max_bytes: int) -> RawDocument:
-    """The item's (decompressed) bytes; unreadable, truncated or oversized files are Rejected."""
+    """The item's (decompressed) bytes; unreadable, truncated, oversized or non-regular files are Rejected."""
     if isinstance(item, FetchedItem):  # fetched from the web by the fetch stage (acquire/web.py)
         return item.raw
     if item.kind == "unknown":
@@ -22,13 +30,19 @@ def read_item(item: Item, max_bytes: int) -> RawDocument:
                        f"{Path(item.origin).name}: only .html, .htm and .txt files (optionally .gz) are read")
     path = Path(item.origin)
     try:
-        fetched_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
-        if path.suffix.lower() == ".gz":
-            body = _gunzip(path, max_bytes)
-        else:
-            if path.stat().st_size > max_bytes:
-                raise Rejected("acquire", "too_large", f"{path.stat().st_size} bytes; the limit is {max_bytes} (setting max_file_bytes)")
-            body = path.read_bytes()
+        with open_regular(path, follow_symlinks=getattr(item, "follow_symlinks", True)) as stream:
+            st = os.fstat(stream.fileno())
+            fetched_at = datetime.fromtimestamp(st.st_mtime, timezone.utc)
+            if path.suffix.lower() == ".gz":
+                body = _gunzip(stream, max_bytes)
+            else:
+                if st.st_size > max_bytes:
+                    raise Rejected("acquire", "too_large",
+                                   f"{st.st_size} bytes; the limit is {max_bytes} (setting max_file_bytes)")
+                body = stream.read(max_bytes + 1)
+                if len(body) > max_bytes:
+                    raise Rejected("acquire", "too_large", f"more than {max_bytes} bytes read (the file grew "
+                                   "while read); the limit is set by max_file_bytes")
     except OSError as exc:
         raise Rejected("acquire", "unreadable", exc.strerror or str(exc)) from exc
     if not body.strip():
@@ -37,10 +51,36 @@ def read_item(item: Item, max_bytes: int) -> RawDocument:
                        raw_sha256=hashlib.sha256(body).hexdigest())
 
 
-def _gunzip(path: Path, max_bytes: int) -> bytes:
-    with gzip.open(path) as stream:
+def open_regular(path: Path, *, follow_symlinks: bool = True) -> io.BufferedReader:
+    """`path` opened for reading if it is a regular file; Rejected("acquire", "not_regular") if not.
+
+    O_NONBLOCK makes opening a FIFO return at once (then refused) rather than wait for a writer;
+    without `follow_symlinks`, O_NOFOLLOW refuses a link swapped in after discovery.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow_symlinks and os.path.islink(path):
+            raise Rejected("acquire", "symlink", "a symbolic link inside a scanned folder (setting "
+                           "follow_symlinks)") from exc
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a directory" if stat.S_ISDIR(mode) else "not a file")
+        raise Rejected("acquire", "not_regular", f"{path.name} is {what}; only regular files are read")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _gunzip(stream, max_bytes: int) -> bytes:
+    with gzip.GzipFile(fileobj=stream) as unzipped:
         try:
-            body = stream.read(max_bytes + 1)
+            body = unzipped.read(max_bytes + 1)
         except EOFError as exc:
             raise Rejected("acquire", "truncated", "the gzip stream ends early") from exc
         except (gzip.BadGzipFile, zlib.error) as exc:

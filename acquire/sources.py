@@ -9,6 +9,7 @@ expanding feeds and sitemaps into the article URLs to fetch.
     feeds = ["https://example.org/rss.xml"]
     sitemaps = ["https://example.org/news-sitemap.xml"]
     urls = []                       # single article URLs, optional
+    paths = ["archive/ledger/*.html"]  # local files, directories or globs (** recurses), relative to this file
     include = ["*/news/*"]          # globs on the canonical URL, or "re:<regex>"
     exclude = ["re:/(video|live)/"]
     rate = "30/min"                 # requests per second as a number, or "N/s", "N/min", "N/h"
@@ -21,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from newsflow.transforms import feeds
 from newsflow.transforms.models import Reject, Rejected
 from newsflow.transforms.urls import UrlFilter, canonicalize
 
-_SOURCE_KEYS = ("name", "feeds", "sitemaps", "urls", "include", "exclude", "rate")
+_SOURCE_KEYS = ("name", "feeds", "sitemaps", "urls", "paths", "include", "exclude", "rate")
 _DEFAULT_KEYS = ("include", "exclude", "rate")
 _TOP_KEYS = ("defaults", "source")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$", re.I)
@@ -52,6 +53,7 @@ class Source:
     urls: tuple[str, ...] = ()
     filter: UrlFilter = field(default_factory=UrlFilter)
     rate: float | None = None  # requests per second to this source's hosts; None = the fetcher's default
+    paths: tuple[str, ...] = ()  # local files, directories or globs (absolute: resolved against the sources file)
 
     @property
     def min_delay(self) -> float | None:
@@ -73,10 +75,10 @@ def load_sources(path: str | Path) -> list[Source]:
         raise SourcesError(f"{path}: cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML: {exc}") from None
-    return parse_sources(data, str(path))
+    return parse_sources(data, str(path), base=path.parent)
 
 
-def parse_sources(data: dict, where: str = "sources file") -> list[Source]:
+def parse_sources(data: dict, where: str = "sources file", base: Path | None = None) -> list[Source]:
     """Typed sources from an already parsed TOML document."""
     _unknown(data, _TOP_KEYS, where)
     defaults = data.get("defaults", {})
@@ -95,7 +97,7 @@ def parse_sources(data: dict, where: str = "sources file") -> list[Source]:
         label = f"{where}: [[source]] #{number}"
         if isinstance(entry.get("name"), str) and entry["name"].strip():
             label += f" ({entry['name'].strip()!r})"
-        source = _source({**defaults, **entry}, label)
+        source = _source({**defaults, **entry}, label, base or Path.cwd())
         if source.name in seen:
             raise SourcesError(f"{label}: name {source.name!r} is already used by [[source]] #{seen[source.name]}")
         seen[source.name] = number
@@ -103,20 +105,34 @@ def parse_sources(data: dict, where: str = "sources file") -> list[Source]:
     return sources
 
 
-def _source(entry: dict, label: str) -> Source:
+def _source(entry: dict, label: str, base: Path) -> Source:
     _unknown(entry, _SOURCE_KEYS, label)
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SourcesError(f"{label}: key 'name' is required: the outlet's name, e.g. name = \"The Example Ledger\"")
     feeds, sitemaps, urls = (_urls(entry, key, label) for key in ("feeds", "sitemaps", "urls"))
-    if not (feeds or sitemaps or urls):
-        raise SourcesError(f"{label}: give at least one of 'feeds', 'sitemaps' or 'urls'")
+    # Relative paths are read against the sources file's folder, so the file works from any directory.
+    paths = tuple(str(base / Path(p).expanduser()) for p in _strings(entry, "paths", label))
+    if not (feeds or sitemaps or urls or paths):
+        raise SourcesError(f"{label}: give at least one of 'feeds', 'sitemaps', 'urls' or 'paths'")
     include, exclude = (_strings(entry, key, label) for key in ("include", "exclude"))
     try:
         url_filter = UrlFilter(include, exclude)
     except ValueError as exc:
         raise SourcesError(f"{label}: key 'include'/'exclude': {exc}") from None
-    return Source(name.strip(), feeds, sitemaps, urls, url_filter, _rate(entry.get("rate"), label))
+    return Source(name.strip(), feeds, sitemaps, urls, url_filter, _rate(entry.get("rate"), label), paths)
+
+
+def expand_paths(source: Source) -> list[Path]:
+    """The files and directories the source's path globs name now, in order, each once."""
+    import glob
+
+    found: list[Path] = []
+    for pattern in source.paths:
+        for match in sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]:
+            if Path(match).exists() and Path(match) not in found:
+                found.append(Path(match))
+    return found
 
 
 def _unknown(table: dict, known: tuple[str, ...], label: str) -> None:
@@ -189,85 +205,121 @@ class Expansion:
     unchanged: list[str] = field(default_factory=list)  # listings that answered 304
     filtered: int = 0  # article URLs dropped by include/exclude
     already: int = 0  # article URLs skipped as already ingested and not changed since
+    backed_off: int = 0  # article URLs skipped: they failed for good (404, 410) and their back-off runs
 
 
 def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
            validators: Mapping[str, Validators] | None = None, fetched: Mapping[str, datetime] | None = None,
            refresh: bool = False, max_depth: int = 3, max_entries: int = 100_000,
-           max_listing_bytes: int = feeds.DEFAULT_MAX_BYTES) -> Expansion:
+           max_listing_bytes: int = feeds.DEFAULT_MAX_BYTES, listings: Collection[str] = (),
+           backoff: Mapping[str, datetime] | None = None) -> Expansion:
     """Fetch each URL and turn feeds and sitemaps (recursively, for sitemap indexes) into articles.
 
     A URL that turns out to be an article page is returned as one, with the fetched page attached so
-    it is not fetched twice. `validators` (canonical URL -> ETag/Last-Modified) make listing
-    requests conditional; `fetched` (canonical URL -> when it was last fetched) skips entries whose
-    listing dates are not newer. With `refresh` both are ignored. Listings that fail become rejects.
+    it is not fetched twice, unless it is among `listings` (a source's feeds and sitemaps), which
+    must be feeds or sitemaps (else reject not_a_feed). `validators` (canonical URL ->
+    ETag/Last-Modified) make listing requests conditional; `fetched` (canonical URL -> when it was
+    last fetched) skips entries whose listing dates are not newer; `backoff` (URL -> not before)
+    skips listed article URLs that failed for good until then. With `refresh` all three are ignored. A listing,
+    entry or URL that fails in any way becomes a reject and the rest goes on.
     """
     out = Expansion()
     seen_listings: set[str] = set()
     seen_articles: set[str] = set()
     validators = {} if refresh else (validators or {})
     fetched = {} if refresh else (fetched or {})
-    name = source.name if source else None
-    delay = source.min_delay if source else None
+    backoff = {} if refresh else (backoff or {})
+    must_list = set()
+    for given in listings:
+        try:
+            must_list.add(canonicalize(given))
+        except Rejected:
+            pass  # rejected below when it comes up
     queue: list[tuple[str, int]] = [(u, 0) for u in urls]
     while queue:
         url, depth = queue.pop(0)
         try:
-            url = canonicalize(url)
+            entries = _expand_one(fetcher, url, depth, out, seen_listings, seen_articles, source, validators,
+                                  fetched, backoff, must_list, max_listing_bytes)
         except Rejected as exc:
             out.rejects.append(Reject(url, exc.stage, exc.reason, exc.detail))
             continue
-        if url in seen_listings:
+        except Exception as exc:  # a bug or a library failure on one listing must not stop the run
+            out.rejects.append(Reject(url, "discover", "error", f"{type(exc).__name__}: {exc}"))
             continue
-        seen_listings.add(url)
-        if depth == 0 and url in fetched:  # an article given directly and already ingested
-            out.already += 1
-            continue
-        if url in seen_articles:  # given directly and also listed by a feed already read: fetch it once
-            continue
-        try:
-            result = fetcher.fetch(url, accept="any", validators=validators.get(url), min_delay=delay)
-            if result.not_modified:
-                out.unchanged.append(url)
-                continue
-            kind = result.kind
-            if kind in ("html", "text") and depth == 0:
-                _add(out, seen_articles, Listed(url, name, prefetched=result), source, fetched, article=True)
-                continue
-            if depth == 0 and kind not in feeds.FEED_KINDS + feeds.SITEMAP_KINDS:
-                result.to_raw(url)  # neither an article nor a listing: unsupported_type, naming the type
-            listing = feeds.parse(result.body, result.final_url, max_bytes=max_listing_bytes)
-        except Rejected as exc:
-            out.rejects.append(Reject(url, exc.stage, exc.reason, exc.detail))
-            continue
-        if result.etag or result.last_modified:
-            out.validators[url] = result.validators
-        for entry in listing.entries:
-            if entry.kind == "sitemap":
-                if depth + 1 > max_depth:
-                    out.rejects.append(Reject(entry.url, "discover", "too_deep",
-                                              f"sitemap indexes nested more than {max_depth} deep"))
-                else:
-                    queue.append((entry.url, depth + 1))
-                continue
-            if len(seen_articles) >= max_entries:
-                out.rejects.append(Reject(url, "discover", "too_many_entries",
-                                          f"stopped after {max_entries} article URLs"))
-                break
-            _add(out, seen_articles, Listed(entry.url, name, url, entry.title, entry.published, entry.updated),
-                 source, fetched, entry=entry)
+        for entry in entries:
+            try:
+                if entry.kind == "sitemap":
+                    if depth + 1 > max_depth:
+                        out.rejects.append(Reject(entry.url, "discover", "too_deep",
+                                                  f"sitemap indexes nested more than {max_depth} deep"))
+                    else:
+                        queue.append((entry.url, depth + 1))
+                    continue
+                if len(seen_articles) >= max_entries:
+                    out.rejects.append(Reject(url, "discover", "too_many_entries",
+                                              f"stopped after {max_entries} article URLs"))
+                    break
+                _add(out, seen_articles, Listed(entry.url, source.name if source else None, url, entry.title,
+                                                entry.published, entry.updated), source, fetched, backoff,
+                     entry=entry)
+            except Exception as exc:  # one odd entry is that entry's reject, never the listing's end
+                out.rejects.append(Reject(getattr(entry, "url", url), "discover", "error",
+                                          f"{type(exc).__name__}: {exc}"))
     return out
 
 
+def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_listings: set[str],
+                seen_articles: set[str], source: Source | None, validators: Mapping[str, Validators],
+                fetched: Mapping[str, datetime], backoff: Mapping[str, datetime], must_list: set[str],
+                max_listing_bytes: int) -> list[feeds.Entry]:
+    """Fetch one URL of the queue; the entries to follow if it is a listing (Rejected if it fails)."""
+    name = source.name if source else None
+    delay = source.min_delay if source else None
+    url = canonicalize(url)
+    if url in seen_listings:
+        return []
+    seen_listings.add(url)
+    listing_only = url in must_list or depth > 0
+    if not listing_only and url in fetched:  # an article given directly and already ingested
+        out.already += 1
+        return []
+    if url in seen_articles:  # given directly and also listed by a feed already read: fetch it once
+        return []
+    result = fetcher.fetch(url, accept="any", validators=validators.get(url), min_delay=delay)
+    if result.not_modified:
+        out.unchanged.append(url)
+        return []
+    kind = result.kind
+    if kind not in feeds.FEED_KINDS + feeds.SITEMAP_KINDS:
+        if listing_only:
+            raise Rejected("discover", "not_a_feed", f"listed as a feed or sitemap, but the body is {kind} "
+                           f"({result.media_type or 'no Content-Type'})")
+        if kind in ("html", "text"):
+            _add(out, seen_articles, Listed(url, name, prefetched=result), source, fetched, {}, article=True)
+            return []
+        result.to_raw(url)  # neither an article nor a listing: unsupported_type, naming the type
+    listing = feeds.parse(result.body, result.final_url, max_bytes=max_listing_bytes)
+    if result.etag or result.last_modified:
+        out.validators[url] = result.validators
+    for href in listing.skipped:  # links that are no fetchable URL: each is its own reject, the rest goes on
+        out.rejects.append(Reject(href[:2000], "discover", "bad_url", f"listed by {url}: not an http(s) URL "
+                                  "that can be fetched"))
+    return listing.entries
+
+
 def _add(out: Expansion, seen: set[str], item: Listed, source: Source | None, fetched: Mapping[str, datetime],
-         *, entry: feeds.Entry | None = None, article: bool = False) -> None:
+         backoff: Mapping[str, datetime], *, entry: feeds.Entry | None = None, article: bool = False) -> None:
     if item.url in seen:
         return
-    if source is not None and not article and not source.allows(item.url):
+    if source is not None and not source.allows(item.url):  # every article URL of a source, listed or given
         out.filtered += 1
         return
     if entry is not None and not feeds.needs_fetch(entry, fetched.get(item.url)):
         out.already += 1
+        return
+    if not article and item.url in backoff:  # failed for good recently (404, 410): not before its back-off
+        out.backed_off += 1
         return
     seen.add(item.url)
     out.articles.append(item)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from newsflow.acquire import rawstore
 from newsflow.acquire.fetch import Fetcher, FetchResult, Validators
-from newsflow.acquire.sources import Listed, Source, expand
+from newsflow.acquire.sources import Expansion, Listed, Source, expand
 from newsflow.transforms.models import (
     FetchInfo,
     Processed,
@@ -28,7 +28,7 @@ from newsflow.transforms.models import (
     Unchanged,
     UrlState,
 )
-from newsflow.transforms.urls import canonical_link, canonicalize, domain_of
+from newsflow.transforms.urls import canonical_link, canonicalize, domain_of, same_site
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -73,23 +73,34 @@ class WebDiscovery:
     unchanged: int = 0  # listings that answered 304
     already: int = 0  # article URLs skipped as already ingested (not fetched)
     filtered: int = 0  # article URLs dropped by a source's include/exclude
+    backed_off: int = 0  # article URLs skipped: they failed for good and their back-off still runs
 
 
 def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
-                 max_listing_bytes: int) -> WebDiscovery:
+                 max_listing_bytes: int, source_name: str | None = None) -> WebDiscovery:
     """Expand CLI URLs and every source into article items; sources are expanded side by side.
 
     A slow or failing host only delays its own source. Results are merged in the order given, so
     the tables do not depend on timing; an article named twice is fetched once (first naming wins).
     """
-    groups: list[tuple[Source | None, list[str]]] = [(None, urls)] if urls else []
-    groups += [(s, [*s.feeds, *s.sitemaps, *s.urls]) for s in sources]
+    # URLs given directly belong to --source-name's outlet when one is named (else their host's).
+    cli = Source(source_name, urls=tuple(urls)) if source_name else None
+    groups: list[tuple[Source | None, list[str]]] = [(cli, urls)] if urls else []
+    # A source's `urls` are articles: include/exclude decide before any request is made.
+    groups += [(s, [*s.feeds, *s.sitemaps, *(u for u in s.urls if s.allows(u))]) for s in sources]
+    unwanted = sum(1 for s in sources for u in s.urls if not s.allows(u))
     validators = {u: Validators(e, m) for u, (e, m) in state.validators.items()}
 
     def run(group):
         source, roots = group
-        return source, expand(fetcher, roots, source=source, validators=validators, fetched=state.fetched,
-                              max_listing_bytes=max_listing_bytes)
+        listings = [*source.feeds, *source.sitemaps] if source else []
+        try:
+            return source, expand(fetcher, roots, source=source, validators=validators, fetched=state.fetched,
+                                  max_listing_bytes=max_listing_bytes, listings=listings, backoff=state.backoff)
+        except Exception as exc:  # expand isolates each URL; this is the last line: one source, not the run
+            failed = Expansion()
+            failed.rejects = [Reject(u, "discover", "error", f"{type(exc).__name__}: {exc}") for u in roots]
+            return source, failed
 
     out = WebDiscovery()
     if not groups:
@@ -98,6 +109,7 @@ def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state
         expansions = list(pool.map(run, groups))
     seen: set[str] = set()
     now = datetime.now(timezone.utc)
+    out.filtered += unwanted
     for source, expansion in expansions:
         for listed in expansion.articles:
             if listed.url not in seen:
@@ -110,6 +122,7 @@ def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state
         out.unchanged += len(expansion.unchanged)
         out.already += expansion.already
         out.filtered += expansion.filtered
+        out.backed_off += expansion.backed_off
     return out
 
 
@@ -140,7 +153,7 @@ def fetch_one(item: WebItem, fetcher: Fetcher, state: UrlState, raw_dir: Path) -
             return Unchanged(listed.url, "not_modified", 304, result.fetched_at, None, result.etag,
                              result.last_modified)
         raw = result.to_raw(origin=listed.url, source=listed.source or domain_of(result.final_url))
-        canonical = _canonical(result, raw)
+        canonical, declared = _canonical(result, raw)
         if canonical != listed.url and canonical in state.fetched:
             # Reached by another link, and that article is already in the warehouse: keep it once.
             return Unchanged(listed.url, "known_canonical", result.status, result.fetched_at, raw.kind,
@@ -150,19 +163,30 @@ def fetch_one(item: WebItem, fetcher: Fetcher, state: UrlState, raw_dir: Path) -
         return Reject(listed.url, exc.stage, exc.reason, exc.detail)
     except Exception as exc:  # a bug or a library failure on one URL must not stop the run
         return Reject(listed.url, "fetch", "error", f"{type(exc).__name__}: {exc}")
-    info = FetchInfo(url=listed.url, final_url=result.final_url, canonical_url=canonical, http_status=result.status,
+    info = FetchInfo(url=listed.url, final_url=result.final_url, canonical_url=canonical, declared_canonical=declared,
+                     http_status=result.status,
                      content_type=result.headers.get("content-type"), etag=result.etag,
                      last_modified=result.last_modified, listing_url=listed.listing, listed_title=listed.title,
                      listed_published_at=listed.published, listed_updated_at=listed.updated)
     return FetchedItem(listed.url, raw.kind, raw, info)
 
 
-def _canonical(result: FetchResult, raw: RawDocument) -> str:
-    """The page's rel=canonical (HTML only), else the canonicalized final URL."""
+def _canonical(result: FetchResult, raw: RawDocument) -> tuple[str, str | None]:
+    """(canonical URL, what the page declared): its rel=canonical (HTML only), else the final URL.
+
+    A rel=canonical outside the registrable domain of the final URL (the host that sent the text)
+    is only recorded: otherwise any page could claim another outlet's URL and have the real
+    article skipped as "already ingested" (and its URL mapped to the claimant's text).
+    """
     final = canonicalize(result.final_url)
     if raw.kind != "html":
-        return final
-    return canonical_link(result.text(), result.final_url) or final
+        return final, None
+    declared = canonical_link(result.text(), result.final_url)
+    if declared is None:
+        return final, None
+    if same_site(declared, result.final_url):  # the host that served the text vouches for its own domain only
+        return declared, declared
+    return final, declared
 
 
 def with_fetch_info(outcome, item):

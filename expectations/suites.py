@@ -75,6 +75,13 @@ RESIDUE_MARKERS: dict[str, str] = {
 RESIDUE_REGEX = r"(?im)^[ \t]*(?:" + "|".join(f"(?:{p})" for p in RESIDUE_MARKERS.values()) + ")"
 re.compile(RESIDUE_REGEX)  # fail at import, not in the middle of a run, if a marker is malformed
 
+# Mojibake: UTF-8 bytes decoded as Latin-1/cp1252 ("CafÃ©", "ownerâ€™s", "Â£5"). A UTF-8 lead byte's
+# character (Â, Ã, or â followed by €) followed by a continuation byte's character is almost never
+# real text in any language. Literal characters, not \u escapes, so any regex engine reads it.
+_CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+MOJIBAKE_REGEX = f"(?:[ÂÃ][{_CONTINUATION}]|â€[{_CONTINUATION}]?)"
+re.compile(MOJIBAKE_REGEX)
+
 # A URL we can fetch and show: http(s), a host without spaces, optional port, then path/query/fragment.
 URL_REGEX = r"^https?://[^\s/?#:@]+(?::\d{1,5})?(?:[/?#]\S*)?$"
 SHA256_REGEX = r"^[0-9a-f]{64}$"
@@ -207,6 +214,9 @@ def checks(config: QualityConfig | None = None, now: datetime | None = None) -> 
               {"column": "text", "regex": RESIDUE_REGEX},
               "warning", "no rail header, disclaimer, newsletter, share or 'continues below' marker left in text",
               quarantine=True),
+        Check("text_no_mojibake", "articles", "ExpectColumnValuesToNotMatchRegex",
+              {"column": "text", "regex": MOJIBAKE_REGEX},
+              "warning", "no mojibake (UTF-8 read as Latin-1: 'CafÃ©', 'â€™') in text", quarantine=True),
         # documents
         Check("document_id_not_null", "documents", "ExpectColumnValuesToNotBeNull", {"column": "document_id"},
               "critical", "every document has an id"),

@@ -27,6 +27,17 @@ from newsflow.transforms.normalize import normalize
 CACHE_FOR = timedelta(days=7)  # how long a batch's extraction result may be reused
 
 
+def assign_outlets(processed: list[Processed], outlets: dict[str, str]) -> list[Processed]:
+    """Set the outlet the user named for files (--source-name, a sources-file entry's paths).
+
+    Applied after the batches, so a batch's cached extraction result does not depend on it.
+    """
+    for p in processed:
+        if p.origin in outlets:
+            p.source = outlets[p.origin]
+    return processed
+
+
 def process_item(item, settings: Settings, timer: StageTimer | None = None) -> Processed | Reject:
     """Run one input through read, extract, clean and normalize; any failure becomes a Reject."""
     timer = timer or StageTimer()
@@ -47,7 +58,7 @@ def process_item(item, settings: Settings, timer: StageTimer | None = None) -> P
         timer.enter(None)
     return Processed(origin=item.origin, kind=item.kind, raw_sha256=raw.raw_sha256,
                      fetched_at=raw.fetched_at, article=article, removed=extracted.removed + cleaned.removed,
-                     url=raw.url, source=raw.source)
+                     url=raw.url, source=raw.source, charset_note=extracted.charset_note)
 
 
 @task(name="process-batch", cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR, persist_result=True)

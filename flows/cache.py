@@ -8,10 +8,13 @@ fetcher's conditional requests to say.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from newsflow.acquire.files import Item
+from newsflow.acquire.read import open_regular
+from newsflow.transforms.models import Rejected
 
 # Code whose change changes a batch's result: the transforms and the file reader.
 _CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches")
@@ -45,12 +48,22 @@ def batch_cache_key(context, parameters: dict) -> str | None:
     digest.update(repr((RULES, settings.min_words, settings.max_file_bytes)).encode())
     for item in items:
         path = Path(item.origin)
-        if not path.is_file():
-            return None  # a pipe or device: reading it here would consume what the batch must read
         try:
-            mtime, body = path.stat().st_mtime_ns, path.read_bytes()
-        except OSError:
-            return None  # unreadable now: let the batch run and reject it
-        digest.update(f"{item.origin}\0{item.kind}\0{mtime}\0".encode())
-        digest.update(hashlib.sha256(body).digest())
+            # The size is checked on the opened regular file before a byte is read: an oversized,
+            # growing or special file is left to the batch, which rejects it (never cached).
+            with open_regular(path, follow_symlinks=item.follow_symlinks) as stream:
+                st = os.fstat(stream.fileno())
+                if st.st_size > settings.max_file_bytes:
+                    return None
+                content = hashlib.sha256()
+                left = settings.max_file_bytes + 1
+                while left > 0 and (chunk := stream.read(min(left, 1 << 20))):
+                    content.update(chunk)
+                    left -= len(chunk)
+                if left <= 0:
+                    return None
+        except (OSError, Rejected):
+            return None  # unreadable, not a regular file, a link not to follow: let the batch reject it
+        digest.update(f"{item.origin}\0{item.kind}\0{st.st_mtime_ns}\0{item.follow_symlinks}\0".encode())
+        digest.update(content.digest())
     return f"process-batch-{digest.hexdigest()}"

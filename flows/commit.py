@@ -17,7 +17,7 @@ from newsflow.flows.retries import retry_transient
 from newsflow.flows.timing import StageTimer
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject, StateRow
-from newsflow.warehouse import similarity
+from newsflow.warehouse import search, similarity
 from newsflow.warehouse.db import connect, transaction
 from newsflow.warehouse.fetchstate import write_state
 from newsflow.warehouse.load import Batch, LoadResult, RunRecord, load_run, prepare, record_failed_run, record_run
@@ -82,6 +82,8 @@ def commit_run(con, settings: Settings, run: RunRecord, processed: list[Processe
         timer.enter("load")
         load_run(con, batch, report.results_frame() if report is not None else None)
         link_similar(con, batch, settings, timer)
+        timer.enter("search")
+        search.index_new(con)  # full-text terms of this run's articles (and of any loaded before 006)
         state = fetch_state or FetchState()
         if fetch_state is not None:
             timer.enter("fetch_state")

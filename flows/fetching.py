@@ -51,7 +51,7 @@ def read_url_state(settings: Settings) -> UrlState:
 def discover_web_task(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
                       settings: Settings) -> WebDiscovery:
     """Fetch the run's feeds and sitemaps and list the article URLs to fetch."""
-    return discover_web(fetcher, urls, sources, state, settings.fetch.max_body_bytes)
+    return discover_web(fetcher, urls, sources, state, settings.fetch.max_body_bytes, settings.source_name)
 
 
 @task(name="fetch", cache_policy=NONE)

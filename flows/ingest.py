@@ -18,16 +18,17 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from newsflow.acquire.files import discover
+from newsflow.acquire.files import discover_outlets
+from newsflow.acquire.sources import expand_paths
 from newsflow.acquire.web import WebDiscovery, split_inputs
-from newsflow.flows.batches import run_batches
+from newsflow.flows.batches import assign_outlets, run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_state, run_fetcher, sources_of
 from newsflow.flows.timing import StageTimer
 from newsflow.settings import SAMPLES_DIR, Settings
 from newsflow.transforms.models import Processed, Reject, Unchanged, UrlState
 from newsflow.warehouse.db import connect
-from newsflow.warehouse.fetchstate import rows_for
+from newsflow.warehouse.fetchstate import failure_rows, rows_for
 from newsflow.warehouse.load import LoadResult, RunRecord
 from newsflow.warehouse.writelock import write_lock
 
@@ -53,11 +54,14 @@ class RunSummary:
     unchanged: int = 0  # 304 Not Modified (listings and articles), or rel=canonical already ingested
     already_ingested: int = 0  # listed or given article URLs skipped before fetching
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
+    backed_off: int = 0  # article URLs not fetched: gone for good (404, 410) at a recent try (url_state)
+    skip_reasons: dict[str, int] = field(default_factory=dict)  # files discovery skipped, by reason
 
     def line(self) -> str:
         held = f", {self.quarantined} quarantined" if self.quarantined else ""
         web = "".join(f", {n} {label}" for n, label in ((self.unchanged, "unchanged"),
-                      (self.already_ingested, "already ingested"), (self.filtered, "filtered out")) if n)
+                      (self.already_ingested, "already ingested"), (self.filtered, "filtered out"),
+                      (self.backed_off, "backed off after 404/410")) if n)
         return (f"{self.inputs} inputs: {self.new_articles} new articles, {self.duplicates} duplicates, "
                 f"{self.rejected} rejected{held}{web} (run {self.run_id[:8]})")
 
@@ -68,6 +72,9 @@ class RunSummary:
         lines = [f"# newsflow ingest `{self.run_id}`", "", f"Warehouse: `{self.db}`", "",
                  "| count | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows], "",
                  "| stage | seconds |", "|---|---|", *[f"| {k} | {v:.3f} |" for k, v in self.stage_seconds.items()]]
+        if self.skip_reasons:
+            lines += ["", "| skipped because | files |", "|---|---|",
+                      *[f"| {k} | {v} |" for k, v in sorted(self.skip_reasons.items())]]
         if self.reject_reasons:
             lines += ["", "| rejected at/for | inputs |", "|---|---|",
                       *[f"| {k} | {v} |" for k, v in sorted(self.reject_reasons.items())]]
@@ -103,7 +110,10 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
         timer.enter("discover")
         paths, urls = split_inputs(list(inputs or []))
         sources = sources_of(settings)
-        items, skipped = discover([Path(p) for p in paths] if inputs or sources else [SAMPLES_DIR])
+        groups = [(settings.source_name, [Path(p) for p in paths] if inputs or sources else [SAMPLES_DIR])]
+        groups += [(s.name, expand_paths(s)) for s in sources if s.paths]  # local files of a sources-file outlet
+        items, skips, outlets = discover_outlets(groups, follow_symlinks=settings.follow_symlinks)
+        skipped = skips.total()
         url_state, found = UrlState(), WebDiscovery()
         if fetcher is not None:  # listing entries become items carrying their feed/sitemap metadata
             url_state = read_url_state(settings)
@@ -118,18 +128,20 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
         outcomes, stage_seconds = run_batches(items, settings)
         stage_seconds.update(timer.stop())
 
-        processed = [o for o in outcomes if isinstance(o, Processed)]
+        processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
         rejects = found.rejects + [o for o in outcomes if isinstance(o, Reject)]
         unchanged = [o for o in outcomes if isinstance(o, Unchanged)]
         fetch_state = None
         if urls or sources:
-            fetch_state = FetchState(rows_for(processed, unchanged, found.listings),
+            failed = failure_rows([r for r in rejects if r.origin.startswith(("http://", "https://"))], url_state)
+            fetch_state = FetchState(rows_for(processed, unchanged, found.listings, failed),
                                      found.unchanged + len(unchanged), found.already)
         result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state)
 
     summary = RunSummary.of(run, settings, result, rejects, skipped)
     summary.unchanged = found.unchanged + len(unchanged)
     summary.already_ingested, summary.filtered = found.already, found.filtered
+    summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
     logger.info(summary.line())
     create_markdown_artifact(summary.markdown(), key="ingest-run", description=summary.line())
     return summary

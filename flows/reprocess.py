@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger
 from newsflow.acquire import rawstore
 from newsflow.acquire.files import Item, kind_of
 from newsflow.acquire.web import FetchedItem
-from newsflow.flows.batches import run_batches
+from newsflow.flows.batches import assign_outlets, run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
@@ -24,22 +24,35 @@ from newsflow.warehouse.writelock import write_lock
 
 _LATEST = """
 SELECT d.origin, d.kind, d.url, d.canonical_url, d.source, d.fetched_at, d.raw_sha256, d.final_url,
-       d.listing_url, d.listed_title, d.listed_published_at, d.listed_updated_at, d.http_status, d.content_type
+       d.listing_url, d.listed_title, d.listed_published_at, d.listed_updated_at, d.http_status, d.content_type,
+       d.declared_canonical
 FROM documents d JOIN runs r USING (run_id)
 QUALIFY row_number() OVER (PARTITION BY d.origin ORDER BY r.started_at DESC) = 1
 ORDER BY d.origin
 """
 
 
-def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject]]:
-    """An item per origin ingested before: its stored body (fetched pages) or its file."""
-    items, rejects = [], []
+def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None) -> tuple[list, list[Reject], dict[str, str]]:
+    """An item per origin ingested before: its stored body (fetched pages) or its file; and the
+    outlet each file was ingested under.
+
+    A stored body that is missing or damaged (corrupt, truncated, changed) is that origin's reject.
+    """
+    items, rejects, outlets = [], [], {}
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
-         listed_published, listed_updated, status, content_type) in con.execute(_LATEST).fetchall():
+         listed_published, listed_updated, status, content_type, declared) in con.execute(_LATEST).fetchall():
         if status is None:  # a file: read it again
             items.append(Item(origin, kind_of(Path(origin))))
+            if source:
+                outlets[origin] = source
             continue
-        body = rawstore.get(raw_dir, sha)
+        try:
+            body = rawstore.get(raw_dir, sha, max_bytes)
+        except (rawstore.CorruptBody, OSError) as exc:
+            rejects.append(Reject(origin, "acquire", "raw_corrupt",
+                                  f"stored body {sha[:12]}… in {raw_dir}: {exc}; `newsflow ingest --refresh "
+                                  f"{origin}` fetches it again"))
+            continue
         if body is None:
             rejects.append(Reject(origin, "acquire", "raw_missing",
                                   f"no stored body {sha[:12]}… in {raw_dir}; `newsflow ingest --refresh {origin}` "
@@ -49,9 +62,10 @@ def reprocess_items(con, raw_dir: Path) -> tuple[list, list[Reject]]:
                           raw_sha256=sha, charset=_charset(content_type))
         info = FetchInfo(url=origin, final_url=final_url or url, canonical_url=canonical or origin, http_status=status,
                          content_type=content_type, listing_url=listing_url, listed_title=listed_title,
-                         listed_published_at=listed_published, listed_updated_at=listed_updated)
+                         listed_published_at=listed_published, listed_updated_at=listed_updated,
+                         declared_canonical=declared)
         items.append(FetchedItem(origin, kind, raw, info))
-    return items, rejects
+    return items, rejects, outlets
 
 
 def _charset(content_type: str | None) -> str | None:
@@ -71,12 +85,12 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         run = start_run(settings)
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
-            items, missing = reprocess_items(con, settings.raw_store())
+            items, missing, outlets = reprocess_items(con, settings.raw_store(), settings.fetch.max_body_bytes)
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
         outcomes, seconds = run_batches(items, settings)
-        processed = [o for o in outcomes if isinstance(o, Processed)]
+        processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
         rejects = missing + [o for o in outcomes if isinstance(o, Reject)]
         # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
         result = commit(settings, run, processed, rejects, dict(seconds), FetchState())

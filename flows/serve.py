@@ -55,6 +55,8 @@ def read_specs(path: str | Path = DEFAULT_FILE) -> list[DeploymentSpec]:
         raise DeploymentError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise DeploymentError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):  # e.g. --file /etc/passwd: YAML, but not a prefect.yaml
+        raise DeploymentError(f"{path} is not a prefect.yaml: expected a mapping with a `deployments:` list")
     entries = data.get("deployments")
     if not isinstance(entries, list) or not entries:
         raise DeploymentError(f"{path}: no `deployments:` list")

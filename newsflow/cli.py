@@ -25,17 +25,46 @@ class Failure(click.ClickException):
 
 
 def _settings(**overrides):
+    import tomllib
+
     from pydantic import ValidationError
 
-    from newsflow.settings import load_settings
+    from newsflow.settings import config_path, load_settings
 
     try:
         return load_settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise click.UsageError(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        loc = [str(part) for part in first["loc"]]
+        name = ".".join(loc)
+        flag = next((part for part in reversed(loc) if overrides.get(part) is not None), None)
+        where = f"--{flag.replace('_', '-')}" if flag else \
+            f"NEWSFLOW_{'__'.join(loc).upper()} or {_config_file() or 'newsflow.toml'}"
+        message = first["msg"].removeprefix("Value error, ")
+        raise click.UsageError(f"setting {name} ({where}): {message}") from exc
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:  # the config file itself
+        raise click.UsageError(f"{config_path()}: not a valid config file (TOML): {exc}") from exc
+
+
+def _config_file():
+    from newsflow.settings import config_path
+
+    try:
+        return config_path()
+    except FileNotFoundError:
+        return None
+
+
+def _check_db(settings) -> None:
+    """The warehouse path names a file in an existing folder (nothing is created on a typo)."""
+    db = settings.db
+    if db.is_dir():
+        raise click.UsageError(f"--db {db}: is a directory; name the warehouse file, e.g. {db / 'newsflow.duckdb'}")
+    parent = db.parent if str(db.parent) else None
+    if parent is not None and not parent.is_dir():
+        raise click.UsageError(f"--db {db}: the folder {parent} does not exist; create it first (mkdir -p {parent})")
 
 
 def _set_log_level(ctx, param, value):
@@ -53,6 +82,9 @@ def _check_inputs(ctx, param, value):
     from pathlib import Path
 
     for given in value:
+        if not given.strip():
+            raise click.BadParameter("an empty input names nothing (to ingest the current folder, give '.')",
+                                     ctx=ctx, param=param)
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", given) and not Path(given).exists():
             raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
                                      "(URLs start with http:// or https://)", ctx=ctx, param=param)
@@ -113,8 +145,10 @@ def cli():
 @click.option("--address", help="Dask scheduler to use with --runner dask, e.g. tcp://host:8786 "
                                 "[default: start a local cluster of --workers processes].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
+@click.option("--source-name", metavar="NAME",
+              help="The outlet of this run's INPUTS, stored in documents.source (and articles.site_name when the page names none).")
 def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_size, workers, min_words,
-           lock_timeout, runner, address, progress):
+           lock_timeout, runner, address, progress, source_name):
     """Ingest article files and web pages into the warehouse.
 
     INPUTS are files or directories (searched recursively) of .html, .htm and
@@ -137,13 +171,17 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
         runner = "dask"  # --address names a Dask scheduler, so it implies --runner dask
     settings = _settings(db=db, batch_size=batch_size, workers=workers, min_words=min_words,
                          lock_timeout=lock_timeout, runner=runner, dask_address=address, sources=sources,
-                         refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent)
+                         refresh=refresh, allow_private_hosts=allow_private_hosts, user_agent=user_agent,
+                         source_name=source_name)
+    _check_db(settings)
     _check_sources(settings)
     from newsflow.flows.run import run_ingest  # Prefect is imported only when a flow runs
 
     show_bar = sys.stderr.isatty() if progress is None else progress
     summary = run_ingest(list(inputs), settings, show_progress=show_bar)
     click.echo(summary.line())
+    if summary.skip_reasons:
+        click.echo("skipped files by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.skip_reasons.items())))
     if summary.dq_passed is not None:
         click.echo(f"dq: {summary.dq_passed} passed, {summary.dq_failed} failed"
                    + (f"  (SELECT * FROM dq_results WHERE run_id = '{summary.run_id}' AND NOT success)"
@@ -168,6 +206,7 @@ def reprocess(db):
     Example: newsflow reprocess --db newsflow.duckdb
     """
     settings = _settings(db=db)
+    _check_db(settings)
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
@@ -179,24 +218,138 @@ def reprocess(db):
 
 @cli.command()
 @log_options
-@click.argument("sql")
+@click.argument("sql", required=False)
+@click.option("-f", "--file", "sql_file", type=click.Path(exists=True, dir_okay=False), help="Read the SQL from this file.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
-@click.option("--limit", type=int, default=50, show_default=True, help="Rows to print at most.")
-def query(sql, db, limit):
-    """Run a read-only SQL query against the warehouse and print the result.
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              help="Output format [default: table on a terminal, csv when piped].")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows shown at most in --format table.")
+def query(sql, sql_file, db, fmt, limit):
+    """Run read-only SQL against the warehouse and print the result.
 
-    Example: newsflow query "SELECT source, count(*) FROM documents GROUP BY 1"
+    SQL is the argument, `-` to read it from stdin, or --file FILE. Several
+    statements may be given; the last one's result is printed. The warehouse is
+    opened read-only with no access to other files: COPY, EXPORT, ATTACH,
+    INSTALL and LOAD are refused (use `newsflow export`). Tables, views and
+    their columns: `newsflow tables` or docs/tables.md.
+
+    Example: newsflow query "SELECT outlet, count(*) FROM articles_canonical GROUP BY 1" --format markdown
     """
-    import duckdb
+    from newsflow import query as q
+    from newsflow.warehouse import readonly
+
+    settings = _settings(db=db)
+    try:
+        text = q.read_sql(sql, sql_file)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    con = readonly.open_readonly(settings.db, settings.lock_timeout)
+    try:
+        names, types, rows = readonly.run(con, text)
+    except (readonly.QueryRefused, readonly.QueryError) as exc:
+        raise Failure(str(exc)) from exc
+    finally:
+        con.close()
+    fmt = fmt or q.default_format()
+    click.echo(q.render(fmt, names, types, rows, limit=limit if fmt == "table" else None), nl=False)
+
+
+@cli.command()
+@log_options
+@click.argument("terms")
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+              help="Only articles published on or after this date/time, UTC (undated articles are left out).")
+@click.option("--source", metavar="NAME", help="Only articles this outlet carried (documents.source).")
+@click.option("--all", "all_terms", is_flag=True, help="Only articles that contain every term.")
+@click.option("--limit", type=int, default=10, show_default=True, help="Results at most.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              help="Output format [default: table on a terminal, csv when piped].")
+def search(terms, db, since, source, all_terms, limit, fmt):
+    """Full-text search over article titles and texts, ranked by BM25.
+
+    Terms are stemmed (Porter) and stopwords ignored, as DuckDB's fts
+    extension does; see docs/search.md.
+
+    Example: newsflow search "reservoir hose ban" --since 2025-01-01
+    """
+    from datetime import timezone
+
+    from newsflow import query as q
+    from newsflow.warehouse.readonly import open_readonly
+    from newsflow.warehouse.search import SearchUnavailable, unindexed
+    from newsflow.warehouse.search import search as run_search
+
+    settings = _settings(db=db)
+    con = open_readonly(settings.db, settings.lock_timeout)
+    try:
+        missing = unindexed(con)
+        names, types, rows = run_search(con, terms, since=since.replace(tzinfo=timezone.utc) if since else None,
+                                        source=source, limit=limit, all_terms=all_terms)
+    except SearchUnavailable as exc:
+        raise Failure(str(exc)) from exc
+    finally:
+        con.close()
+    if missing:  # never hide data silently: say what the ranking could not see
+        click.echo(f"note: {missing} articles are not indexed yet (loaded before the search index); "
+                   "the next `newsflow ingest` indexes them", err=True)
+    fmt = fmt or q.default_format()
+    click.echo(q.render(fmt, names, types, rows), nl=False)
+
+
+@cli.command()
+@log_options
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write the files into.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="File format of the exported tables.")
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+def export(out, fmt, db):
+    """Export every public table and view, one file each, with manifest.json.
+
+    The manifest lists each file's row count, columns (type and description)
+    and a checksum of its rows. The files read with DuckDB, pandas or Polars.
+
+    Example: newsflow export --format parquet --out export/
+    """
+    from pathlib import Path
 
     from newsflow.warehouse.db import connect
+    from newsflow.warehouse.export import export as run_export
 
     settings = _settings(db=db)
     con = connect(settings.db, read_only=True, lock_timeout=settings.lock_timeout)
     try:
-        con.sql(sql).show(max_rows=limit, max_width=160)
-    except duckdb.Error as exc:
-        raise Failure(str(exc).splitlines()[0]) from exc
+        manifest = run_export(con, Path(out), fmt, str(settings.db))
+    finally:
+        con.close()
+    rows = sum(r["rows"] for r in manifest["relations"])
+    click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {out}/ (manifest.json)")
+
+
+@cli.command()
+@log_options
+@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+def tables(db):
+    """Describe the public tables and views: columns, types and what they mean (Markdown).
+
+    Read from the warehouse's catalog (COMMENT ON); without a warehouse, a new
+    one's. docs/tables.md is this output for a new warehouse.
+
+    Example: newsflow tables | less
+    """
+    from pathlib import Path
+
+    from newsflow.warehouse import catalog
+
+    settings = _settings(db=db)
+    if not Path(settings.db).exists():
+        click.echo(catalog.fresh_markdown(), nl=False)
+        return
+    from newsflow.warehouse.readonly import open_readonly
+
+    con = open_readonly(settings.db, settings.lock_timeout)
+    try:
+        click.echo(catalog.markdown(catalog.relations(con)), nl=False)
     finally:
         con.close()
 
@@ -223,6 +376,7 @@ def validate(db, docs):
     from newsflow.warehouse.db import connect
 
     settings = _settings(db=db)
+    _check_db(settings)
     con = connect(settings.db, lock_timeout=settings.lock_timeout)
     try:
         report = validate_warehouse(con, settings.quality, Path(docs) if docs else None)
@@ -254,10 +408,14 @@ def serve(path, only, port):
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly
     """
-    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError
+    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError, read_specs
     from newsflow.flows.serve import serve as serve_deployments
 
     settings = _settings(server_port=port)
+    try:
+        read_specs(path or DEFAULT_FILE)  # a file that is not a prefect.yaml fails before a server starts
+    except DeploymentError as exc:
+        raise click.UsageError(f"--file: {exc}") from exc
     try:
         serve_deployments(path or DEFAULT_FILE, settings, tuple(only), echo=click.echo)
     except (DeploymentError, ServerError) as exc:
@@ -307,7 +465,15 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
+    except click.Abort as exc:
+        # click turns any EOFError into Abort; newsflow never prompts, so one from a library (a
+        # truncated gzip stream, say) is a failure to report, not the user pressing Ctrl-D.
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, EOFError):
+            click.echo(f"error: {type(cause).__name__}: {_one_line(cause)} (run with --debug for the traceback)",
+                       err=True)
+            traceback.clear_frames(cause.__traceback__)
+            return 1
         click.echo("aborted", err=True)
         return 130
     except click.ClickException as exc:

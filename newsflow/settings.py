@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from newsflow.acquire.options import FetchOptions
@@ -29,15 +29,18 @@ class Settings(BaseSettings):
     in the environment. Their defaults live in those models only.
     """
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", env_nested_delimiter="__", extra="forbid")
+    # allow_inf_nan=False: `--lock-timeout inf` is a usage error, not an overflow deep in a run.
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", env_nested_delimiter="__", extra="forbid",
+                                      allow_inf_nan=False)
 
     db: Path = Field(Path("newsflow.duckdb"), description="DuckDB warehouse file")
     batch_size: int = Field(50, ge=1, description="articles per Prefect task")
     workers: int = Field(2, ge=1, description="tasks run at once")
     min_words: int = Field(25, ge=1, description="fewer words after cleaning = rejected as too_short")
     max_file_bytes: int = Field(20_000_000, ge=1, description="larger input files are rejected (decompressed size)")
+    follow_symlinks: bool = Field(False, description="follow symbolic links inside scanned folders (files named directly are always followed)")
     cache_extraction: bool = Field(True, description="reuse a batch's extraction results when its files, the code and these settings are unchanged (7 days)")
-    lock_timeout: float = Field(10.0, ge=0, description="seconds to wait for another process's lock on the db")
+    lock_timeout: float = Field(10.0, ge=0, le=366 * 86400, description="seconds to wait for another process's lock on the db")
     runner: Literal["threads", "processes", "dask"] = Field(
         "threads", description="where batches run: threads here, a local process pool, or Dask (see dask_address)")
     dask_address: str | None = Field(
@@ -45,6 +48,7 @@ class Settings(BaseSettings):
     prefect_home: Path = Field(Path(".prefect"), description="PREFECT_HOME of the server `newsflow serve` starts")
     server_port: int = Field(4200, ge=1, le=65535, description="port of the server `newsflow serve` starts on 127.0.0.1")
     sources: Path | None = Field(None, description="sources file (TOML) naming outlets, their feeds and sitemaps")
+    source_name: str | None = Field(None, min_length=1, description="outlet stored in documents.source for the run's command-line inputs")
     refresh: bool = Field(False, description="refetch URLs already ingested, without conditional requests")
     raw_dir: Path | None = Field(None, description="where fetched bodies are kept (default: <db>.raw beside the db)")
     fetch: FetchOptions = Field(default_factory=FetchOptions, description="the web fetcher (docs/fetching.md)")
@@ -75,6 +79,14 @@ class Settings(BaseSettings):
                 current = current.model_dump() if hasattr(current, "model_dump") else dict(current.__dict__)
             out[group] = {**(current or {}), name: value}
         return out
+
+    @field_validator("db")
+    @classmethod
+    def _db_is_a_file_name(cls, value: Path) -> Path:
+        if not value.name or value.name in (".", ".."):
+            given = "an empty path" if str(value) == "." else repr(str(value))
+            raise ValueError(f"{given} names no file; give the warehouse file, e.g. newsflow.duckdb")
+        return value
 
     @model_validator(mode="after")
     def _check(self):

@@ -158,3 +158,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 with scripted routes (tests/websupport.py); closed after the test."""
+    from websupport import Server
+
+    srv = Server()
+    yield srv
+    srv.close()

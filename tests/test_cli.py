@@ -40,9 +40,9 @@ def test_ingest_prints_summary_and_query_hint(prefect_harness, tmp_path, capsys)
     assert re.search(r"^2 inputs: 1 new articles, 0 duplicates, 1 rejected \(run [0-9a-f]{8}\)$", out, re.M)
     assert "acquire/empty 1" in out and "newsflow query" in out
 
-    assert main(["query", "SELECT count(*) AS n_articles FROM articles", "--db", str(db)]) == 0
+    assert main(["query", "SELECT count(*) AS n_articles FROM articles", "--db", str(db), "--format", "table"]) == 0
     table = capsys.readouterr().out
-    assert "n_articles" in table and re.search(r"│\s+1\s+│", table)
+    assert "n_articles" in table and re.search(r"\|\s+1\s+\|", table)
 
 
 @pytest.mark.slow  # a subprocess that imports the whole stack

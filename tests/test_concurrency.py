@@ -70,29 +70,23 @@ def _locked(path) -> bool:
         os.close(fd)
 
 
-def _feed_fifo(fifo, data: bytes, timeout: float = 30) -> None:
-    """Write to the named pipe once its reader has opened it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            break
-        except OSError:  # ENXIO: no reader yet
-            assert time.monotonic() < deadline, "the first run never opened its slow input"
-            time.sleep(0.1)
-    try:
-        os.set_blocking(fd, True)
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-
-
 def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_intact(prefect_server, tmp_path):
-    """Run A holds the warehouse (one input is a slow pipe); B gives up after 1 s, C waits its turn."""
+    """Run A holds the warehouse (one input is a slow page); B gives up after 1 s, C waits its turn."""
+    from test_fetch import Reply, Server
+
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLES_DIR, corpus)
-    slow = tmp_path / "slow.txt"
-    os.mkfifo(slow)  # reading it blocks until the test writes: a stand-in for a slow disk or share
+    # A page that is answered only when the test says so: a stand-in for a slow site. (A FIFO used to
+    # play this part; only regular files are read now.)
+    release = threading.Event()
+    text = b"Harbour pilots end strike\n\n" + b"The pilots voted to return to work on Monday. " * 8
+
+    def held(headers):
+        release.wait(60)
+        return Reply(200, text, {"Content-Type": "text/plain; charset=utf-8"})
+
+    site = Server()
+    site.routes["/slow"] = held
     db = tmp_path / "w.duckdb"
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "NEWSFLOW_QUALITY__ENABLED": "false"}
 
@@ -101,7 +95,7 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
                                  "--no-progress", *args], env=env, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    a = ingest(str(slow), "--lock-timeout", "1")
+    a = ingest(site.url("/slow"), "--allow-private-hosts", "--lock-timeout", "1")
     try:
         deadline = time.monotonic() + 60
         while not _locked(lock_path(db)):
@@ -114,10 +108,12 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
         time.sleep(1)  # C started with B, so it is waiting at the lock by now
         assert a.poll() is None, f"A holds the lock until its slow input arrives: {a.communicate()}"
         assert c.poll() is None, f"C waits for the lock: {c.communicate()}"
-        _feed_fifo(slow, b"Harbour pilots end strike\n\n" + b"The pilots voted to return to work on Monday. " * 8)
+        release.set()
         a_out, a_err = a.communicate(timeout=60)
         c_out, c_err = c.communicate(timeout=60)
     finally:
+        release.set()
+        site.close()
         for proc in (a, locals().get("b"), locals().get("c")):
             if proc and proc.poll() is None:
                 proc.kill()

@@ -191,6 +191,8 @@ DEFECTS = {
     "too_many_words": (_set("articles", 0, "word_count", 80_000), "word_count_in_bounds", "warning", 0),
     "residue_marker": (_set("articles", 2, "text", article_text(2) + "\n\nMore For You"),
                        "text_no_residue", "warning", 2),
+    "mojibake": (_set("articles", 3, "text", article_text(3) + "\n\nThe CafÃ© ownerâ€™s price: â‚¬5."),
+                 "text_no_mojibake", "warning", 3),
     "malformed_url": (_set("documents", 2, "url", "htp:/example.org news"), "url_well_formed", "warning", None),
     "malformed_canonical_url": (_set("documents", 0, "canonical_url", "/news/1"), "canonical_url_well_formed",
                                 "warning", None),

@@ -6,174 +6,37 @@ import gzip
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import brotli
 import httpx
 import pytest
 
-from newsflow.acquire.fetch import Fetcher, FetchOptions, FetchRejected, Validators
-from newsflow.acquire.sources import Expansion, Source, expand
+from newsflow.acquire.fetch import Fetcher, FetchRejected
+from newsflow.acquire.sources import Source, expand
 from newsflow.transforms import feeds
 from newsflow.transforms.models import Rejected
 from newsflow.transforms.urls import UrlFilter, canonicalize
 
-ARTICLE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Harbour reopens</title>
-<link rel="canonical" href="/news/harbour"></head><body><article><h1>Harbour reopens</h1>
-<p>The harbour reopened on Tuesday after three weeks of repairs to the sea wall.</p></article></body></html>"""
-
+from websupport import ARTICLE, Gauge, Reply, Server, Sleeps, html, options, reason_of, versioned
 
 # -- the server --------------------------------------------------------------------------------------
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds before the status line is sent
-    trickle: float = 0.0  # with chunked encoding: seconds between 11-byte chunks
 
 
-@dataclass
-class Logged:
-    method: str
-    path: str
-    headers: dict[str, str]
-    at: float
 
 
-class Server:
-    """A threaded HTTP/1.1 server with a route table and a request log.
-
-    A route is a Reply, a list of Replies (served in turn, the last one repeating) or a function
-    of the request headers returning a Reply.
-    """
-
-    def __init__(self, host: str = "127.0.0.1", gauge: Gauge | None = None):
-        self.routes: dict[str, object] = {}
-        self.log: list[Logged] = []
-        self.gauge = gauge or Gauge()
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802 - the stdlib's name
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with server._lock:
-                    server.log.append(Logged("GET", self.path, headers, time.monotonic()))
-                    hits = sum(1 for e in server.log if e.path == self.path)
-                reply = server._reply(self.path, headers, hits)
-                with server.gauge:
-                    if reply.delay:
-                        time.sleep(reply.delay)
-                    try:
-                        self.send_response(reply.status)
-                        for name, value in reply.headers.items():
-                            self.send_header(name, value)
-                        if "Content-Length" not in reply.headers and "Transfer-Encoding" not in reply.headers:
-                            self.send_header("Content-Length", str(len(reply.body)))
-                        self.end_headers()
-                        if reply.headers.get("Transfer-Encoding") == "chunked":
-                            size = 11 if reply.trickle else 65536
-                            for i in range(0, len(reply.body), size):
-                                part = reply.body[i:i + size]
-                                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                                self.wfile.flush()
-                                time.sleep(reply.trickle)
-                            self.wfile.write(b"0\r\n\r\n")
-                        else:
-                            self.wfile.write(reply.body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass  # the client gave up (timeout, size limit): that is the point of the test
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.httpd.handle_error = lambda request, address: None  # clients hanging up on purpose
-        self.port = self.httpd.server_address[1]
-        self.host = host
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
-
-    def hits(self, path: str) -> int:
-        return sum(1 for e in self.log if e.path == path)
-
-    def requests(self, path: str) -> list[Logged]:
-        return [e for e in self.log if e.path == path]
-
-    def _reply(self, path: str, headers: dict[str, str], hits: int) -> Reply:
-        route = self.routes.get(path)
-        if route is None:
-            return Reply(404, b"not found", {"Content-Type": "text/plain"})
-        if isinstance(route, list):
-            return route[min(hits, len(route)) - 1]
-        if callable(route):
-            return route(headers)
-        return route
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
-class Gauge:
-    """Counts requests being answered at once, across one or more servers."""
-
-    def __init__(self):
-        self.now = 0
-        self.peak = 0
-        self._lock = threading.Lock()
-
-    def __enter__(self):
-        with self._lock:
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-
-    def __exit__(self, *exc):
-        with self._lock:
-            self.now -= 1
 
 
-@pytest.fixture
-def server():
-    srv = Server()
-    yield srv
-    srv.close()
 
 
-def html(body: bytes = ARTICLE, **headers: str) -> Reply:
-    return Reply(200, body, {"Content-Type": "text/html; charset=utf-8", **headers})
 
 
-def options(**overrides) -> FetchOptions:
-    """Fast settings for tests: no host delay, tiny backoff, short timeouts, private hosts allowed."""
-    base = dict(allow_private_hosts=True, min_host_delay=0.0, retries=2, backoff_base=0.001, backoff_max=0.01,
-                connect_timeout=2.0, read_timeout=0.5, max_body_bytes=1_000_000)
-    return FetchOptions(**{**base, **overrides})
 
 
-class Sleeps(list):
-    """A sleep function that records instead of sleeping."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
-def reason_of(fetcher: Fetcher, url: str, **kwargs) -> FetchRejected:
-    with pytest.raises(FetchRejected) as info:
-        fetcher.fetch(url, **kwargs)
-    assert info.value.stage == "fetch"
-    return info.value
 
 
 # -- articles, types, encodings ---------------------------------------------------------------------
@@ -593,103 +456,30 @@ def test_guard_address_table(address, label):
 def _site(server: Server) -> None:
     u = server.url
     server.routes["/robots.txt"] = Reply(200, b"User-agent: *\nDisallow: /private/\n")
-    server.routes["/rss.xml"] = _versioned(f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>
+    server.routes["/rss.xml"] = versioned(f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>
 <item><title>Harbour reopens</title><link>{u('/news/harbour?utm_source=rss')}</link>
 <pubDate>Tue, 04 Mar 2025 08:30:00 GMT</pubDate></item>
 <item><title>Secret</title><link>{u('/private/memo')}</link></item></channel></rss>""".encode(), "application/rss+xml")
-    server.routes["/atom.xml"] = _versioned(f"""<?xml version="1.0" encoding="utf-8"?>
+    server.routes["/atom.xml"] = versioned(f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Ledger</title>
 <entry><title>Budget passes</title><link href="{u('/news/budget')}"/><updated>2025-03-05T10:00:00Z</updated></entry>
 </feed>""".encode(), "application/atom+xml")
     child = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <url><loc>{u('/news/bridge')}</loc><lastmod>2025-03-06</lastmod></url></urlset>""".encode()
-    server.routes["/sitemap-1.xml.gz"] = _versioned(gzip.compress(child, mtime=0), "application/x-gzip")
-    server.routes["/news-sitemap.xml"] = _versioned(f"""<?xml version="1.0"?>
+    server.routes["/sitemap-1.xml.gz"] = versioned(gzip.compress(child, mtime=0), "application/x-gzip")
+    server.routes["/news-sitemap.xml"] = versioned(f"""<?xml version="1.0"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
 <url><loc>{u('/news/election')}</loc><news:news><news:publication><news:name>Ledger</news:name>
 <news:language>en</news:language></news:publication><news:publication_date>2025-03-07T06:00:00+01:00</news:publication_date>
 <news:title>Election called</news:title></news:news></url></urlset>""".encode(), "application/xml")
-    server.routes["/sitemap.xml"] = _versioned(f"""<?xml version="1.0"?>
+    server.routes["/sitemap.xml"] = versioned(f"""<?xml version="1.0"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>{u('/sitemap-1.xml.gz')}</loc></sitemap><sitemap><loc>{u('/news-sitemap.xml')}</loc></sitemap>
 </sitemapindex>""".encode(), "application/xml")
     for path in ("/news/harbour", "/news/budget", "/news/bridge", "/news/election"):
-        server.routes[path] = _versioned(ARTICLE, "text/html; charset=utf-8")
+        server.routes[path] = versioned(ARTICLE, "text/html; charset=utf-8")
 
 
-def _versioned(body: bytes, content_type: str):
-    """A resource with an ETag that answers 304 to a matching If-None-Match."""
-    import hashlib
-
-    etag = '"' + hashlib.sha256(body).hexdigest()[:12] + '"'
-
-    def route(headers):
-        if headers.get("if-none-match") == etag:
-            return Reply(304, headers={"ETag": etag})
-        return Reply(200, body, {"Content-Type": content_type, "ETag": etag})
-    return route
-
-
-def _crawl(fetcher: Fetcher, roots: list[str], store: dict[str, Validators],
-           fetched: dict[str, datetime], source: Source | None = None) -> tuple[Expansion, list[str], list[tuple]]:
-    """What the ingest flow will do, in miniature: expand listings, fetch articles, keep validators."""
-    expansion = expand(fetcher, roots, source=source, validators=store, fetched=fetched)
-    store.update(expansion.validators)
-    rejects = [(r.origin, r.reason) for r in expansion.rejects]
-    loaded = []
-    for item in expansion.articles:
-        try:
-            result = item.prefetched or fetcher.fetch(item.url, validators=store.get(item.url))
-        except Rejected as exc:
-            rejects.append((item.url, exc.reason))
-            continue
-        if result.etag or result.last_modified:
-            store[item.url] = result.validators
-        if not result.not_modified:
-            loaded.append(item.url)
-            fetched[item.url] = result.fetched_at
-    return expansion, loaded, rejects
-
-
-def test_feeds_and_sitemaps_end_to_end_and_a_second_run_is_conditional_only(server):
-    _site(server)
-    roots = [server.url(p) for p in ("/rss.xml", "/atom.xml", "/sitemap.xml")]
-    store: dict[str, Validators] = {}
-    fetched: dict[str, datetime] = {}
-    with Fetcher(options()) as fetcher:
-        expansion, loaded, rejects = _crawl(fetcher, roots, store, fetched)
-    u = server.url
-    assert sorted(loaded) == sorted(u(p) for p in ("/news/harbour", "/news/budget", "/news/bridge", "/news/election"))
-    assert rejects == [(u("/private/memo"), "robots")]
-    listed = {item.url: item for item in expansion.articles}
-    assert listed[u("/news/harbour")].title == "Harbour reopens"
-    assert listed[u("/news/harbour")].listing == u("/rss.xml")
-    assert listed[u("/news/election")].title == "Election called"
-    assert listed[u("/news/bridge")].updated.isoformat() == "2025-03-06T00:00:00+00:00"
-    assert set(store) >= {u("/rss.xml"), u("/sitemap.xml"), u("/sitemap-1.xml.gz"), u("/news/harbour")}
-
-    first_run = len(server.log)
-    with Fetcher(options()) as fetcher:  # the next scheduled run, with what the warehouse kept
-        expansion, loaded_again, _ = _crawl(fetcher, roots, store, fetched)
-    second = [e for e in server.log[first_run:] if e.path != "/robots.txt"]
-    assert loaded_again == [] and expansion.articles == []
-    assert second and all("if-none-match" in e.headers for e in second)
-    assert {e.path for e in second} == {"/rss.xml", "/atom.xml", "/sitemap.xml"}  # 304s stop the expansion
-    assert expansion.unchanged == roots
-
-
-def test_changed_feed_skips_entries_already_ingested_unless_newer(server):
-    _site(server)
-    store: dict[str, Validators] = {}
-    fetched: dict[str, datetime] = {}
-    with Fetcher(options()) as fetcher:
-        _crawl(fetcher, [server.url("/sitemap.xml")], store, fetched)
-        store.clear()  # the listings changed (or have no validators): they are fetched in full again
-        fetched[server.url("/news/bridge")] = datetime(2025, 3, 1, tzinfo=timezone.utc)  # before its lastmod
-        expansion, loaded, _ = _crawl(fetcher, [server.url("/sitemap.xml")], store, fetched)
-    assert [item.url for item in expansion.articles] == [server.url("/news/bridge")]  # lastmod is newer
-    assert expansion.already == 1  # /news/election: fetched after its publication date
-    assert loaded == [server.url("/news/bridge")]
 
 
 def test_expand_filters_by_source_and_takes_articles_given_directly(server):

@@ -5,96 +5,43 @@ from __future__ import annotations
 
 import gzip
 
-import duckdb
 import pytest
-from test_fetch import Reply, Server, _versioned, server  # noqa: F401 - the server fixture
 
 from newsflow.cli import main
 from newsflow.flows.run import run_ingest
-from newsflow.settings import Settings
+
+from websupport import (  # noqa: I001
+    Reply,
+    Server,
+    article,
+    count,
+    page,
+    paragraphs,
+    query,
+    settings,
+    site,
+    versioned,
+    versioned_article,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-TOPICS = ["harbour", "budget", "bridge", "election", "ferry", "orchard", "library", "tram", "museum", "market",
-          "school", "stadium"]
 
 
-def paragraphs(topic: str) -> list[str]:
-    return [
-        f"The {topic} plan was confirmed on Tuesday by the council of Port Ellery after a long public "
-        f"consultation that drew more than four hundred written responses from residents.",
-        f"Officials said the {topic} work would begin in the spring and finish before the end of next year, "
-        f"with most of the cost covered by a regional grant approved last month.",
-        f"Residents who spoke at the meeting welcomed the {topic} decision but asked the council to publish "
-        f"a detailed timetable so that local businesses can plan around the disruption.",
-    ]
 
 
-def page(topic: str, *, extra: str = "", charset: str = "utf-8", canonical: str | None = None) -> str:
-    body = "\n".join(f"<p>{p}</p>" for p in paragraphs(topic))
-    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="{charset}">
-<title>{topic.title()} plan confirmed</title>{link}</head><body>
-<nav><a href="/">Home</a> <a href="/world">World</a></nav>
-<article><h1>{topic.title()} plan confirmed</h1>
-{body}
-{extra}
-</article><footer><p>All rights reserved.</p></footer></body></html>"""
 
 
-def article(topic: str, **kwargs) -> Reply:
-    return Reply(200, page(topic, **kwargs).encode(), {"Content-Type": "text/html; charset=utf-8"})
 
 
-def versioned_article(topic: str):
-    return _versioned(page(topic).encode(), "text/html; charset=utf-8")
 
 
-def settings(tmp_path, **overrides) -> Settings:
-    """Fast and local: no host delay, tiny backoff, short timeouts, 127.0.0.1 allowed, no GX."""
-    base = dict(db=tmp_path / "news.duckdb", quality={"enabled": False}, allow_private_hosts=True, min_host_delay=0.0,
-                retries=2, backoff_base=0.001, backoff_max=0.01, connect_timeout=2.0, read_timeout=0.5,
-                max_body_bytes=1_000_000, workers=2, batch_size=4)
-    return Settings(**{**base, **overrides})
 
 
-def query(db, sql: str, *params) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql, list(params)).fetchall()
 
 
-def count(db, table: str) -> int:
-    return query(db, f"SELECT count(*) FROM {table}")[0][0]
 
 
-def site(srv: Server) -> list[str]:
-    """Feeds and sitemaps with ETags (304 on a match); returns the listing URLs."""
-    u = srv.url
-    srv.routes["/robots.txt"] = Reply(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"})
-    srv.routes["/rss.xml"] = _versioned(f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>
-<item><title>Harbour plan confirmed</title><link>{u('/news/harbour?utm_source=rss&utm_medium=feed')}</link>
-<pubDate>Tue, 04 Mar 2025 08:30:00 GMT</pubDate></item>
-<item><title>Secret memo</title><link>{u('/private/memo')}</link></item></channel></rss>""".encode(),
-                                        "application/rss+xml")
-    srv.routes["/atom.xml"] = _versioned(f"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>Ledger</title>
-<entry><title>Budget passes</title><link href="{u('/news/budget')}"/><updated>2025-03-05T10:00:00Z</updated></entry>
-</feed>""".encode(), "application/atom+xml")
-    child = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-<url><loc>{u('/news/bridge')}</loc><lastmod>2025-03-06</lastmod></url></urlset>""".encode()
-    srv.routes["/sitemap-1.xml.gz"] = _versioned(gzip.compress(child, mtime=0), "application/x-gzip")
-    srv.routes["/news-sitemap.xml"] = _versioned(f"""<?xml version="1.0"?>
-<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
-<url><loc>{u('/news/election')}</loc><news:news><news:publication><news:name>Ledger</news:name>
-<news:language>en</news:language></news:publication><news:publication_date>2025-03-07T06:00:00+01:00</news:publication_date>
-<news:title>Election called</news:title></news:news></url></urlset>""".encode(), "application/xml")
-    srv.routes["/sitemap.xml"] = _versioned(f"""<?xml version="1.0"?>
-<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-<sitemap><loc>{u('/sitemap-1.xml.gz')}</loc></sitemap><sitemap><loc>{u('/news-sitemap.xml')}</loc></sitemap>
-</sitemapindex>""".encode(), "application/xml")
-    for topic in ("harbour", "budget", "bridge", "election"):
-        srv.routes[f"/news/{topic}"] = versioned_article(topic)
-    return [u("/rss.xml"), u("/atom.xml"), u("/sitemap.xml")]
 
 
 # -- feeds, sitemaps, listing metadata, and a second run that only asks conditionally ---------------
@@ -148,6 +95,24 @@ def test_feeds_and_sitemaps_load_once_with_listing_metadata_and_a_second_run_add
     refreshed = run_ingest(inputs, settings(tmp_path, refresh=True))
     assert server.hits("/news/budget") == 2 and "if-none-match" not in server.log[-1].headers
     assert refreshed.inputs == 5 and refreshed.duplicates == 4 and refreshed.rejected == 1  # + robots
+
+
+def test_changed_listing_refetches_only_the_articles_it_dates_after_their_last_fetch(server, tmp_path):
+    site(server)
+    u = server.url
+    first = run_ingest([u("/sitemap.xml")], settings(tmp_path))
+    assert first.new_articles == 2  # bridge (gzip'd child sitemap) and election (news sitemap)
+    # Both listings change: the child now dates the bridge story after our fetch; the news sitemap
+    # still dates the election story before it.
+    child = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{u('/news/bridge')}</loc><lastmod>2099-01-01</lastmod></url></urlset>""".encode()
+    server.routes["/sitemap-1.xml.gz"] = versioned(gzip.compress(child, mtime=0), "application/x-gzip")
+    for path in ("/sitemap.xml", "/news-sitemap.xml"):
+        body = server.routes[path]({}).body
+        server.routes[path] = versioned(body + b"\n<!-- changed -->", "application/xml")
+    second = run_ingest([u("/sitemap.xml")], settings(tmp_path))
+    assert server.hits("/news/bridge") == 2 and server.hits("/news/election") == 1
+    assert second.already_ingested == 1 and second.unchanged == 1  # bridge answered 304: the page itself is unchanged
 
 
 # -- every fault has its outcome ----------------------------------------------------------------------

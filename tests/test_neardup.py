@@ -209,8 +209,8 @@ def test_copy_in_a_later_run_links_to_the_earlier_canonical(tmp_path):
     row = con.execute("SELECT duplicate_of, similarity FROM articles WHERE article_id = ?", [copy]).fetchone()
     assert row[0] == base and 0.5 < row[1] <= 1.0
     assert con.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [base]).fetchone()[0] is None
-    assert con.execute("SELECT count(*) FROM neardup_signatures").fetchone()[0] == 2
-    assert con.execute("SELECT count(*) FROM neardup_bands").fetchone()[0] == 2 * nd.DEFAULT_PARAMS.bands
+    assert con.execute("SELECT count(*) FROM internal.neardup_signatures").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM internal.neardup_bands").fetchone()[0] == 2 * nd.DEFAULT_PARAMS.bands
     # ...and both are in one story: a copy joins its canonical article's story
     assert con.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
     views_similarity(con)
@@ -234,12 +234,12 @@ def table_dump(con) -> dict:
     return {
         "articles": con.execute("SELECT article_id, duplicate_of, similarity, story_id FROM articles "
                                 "ORDER BY article_id").fetchall(),
-        "bands": con.execute("SELECT * FROM neardup_bands ORDER BY ALL").fetchall(),
-        "signatures": con.execute("SELECT * FROM neardup_signatures ORDER BY ALL").fetchall(),
+        "bands": con.execute("SELECT * FROM internal.neardup_bands ORDER BY ALL").fetchall(),
+        "signatures": con.execute("SELECT * FROM internal.neardup_signatures ORDER BY ALL").fetchall(),
         "stories": con.execute("SELECT * FROM stories ORDER BY ALL").fetchall(),
-        "story_terms": con.execute("SELECT * FROM story_terms ORDER BY ALL").fetchall(),
-        "story_centroids": con.execute("SELECT * FROM story_centroids ORDER BY ALL").fetchall(),
-        "story_df": con.execute("SELECT * FROM story_df ORDER BY ALL").fetchall(),
+        "story_terms": con.execute("SELECT * FROM internal.story_terms ORDER BY ALL").fetchall(),
+        "story_centroids": con.execute("SELECT * FROM internal.story_centroids ORDER BY ALL").fetchall(),
+        "story_df": con.execute("SELECT * FROM internal.story_df ORDER BY ALL").fetchall(),
     }
 
 
@@ -292,14 +292,14 @@ def test_index_built_with_other_parameters_is_refused(tmp_path):
         similarity.link_near_duplicates(con, [], params=other)
     with transaction(con):
         assert similarity.rebuild(con, other) == 1
-    assert con.execute("SELECT count(*) FROM neardup_bands").fetchone()[0] == 64
+    assert con.execute("SELECT count(*) FROM internal.neardup_bands").fetchone()[0] == 64
 
 
 def test_backfill_indexes_articles_loaded_before_the_index(tmp_path):
     docs = dict(copies())
     con = connect(tmp_path / "w.duckdb")
     ingest(con, [doc("base", docs["base"], 0)], T0)
-    con.execute("DELETE FROM neardup_bands; DELETE FROM neardup_signatures")
+    con.execute("DELETE FROM internal.neardup_bands; DELETE FROM internal.neardup_signatures")
     with transaction(con):
         assert similarity.backfill(con) == 1
     [copy] = ingest(con, [doc("copy", docs["copy0"], 1)], T0 + timedelta(days=1), "run2")

@@ -128,13 +128,13 @@ def test_validate_command_over_the_warehouse(clean_dir, tmp_path, capsys):
     run_ingest([str(clean_dir)], Settings(db=db))
     assert main(["validate", "--db", str(db), "--docs", str(docs)]) == 0
     out = capsys.readouterr().out
-    assert "dq: 31 passed, 0 failed" in out and (docs / "index.html").is_file()
+    assert "dq: 32 passed, 0 failed" in out and (docs / "index.html").is_file()
 
     with duckdb.connect(str(db)) as con:  # break a critical invariant behind the pipeline's back
         con.execute("UPDATE runs SET inputs = inputs + 5")
     assert main(["validate", "--db", str(db)]) == 1
     captured = capsys.readouterr()
-    assert "dq: 29 passed, 2 failed" in captured.out and "run_counts_add_up" in captured.err
+    assert "dq: 30 passed, 2 failed" in captured.out and "run_counts_add_up" in captured.err
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT run_id) FROM dq_results WHERE run_id LIKE 'validate-%'").fetchone()[0] == 2
 

@@ -133,7 +133,7 @@ def test_sources_file(tmp_path):
     ('[[source]]\nname = "A"\nfeds = ["https://a.example/rss"]\n',
      "[[source]] #1 ('A'): unknown key 'feds' (did you mean 'feeds'?)"),
     ('[[source]]\nfeeds = ["https://a.example/rss"]\n', "[[source]] #1: key 'name' is required"),
-    ('[[source]]\nname = "A"\n', "[[source]] #1 ('A'): give at least one of 'feeds', 'sitemaps' or 'urls'"),
+    ('[[source]]\nname = "A"\n', "[[source]] #1 ('A'): give at least one of 'feeds', 'sitemaps', 'urls' or 'paths'"),
     ('[[source]]\nname = "A"\nfeeds = "https://a.example/rss"\nrate = "fast"\n', "key 'rate' must be a positive"),
     ('[[source]]\nname = "A"\nfeeds = ["ftp://a.example/rss"]\n', "key 'feeds': 'ftp://a.example/rss': only http"),
     ('[[source]]\nname = "A"\nfeeds = [1]\n', "key 'feeds' must be a list of strings"),

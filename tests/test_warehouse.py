@@ -31,7 +31,7 @@ def test_migrations_apply_once_and_record_the_version(tmp_path):
     connect(db).close()
     con = connect(db)
     assert schema_version(con) == migrations()[-1][0]
-    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(migrations())
+    assert con.execute("SELECT count(*) FROM internal.schema_migrations").fetchone()[0] == len(migrations())
     con.close()
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from newsflow.transforms.decode import declared_charset, decode
+from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, Rejected
 from newsflow.transforms.structure import strip_structure
@@ -42,11 +42,16 @@ _STANDFIRST_MIN_WORDS = 8
 def extract(raw: RawDocument) -> Extracted:
     """Decode and extract one document by its kind."""
     if raw.kind == "html":
-        return extract_html(decode(raw.body, raw.charset or declared_charset(raw.body)), raw.url)
+        html, note = decode_noted(raw.body, raw.charset or declared_charset(raw.body))
+        extracted = extract_html(html, raw.url)
+        extracted.charset_note = note
+        return extracted
     if raw.kind == "text":
-        extracted = read_text(decode(raw.body, raw.charset))
+        text, note = decode_noted(raw.body, raw.charset)
+        extracted = read_text(text)
         if not extracted.text.strip():
             raise Rejected("extract", "no_article", "the file holds no text")
+        extracted.charset_note = note
         return extracted
     raise Rejected("extract", "unsupported_type", f"no extractor for {raw.kind!r}")
 

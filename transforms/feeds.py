@@ -293,6 +293,8 @@ def _parse_jsonfeed(body: bytes, base_url: str | None) -> Listing:
         data = json.loads(_strip_bom(body).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Rejected(_STAGE, "bad_json", f"not valid JSON Feed: {exc}") from exc
+    except RecursionError as exc:  # `[[[[...` 100,000 deep: the parser's own depth limit, not a crash
+        raise Rejected(_STAGE, "bad_json", "JSON nested too deeply to be a JSON Feed") from exc
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
         raise Rejected(_STAGE, "bad_json", "a JSON Feed needs an object with an `items` list")
     listing = Listing("jsonfeed", title=_str(data.get("title")))

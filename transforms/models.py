@@ -31,6 +31,7 @@ class Extracted:
     canonical_url: str | None = None
     site_name: str | None = None
     description: str | None = None
+    charset_note: str | None = None  # how decoding overruled the declared charset, if it did
     removed: list[Removed] = field(default_factory=list)  # what the structural (HTML) stage cut
     repairs: list[str] = field(default_factory=list)  # metadata values replaced or dropped, and why
 
@@ -95,6 +96,7 @@ class Processed:
     url: str | None = None
     source: str | None = None
     fetch: FetchInfo | None = None  # for fetched URLs: what the response and the listing said
+    charset_note: str | None = None  # e.g. "utf-8 (declared iso-8859-1, but the bytes are UTF-8)"
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,9 @@ class FetchInfo:
 
     url: str  # the canonical URL asked for (url_state key)
     final_url: str  # after redirects
-    canonical_url: str  # rel=canonical, else the canonicalized final URL
+    canonical_url: str  # rel=canonical (same registrable domain only), else the canonicalized final URL
     http_status: int
+    declared_canonical: str | None = None  # the page's rel=canonical as written, even to another host
     content_type: str | None = None  # the whole Content-Type header
     etag: str | None = None
     last_modified: str | None = None
@@ -144,6 +147,8 @@ class UrlState:
 
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
     fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
+    backoff: dict[str, datetime] = field(default_factory=dict)  # URLs gone for good (404, 410) -> not before
+    failures: dict[str, int] = field(default_factory=dict)  # URL -> permanent failures in a row
 
 
 @dataclass(frozen=True)
@@ -155,3 +160,5 @@ class StateRow:
     last_fetched_at: datetime
     raw_sha256: str | None
     kind: str | None
+    failures: int = 0  # permanent failures in a row; 0 after any success
+    retry_after: datetime | None = None

@@ -47,9 +47,9 @@ def canonicalize(url: str, base: str | None = None) -> str:
     non-http(s) schemes and URLs without a host.
     """
     url = url.strip()
-    if base:
-        url = urljoin(base, url)
-    try:
+    try:  # urljoin parses too: a malformed link (`http://[::1/x`) must be a reject, not a crash
+        if base:
+            url = urljoin(base, url)
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
@@ -82,6 +82,30 @@ def domain_of(url: str) -> str:
     """The host without a leading www., used as the default outlet name for a URL."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def registrable_domain(url: str) -> str:
+    """The host's registrable domain ("eTLD+1" by the Public Suffix List): news.example.co.uk -> example.co.uk.
+
+    An IP address or a host the list does not know stands for itself.
+    """
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host or ":" in host or host.replace(".", "").isdigit():
+        return host
+    from tld import get_fld  # bundled Public Suffix List; never fetched
+
+    try:
+        return get_fld(host, fix_protocol=True, fail_silently=True) or host
+    except Exception:  # a malformed host is its own domain
+        return host
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs share a registrable domain (www.example.org and news.example.org do)."""
+    try:
+        return bool(registrable_domain(a)) and registrable_domain(a) == registrable_domain(b)
+    except ValueError:
+        return False
 
 
 def _host(host: str, url: str) -> str:

@@ -32,8 +32,17 @@ def views_sql() -> str:
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
-def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 10.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse at `path`, waiting up to `lock_timeout` s for another writer to let go."""
+def comments_sql() -> str:
+    """comments.sql: the catalog descriptions of every public table, view and column."""
+    return resources.files("newsflow.warehouse.sql").joinpath("comments.sql").read_text(encoding="utf-8")
+
+
+def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 10.0,
+            config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse at `path`, waiting up to `lock_timeout` s for another writer to let go.
+
+    `config` is DuckDB configuration fixed at open (e.g. enable_external_access for `newsflow query`).
+    """
     path = str(path)
     if read_only and not Path(path).exists():
         raise WarehouseError(f"no database at {path}; run `newsflow ingest` first or pass --db")
@@ -41,7 +50,7 @@ def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 
     started = time.monotonic()
     while True:
         try:
-            con = duckdb.connect(path, read_only=read_only)
+            con = duckdb.connect(path, read_only=read_only, config=config or {})
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
@@ -59,32 +68,47 @@ def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 
     return con
 
 
+def _migrations_table(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the migration log is: internal.schema_migrations (since 006), main before that."""
+    schemas = {s for (s,) in con.execute(
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = 'schema_migrations'").fetchall()}
+    return next((f"{s}.schema_migrations" for s in ("internal", "main") if s in schemas), None)
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()[0]
-    if not exists:
+    table = _migrations_table(con)
+    if table is None:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return con.execute(f"SELECT coalesce(max(version), 0) FROM {table}").fetchone()[0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations, each in its own transaction, then recreate the views."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-    )
-    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    """Apply pending migrations, each in its own transaction, then recreate the views and comments."""
+    with transaction(con):
+        con.execute("CREATE SCHEMA IF NOT EXISTS internal")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS internal.schema_migrations ("
+            "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        if con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = 'schema_migrations'").fetchone()[0]:
+            # a warehouse made before migration 006 keeps its log in main: move it
+            con.execute("INSERT INTO internal.schema_migrations SELECT version, name, applied_at "
+                        "FROM main.schema_migrations")
+            con.execute("DROP TABLE main.schema_migrations")
+    done = {v for (v,) in con.execute("SELECT version FROM internal.schema_migrations").fetchall()}
     applied = []
     for version, name, sql in migrations():
         if version in done:
             continue
         with transaction(con):
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute("INSERT INTO internal.schema_migrations (version, name) VALUES (?, ?)", [version, name])
         applied.append(name)
     with transaction(con):
         con.execute(views_sql())
+        con.execute(comments_sql())  # after the views: CREATE OR REPLACE VIEW drops their comments
     return applied
 
 

@@ -132,6 +132,8 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
 
     articles = pd.DataFrame([[getattr(p.article, c) for c in ARTICLE_COLUMNS] for p in new],
                             columns=list(ARTICLE_COLUMNS))
+    # A page that does not name its site (every text file) is known by the outlet it came from.
+    articles["site_name"] = [p.article.site_name or p.source for p in new]
     documents = pd.DataFrame({
         "document_id": [document_id(run.run_id, p.origin) for p in processed],
         "run_id": run.run_id,
@@ -144,6 +146,7 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
         "raw_sha256": [p.raw_sha256 for p in processed],
         "article_id": [p.article.article_id for p in processed],
         "is_duplicate": dup,
+        "charset_note": [p.charset_note for p in processed],
     })
     segments = pd.DataFrame(
         [(document_id(run.run_id, p.origin), i, r.rule, r.segment, r.stage)

@@ -51,13 +51,13 @@ class NewArticle:
 
 def check_index(con: duckdb.DuckDBPyConnection, name: str, params: str) -> None:
     """Record `params` for an empty index; refuse to mix entries made with other parameters."""
-    rows = con.execute("SELECT params, n_docs FROM similarity_index WHERE name = ?", [name]).fetchall()
+    rows = con.execute("SELECT params, n_docs FROM internal.similarity_index WHERE name = ?", [name]).fetchall()
     row = rows[0] if rows else None
     if row is None:
-        con.execute("INSERT INTO similarity_index VALUES (?, ?, 0, ?)", [name, params, datetime.now(timezone.utc)])
+        con.execute("INSERT INTO internal.similarity_index VALUES (?, ?, 0, ?)", [name, params, datetime.now(timezone.utc)])
     elif row[0] != params:
         if row[1] == 0:
-            con.execute("UPDATE similarity_index SET params = ? WHERE name = ?", [params, name])
+            con.execute("UPDATE internal.similarity_index SET params = ? WHERE name = ?", [params, name])
             return
         raise IndexMismatch(
             f"the {name} index holds {row[1]} entries made with {row[0]}, but this run uses {params}; "
@@ -65,7 +65,7 @@ def check_index(con: duckdb.DuckDBPyConnection, name: str, params: str) -> None:
 
 
 def _bump(con: duckdb.DuckDBPyConnection, name: str, n: int) -> None:
-    con.execute("UPDATE similarity_index SET n_docs = n_docs + ?, updated_at = ? WHERE name = ?",
+    con.execute("UPDATE internal.similarity_index SET n_docs = n_docs + ?, updated_at = ? WHERE name = ?",
                 [n, datetime.now(timezone.utc), name])
 
 
@@ -99,14 +99,14 @@ def _link_chunk(con, chunk: Sequence[NewArticle], threshold: float,
     try:
         known = _known_entries(con, entries, threshold, params)
         decision = neardup.decide(entries, known, threshold, params)
-        con.execute("INSERT INTO neardup_bands SELECT band_hash, article_id FROM _nd_bands")
+        con.execute("INSERT INTO internal.neardup_bands SELECT band_hash, article_id FROM _nd_bands")
     finally:
         con.unregister("_nd_bands")
     _frame(con, "_nd_sigs", {"article_id": [e.article_id for e in entries],
                              "signature": [neardup.to_blob(e.signature) for e in entries],
                              "shingle_count": [len(e.shingles) for e in entries]})
     try:
-        con.execute("INSERT INTO neardup_signatures SELECT article_id, signature, shingle_count FROM _nd_sigs")
+        con.execute("INSERT INTO internal.neardup_signatures SELECT article_id, signature, shingle_count FROM _nd_sigs")
     finally:
         con.unregister("_nd_sigs")
     _apply(con, decision)
@@ -127,8 +127,8 @@ def _known_entries(con, entries: Sequence[neardup.Entry], threshold: float,
     """
     cands = con.execute("""
         WITH cand AS (SELECT b.article_id, list(DISTINCT n.article_id) AS new_ids
-                      FROM neardup_bands b JOIN _nd_bands n USING (band_hash) GROUP BY b.article_id)
-        SELECT c.article_id, s.signature, c.new_ids FROM cand c JOIN neardup_signatures s USING (article_id)
+                      FROM internal.neardup_bands b JOIN _nd_bands n USING (band_hash) GROUP BY b.article_id)
+        SELECT c.article_id, s.signature, c.new_ids FROM cand c JOIN internal.neardup_signatures s USING (article_id)
     """).fetchall()
     if not cands:
         return []
@@ -147,7 +147,7 @@ def _known_entries(con, entries: Sequence[neardup.Entry], threshold: float,
                        f"WHERE article_id IN ({_placeholders(len(wanted))})", list(wanted)).fetchall()
     heads = sorted({dup for *_, dup, _ in rows if dup is not None} - wanted.keys())
     head_rows = con.execute(f"SELECT a.article_id, a.published_at, a.first_seen_at, a.duplicate_of, s.signature "
-                            f"FROM articles a JOIN neardup_signatures s USING (article_id) "
+                            f"FROM articles a JOIN internal.neardup_signatures s USING (article_id) "
                             f"WHERE a.article_id IN ({_placeholders(len(heads))})", heads).fetchall() if heads else []
     return sorted([neardup.Entry(aid, neardup.rank_key(pub, seen, aid), wanted[aid],
                                  neardup.shingles(text, params.shingle_size), dup) for aid, pub, seen, dup, text in rows]
@@ -181,8 +181,8 @@ def _apply(con, decision: neardup.Decision) -> None:
         rows = con.execute("""
             SELECT a.article_id, s.signature, h.signature FROM articles a
             JOIN _nd_repoint r ON a.duplicate_of = r.new
-            JOIN neardup_signatures s ON s.article_id = a.article_id
-            JOIN neardup_signatures h ON h.article_id = r.new
+            JOIN internal.neardup_signatures s ON s.article_id = a.article_id
+            JOIN internal.neardup_signatures h ON h.article_id = r.new
         """).fetchall()
     finally:
         con.unregister("_nd_repoint")
@@ -224,15 +224,15 @@ def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
     # The window is applied to story_centroids first; story_terms is then read once, for those
     # stories only (plus the near-duplicate heads' stories), and a story is kept if it shares a term.
     story_rows = con.execute("""
-        WITH span AS (SELECT story_id FROM story_centroids WHERE last_at >= ? AND first_at <= ?
+        WITH span AS (SELECT story_id FROM internal.story_centroids WHERE last_at >= ? AND first_at <= ?
                       UNION SELECT unnest(?::VARCHAR[])),
         cand AS (
             SELECT t.story_id, list(t.term ORDER BY t.term) AS ts, list(t.weight ORDER BY t.term) AS ws,
                    bool_or(t.term IN (SELECT unnest(?::VARCHAR[]))) AS shares
-            FROM story_terms t JOIN span USING (story_id) GROUP BY t.story_id
+            FROM internal.story_terms t JOIN span USING (story_id) GROUP BY t.story_id
         )
         SELECT c.story_id, c.first_at, c.last_at, c.article_count, cand.ts, cand.ws
-        FROM story_centroids c LEFT JOIN cand USING (story_id)
+        FROM internal.story_centroids c LEFT JOIN cand USING (story_id)
         WHERE cand.shares OR c.story_id IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY c.story_id
     """, [lo, hi, sorted(set(head_story.values())), vec_terms, sorted(set(head_story.values()))]).fetchall()
@@ -248,16 +248,16 @@ def _update_df(con, batch_df, n: int) -> tuple[int, dict[str, int]]:
     updated frequencies of the batch's terms."""
     _frame(con, "_st_df", {"term": list(batch_df), "df": list(batch_df.values())})
     try:
-        con.execute("UPDATE story_df SET df = story_df.df + b.df FROM _st_df b WHERE story_df.term = b.term")
-        con.execute("INSERT INTO story_df SELECT b.term, b.df FROM _st_df b "
-                    "WHERE NOT EXISTS (SELECT 1 FROM story_df s WHERE s.term = b.term)")
+        con.execute("UPDATE internal.story_df SET df = story_df.df + b.df FROM _st_df b WHERE story_df.term = b.term")
+        con.execute("INSERT INTO internal.story_df SELECT b.term, b.df FROM _st_df b "
+                    "WHERE NOT EXISTS (SELECT 1 FROM internal.story_df s WHERE s.term = b.term)")
         # a join with the registered batch: `term IN (SELECT unnest(?))` took 25-35 ms a run, this ~12
-        df = dict(con.execute("SELECT s.term, s.df FROM story_df s JOIN _st_df b USING (term)").fetchall())
+        df = dict(con.execute("SELECT s.term, s.df FROM internal.story_df s JOIN _st_df b USING (term)").fetchall())
     finally:
         con.unregister("_st_df")
     _bump(con, STORIES, n)
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses register() after it
-    return con.execute("SELECT n_docs FROM similarity_index WHERE name = ?", [STORIES]).fetchall()[0][0], df
+    return con.execute("SELECT n_docs FROM internal.similarity_index WHERE name = ?", [STORIES]).fetchall()[0][0], df
 
 
 def _write_stories(con, result: stories.StoryResult) -> None:
@@ -271,10 +271,10 @@ def _write_stories(con, result: stories.StoryResult) -> None:
                               "weight": [w for s in result.stories for w in s.terms.values()]})
     _frame(con, "_st_assign", {"article_id": list(result.assignments), "story_id": list(result.assignments.values())})
     try:
-        con.execute("DELETE FROM story_centroids WHERE story_id IN (SELECT story_id FROM _st_ids)")
-        con.execute("DELETE FROM story_terms WHERE story_id IN (SELECT story_id FROM _st_ids)")
-        con.execute("INSERT INTO story_centroids SELECT story_id, first_at, last_at, article_count FROM _st_rows")
-        con.execute("INSERT INTO story_terms SELECT story_id, term, weight FROM _st_terms")
+        con.execute("DELETE FROM internal.story_centroids WHERE story_id IN (SELECT story_id FROM _st_ids)")
+        con.execute("DELETE FROM internal.story_terms WHERE story_id IN (SELECT story_id FROM _st_ids)")
+        con.execute("INSERT INTO internal.story_centroids SELECT story_id, first_at, last_at, article_count FROM _st_rows")
+        con.execute("INSERT INTO internal.story_terms SELECT story_id, term, weight FROM _st_terms")
         con.execute("UPDATE articles SET story_id = s.story_id FROM _st_assign s WHERE articles.article_id = s.article_id")
         refresh_stories(con, "_st_ids")
     finally:
@@ -314,7 +314,7 @@ def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neard
     while True:
         rows = con.execute("""
             SELECT a.article_id, a.text, a.published_at, a.first_seen_at, a.title FROM articles a
-            WHERE NOT EXISTS (SELECT 1 FROM neardup_signatures s WHERE s.article_id = a.article_id)
+            WHERE NOT EXISTS (SELECT 1 FROM internal.neardup_signatures s WHERE s.article_id = a.article_id)
             ORDER BY a.published_at NULLS LAST, a.first_seen_at, a.article_id LIMIT ?
         """, [batch]).fetchall()
         if not rows:
@@ -326,8 +326,8 @@ def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neard
 def rebuild(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neardup.DEFAULT_PARAMS,
             threshold: float = _DEFAULTS.neardup_threshold) -> int:
     """Drop the near-duplicate index and decisions, and index every article again with `params`."""
-    con.execute("DELETE FROM neardup_bands")
-    con.execute("DELETE FROM neardup_signatures")
-    con.execute("DELETE FROM similarity_index WHERE name = ?", [NEARDUP])
+    con.execute("DELETE FROM internal.neardup_bands")
+    con.execute("DELETE FROM internal.neardup_signatures")
+    con.execute("DELETE FROM internal.similarity_index WHERE name = ?", [NEARDUP])
     con.execute("UPDATE articles SET duplicate_of = NULL, similarity = NULL")
     return backfill(con, params, threshold)

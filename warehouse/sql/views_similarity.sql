@@ -24,7 +24,8 @@ LEFT JOIN sources s ON s.article_id = a.article_id
 ORDER BY g.canonical_id, a.published_at NULLS LAST, a.first_seen_at, a.article_id;
 
 -- Per story and article: the story's outlets and size, each article's outlets, its position and
--- the time from the story's first article to it (the follow-up delay).
+-- the time from the story's first publication to it (the follow-up delay). An article without a
+-- publication time has NULL published_at and after_first (never its ingest time) and comes last.
 CREATE OR REPLACE VIEW story_coverage AS
 WITH article_outlets AS (
     SELECT article_id, string_agg(DISTINCT source, ', ' ORDER BY source) AS outlets
@@ -33,13 +34,13 @@ WITH article_outlets AS (
     SELECT a.story_id, string_agg(DISTINCT d.source, ', ' ORDER BY d.source) AS outlets
     FROM articles a JOIN documents d USING (article_id) WHERE a.story_id IS NOT NULL GROUP BY a.story_id
 ), members AS (
-    SELECT a.story_id, a.article_id, a.title, a.duplicate_of,
-           coalesce(a.published_at, a.first_seen_at) AS at, o.outlets
+    SELECT a.story_id, a.article_id, a.title, a.duplicate_of, a.published_at, a.first_seen_at, o.outlets
     FROM articles a LEFT JOIN article_outlets o USING (article_id) WHERE a.story_id IS NOT NULL
 )
 SELECT s.story_id, s.title AS story_title, s.article_count, s.source_count, so.outlets AS story_outlets,
-       s.first_published_at, m.article_id, m.title, m.outlets, m.duplicate_of, m.at,
-       row_number() OVER (PARTITION BY m.story_id ORDER BY m.at, m.article_id) AS position,
-       m.at - min(m.at) OVER (PARTITION BY m.story_id) AS after_first
+       s.first_published_at, m.article_id, m.title, m.outlets, m.duplicate_of, m.published_at, m.first_seen_at,
+       row_number() OVER (PARTITION BY m.story_id
+                          ORDER BY m.published_at NULLS LAST, m.first_seen_at, m.article_id) AS position,
+       m.published_at - min(m.published_at) OVER (PARTITION BY m.story_id) AS after_first
 FROM stories s JOIN members m USING (story_id) LEFT JOIN story_outlets so USING (story_id)
 ORDER BY s.first_published_at NULLS LAST, s.story_id, position;
