@@ -10,14 +10,14 @@ export GX_ANALYTICS_ENABLED := false
 SEEDS ?= ../shared/seeds
 DQ_DB ?= reports/dq.duckdb
 
-.PHONY: install run examples docs-tables test test-fast eval dq bench bench-runners serve clean
+.PHONY: install run examples docs-tables test test-fast eval dq bench bench-dedup bench-runners serve clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	touch $(STAMP)
 
 run: install  ## ingest the bundled sample corpus into $(DB), then show two queries to try
@@ -43,7 +43,10 @@ test-fast: install  ## the inner loop: tests not marked slow (no servers, subpro
 eval: install  ## extraction quality on fundus-eval, readability-news and the multilingual samples (fails below a pinned floor)
 	$(PY) bench/eval_extraction.py
 
-bench: install  ## dedup stage at 5k and 50k articles: seconds, ratio, peak memory (~5 min)
+bench: install  ## throughput vs trafilatura on a generated 1k corpus, re-run, small run, peak RSS at 5k/50k (BENCHMARKS.md; QUICK=1: a few minutes)
+	$(PY) bench/bench_throughput.py $(if $(QUICK),--quick,)
+
+bench-dedup: install  ## dedup stage at 5k and 50k articles: seconds, ratio, peak memory (~5 min)
 	$(PY) bench/bench_dedup.py
 	$(PY) bench/bench_dedup.py --sweep
 

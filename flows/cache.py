@@ -1,4 +1,4 @@
-"""Reusing a batch's extraction results across runs, keyed by the files' bytes, the code and the settings.
+"""Reusing a batch's extraction results across runs, keyed by the files' stamps, the code and the settings.
 
 A re-run over unchanged files skips read → extract → clean → normalize for their batches; the load
 (dedup, validation) always runs. Web items are never cached: whether a page changed is for the
@@ -17,7 +17,8 @@ from newsflow.acquire.read import open_regular
 from newsflow.transforms.models import Rejected
 
 # Code whose change changes a batch's result: the transforms and the file reader.
-_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches")
+_CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches",
+         "newsflow.flows.workers")
 
 
 @lru_cache(maxsize=1)
@@ -49,21 +50,17 @@ def batch_cache_key(context, parameters: dict) -> str | None:
     for item in items:
         path = Path(item.origin)
         try:
-            # The size is checked on the opened regular file before a byte is read: an oversized,
-            # growing or special file is left to the batch, which rejects it (never cached).
+            # Opened (not read) to apply the reader's rules: regular files only, links only when
+            # followed; an oversized file is left to the batch, which rejects it (never cached).
             with open_regular(path, follow_symlinks=item.follow_symlinks) as stream:
                 st = os.fstat(stream.fileno())
-                if st.st_size > settings.max_file_bytes:
-                    return None
-                content = hashlib.sha256()
-                left = settings.max_file_bytes + 1
-                while left > 0 and (chunk := stream.read(min(left, 1 << 20))):
-                    content.update(chunk)
-                    left -= len(chunk)
-                if left <= 0:
-                    return None
+            if st.st_size > settings.max_file_bytes:
+                return None
         except (OSError, Rejected):
             return None  # unreadable, not a regular file, a link not to follow: let the batch reject it
-        digest.update(f"{item.origin}\0{item.kind}\0{st.st_mtime_ns}\0{item.follow_symlinks}\0".encode())
-        digest.update(content.digest())
+        # The file's identity and change stamps, as git's index and rsync use them: any write to
+        # the file moves its ctime, which no tool can set back, so unchanged stamps mean unchanged
+        # bytes -- and a re-run over unchanged files reads none of them.
+        digest.update(f"{item.origin}\0{item.kind}\0{item.follow_symlinks}\0{st.st_dev}:{st.st_ino}:"
+                      f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\0".encode())
     return f"process-batch-{digest.hexdigest()}"

@@ -24,7 +24,7 @@ from newsflow.acquire.web import WebDiscovery, split_inputs
 from newsflow.flows.batches import assign_outlets, run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_state, run_fetcher, sources_of
-from newsflow.flows.timing import StageTimer
+from newsflow.flows.timing import StageTimer, spread, take_startup
 from newsflow.settings import SAMPLES_DIR, Settings
 from newsflow.transforms.models import Processed, Reject, Unchanged, UrlState
 from newsflow.warehouse.db import connect
@@ -100,12 +100,14 @@ def start_run(settings: Settings) -> RunRecord:
 @flow(name="ingest", log_prints=True)
 def ingest(inputs: list[str] | None = None, settings: Settings | None = None) -> RunSummary:
     """Ingest article files and web pages (or the bundled samples) into the DuckDB warehouse."""
+    timer = StageTimer()
+    timer.enter("startup")  # and, when the CLI started this process, the seconds before this line
+    startup = take_startup()
     settings = settings or Settings()
     logger = get_run_logger()
     # One writer per warehouse file: a second run waits up to lock_timeout, then fails saying why.
     with write_lock(settings.db, settings.lock_timeout), run_fetcher(inputs, settings) as fetcher:
         run = start_run(settings)
-        timer = StageTimer()
 
         timer.enter("discover")
         paths, urls = split_inputs(list(inputs or []))
@@ -122,11 +124,14 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
 
             timer.enter("fetch")
             items = fetch_task(items, fetcher, url_state, settings)
-        timer.enter(None)
         logger.info("run %s: %d inputs (%d other files skipped)", run.run_id, len(items), skipped)
 
-        outcomes, stage_seconds = run_batches(items, settings)
-        stage_seconds.update(timer.stop())
+        timer.enter("process")
+        outcomes, worker_seconds = run_batches(items, settings)
+        stage_seconds = Counter(timer.stop())
+        # Wall seconds, not worker seconds, so that the stages add up to the run's wall time.
+        stage_seconds.update(spread(stage_seconds.pop("process"), worker_seconds, idle="cached"))
+        stage_seconds["startup"] += startup
 
         processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
         rejects = found.rejects + [o for o in outcomes if isinstance(o, Reject)]

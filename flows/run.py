@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from newsflow.flows import progress
 from newsflow.settings import Settings
 
@@ -27,6 +29,29 @@ class _Bar:
         self._progress.stop()
 
 
+def preload(settings: Settings) -> threading.Thread:
+    """Import the extractor and GX, and load langdetect's profiles, in a background thread.
+
+    A small run is mostly start-up: Prefect's temporary API takes seconds to come up, and the flow's
+    process waits on it doing nothing. These imports (GX alone 2-4 s) fill that wait instead of
+    following it; whoever needs a module first simply waits for the import to finish.
+    """
+    def work():
+        import trafilatura  # noqa: F401  (a run of one batch extracts in this process)
+
+        from newsflow.transforms.normalize import detect_language
+
+        detect_language("A few words of English text to load the language profiles.")
+        if settings.quality.enabled:
+            from newsflow.expectations.runner import load_gx
+
+            load_gx()
+
+    thread = threading.Thread(target=work, name="newsflow-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = False):
     """Run the ingest flow in this process and return its RunSummary."""
     from prefect.settings import get_current_settings, temporary_settings
@@ -34,12 +59,13 @@ def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = Fals
     from newsflow.flows.ingest import ingest
     from newsflow.flows.runners import local_api_for_workers, task_runner
 
+    preload(settings)  # the heavy imports happen while Prefect starts
     flow = ingest.with_options(task_runner=task_runner(settings))  # threads, processes or dask
     # With no API configured Prefect runs a temporary local server; heartbeats only matter to a real
     # one (they detect crashed runs) and cost a second at exit, so they are off in that mode.
     local = not get_current_settings().api.url
     updates = {"flows.heartbeat_frequency": None} if local else {}
-    if local and settings.runner != "threads":
+    if local and settings.runner == "dask":
         updates["api.url"] = local_api_for_workers()  # else every worker process starts its own server
     bar = _Bar() if show_progress else None
     try:

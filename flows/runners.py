@@ -1,4 +1,4 @@
-"""Where the CPU-heavy batches run: threads (default), a local process pool, or a Dask cluster.
+"""Where the CPU-heavy batches run: the flow's threads with a run-wide process pool (default), or a Dask cluster.
 
 Only `process-batch` tasks (read, extract, clean, normalize) are submitted to the runner; the
 `load` task runs in the flow's own process, so there is always exactly one writer. Everything a
@@ -19,14 +19,13 @@ class RunnerUnavailable(RuntimeError):
 
 def task_runner(settings: Settings):
     """The Prefect task runner for `settings.runner` with `settings.workers` workers."""
-    if settings.runner == "threads":
+    if settings.runner in ("threads", "processes"):
+        # Both: tasks in threads of the flow's process, their items in the run's worker processes
+        # (flows/workers.py). Prefect's ProcessPoolTaskRunner was a slower copy of that: it started
+        # its processes per run and paid Prefect's import and task bookkeeping in each one.
         from prefect.task_runners import ThreadPoolTaskRunner
 
         return ThreadPoolTaskRunner(max_workers=settings.workers)
-    if settings.runner == "processes":
-        from prefect.task_runners import ProcessPoolTaskRunner
-
-        return ProcessPoolTaskRunner(max_workers=settings.workers)
     if settings.runner == "dask":
         return dask_runner(settings.dask_address, settings.workers)
     raise RunnerUnavailable(f"unknown runner {settings.runner!r}; choose one of {', '.join(RUNNERS)}")

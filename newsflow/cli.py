@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import traceback
@@ -458,6 +459,31 @@ def _toml(value) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: known failures print one line; --debug shows the traceback."""
+    if argv is None:  # the `newsflow` command itself, not a call from Python: this process is the run's
+        from newsflow.flows.timing import mark_process_start
+
+        mark_process_start()  # so runs.stage_seconds counts the start-up (interpreter, imports, Prefect)
+        atexit.register(_skip_teardown)  # registered first, so it runs after every other exit handler
+    _EXIT_CODE[0] = 1  # what an exception escaping main() (Ctrl-C outside click) exits with
+    _EXIT_CODE[0] = code = _main(argv)
+    return code
+
+
+# The exit status main() returned, for _skip_teardown.
+_EXIT_CODE = [1]
+
+
+def _skip_teardown() -> None:
+    """End the process once every exit handler has run (Prefect's included: it stops its temporary
+    API and sends its last logs), without the interpreter's teardown of every module and object,
+    which took seconds after a run that had loaded GX, pandas and DuckDB (measured: BENCHMARKS.md).
+    All files were closed by then; only memory is left to free, and the OS does that at once."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_CODE[0])
+
+
+def _main(argv: list[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)

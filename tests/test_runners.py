@@ -27,11 +27,12 @@ def content(db) -> dict[str, list]:
 
 
 def test_runner_choice():
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
     assert isinstance(task_runner(Settings()), ThreadPoolTaskRunner)
-    assert isinstance(task_runner(Settings(runner="processes", workers=3)), ProcessPoolTaskRunner)
+    # processes is the local runner too: tasks in threads, their items in the run's worker processes
+    assert isinstance(task_runner(Settings(runner="processes", workers=3)), ThreadPoolTaskRunner)
     remote = task_runner(Settings(runner="dask", dask_address="tcp://10.0.0.5:8786"))
     assert isinstance(remote, DaskTaskRunner) and remote.address == "tcp://10.0.0.5:8786"
     local = task_runner(Settings(runner="dask", workers=3))

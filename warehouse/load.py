@@ -125,6 +125,13 @@ def record_run(con: duckdb.DuckDBPyConnection, batch: Batch, stage_seconds: dict
     return result
 
 
+def update_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds: dict[str, float]) -> None:
+    """Replace a committed run's stage_seconds (the final figures include the commit itself)."""
+    seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
+    con.execute("UPDATE runs SET stage_seconds = MAP(?::VARCHAR[], ?::DOUBLE[]) WHERE run_id = ?",
+                [list(seconds), list(seconds.values()), run_id])
+
+
 def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list[bool],
             new: list[Processed], rejects: list[Reject]) -> dict:
     """The run's rows as DataFrames named like their tables (what validation sees)."""

@@ -16,7 +16,7 @@ COMMENT ON COLUMN runs.error IS 'Why a failed run failed; NULL when completed.';
 COMMENT ON COLUMN runs.quarantined IS 'Articles held back in quarantine by a warning-level expectation.';
 COMMENT ON COLUMN runs.unchanged IS 'URLs answered 304 Not Modified or already ingested under their canonical URL (not inputs).';
 COMMENT ON COLUMN runs.already_ingested IS 'Listed article URLs skipped before fetching (not inputs).';
-COMMENT ON COLUMN runs.stage_seconds IS 'Seconds per stage (discover, fetch, acquire, extract, clean, normalize, validate, load); batch stages add up all batches.';
+COMMENT ON COLUMN runs.stage_seconds IS 'Wall seconds per stage, from the process start to the COMMIT: startup, discover, fetch, acquire, extract, clean, normalize (the batches'' wall time shared by worker seconds; cached when every batch came from the cache), dedup, validate, neardup, load, stories, commit; they add up to the run''s wall time.';
 
 COMMENT ON TABLE articles IS 'One row per distinct article text; exact copies share a row, near-duplicates point at their canonical article.';
 COMMENT ON COLUMN articles.article_id IS 'First 16 hex digits of content_hash.';
@@ -44,6 +44,8 @@ COMMENT ON COLUMN documents.origin IS 'The file path or URL as given.';
 COMMENT ON COLUMN documents.kind IS 'html | text.';
 COMMENT ON COLUMN documents.url IS 'The URL it was fetched from; NULL for files.';
 COMMENT ON COLUMN documents.canonical_url IS 'rel=canonical of the page, else its canonicalized final URL.';
+COMMENT ON COLUMN documents.declared_canonical IS 'The page''s rel=canonical as written; used as canonical_url only on the same registrable domain.';
+COMMENT ON COLUMN documents.charset_note IS 'Set when decoding overruled the declared charset (e.g. UTF-8 bytes labelled ISO-8859-1).';
 COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else the page''s site name or host.';
 COMMENT ON COLUMN documents.fetched_at IS 'When it was fetched; for files, the file''s modification time.';
 COMMENT ON COLUMN documents.raw_sha256 IS 'sha256 of the raw bytes; fetched bodies are kept in <db>.raw/ under it.';
@@ -113,6 +115,8 @@ COMMENT ON COLUMN url_state.last_status IS '200, or 304 when the last request fo
 COMMENT ON COLUMN url_state.last_fetched_at IS 'When it was last asked for.';
 COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/).';
 COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
+COMMENT ON COLUMN url_state.failures IS 'Permanent failures (404, 410) in a row; 0 after a success.';
+COMMENT ON COLUMN url_state.retry_after IS 'Not fetched again before this time (back-off after permanent failures); NULL = any time.';
 
 COMMENT ON VIEW article_sources IS 'Articles joined to every document that held them.';
 COMMENT ON COLUMN article_sources.article_id IS 'The article.';

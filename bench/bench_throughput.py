@@ -1,0 +1,264 @@
+"""Throughput of newsflow against trafilatura alone, on one generated corpus, in one run (`make bench`).
+
+    python bench/bench_throughput.py                 # 1k pages; peak RSS at 5k and 50k
+    python bench/bench_throughput.py --quick         # 300 pages; peak RSS at 300 and 1500 (a few minutes)
+    python bench/bench_throughput.py --pages 10000 --rss 5000,50000
+
+Measured, each in its own process on the same corpus (bench/corpus.py, cached under bench/.corpus):
+  bare loop     read + trafilatura.extract, one process: the extraction limit of one core
+  trafilatura   `trafilatura --input-dir DIR -o OUT --parallel 2`
+  newsflow      `newsflow ingest DIR` with default settings on a fresh DuckDB file and a fresh
+                PREFECT_HOME (so no cached batch result from an earlier bench is reused), whose
+                database an empty flow has created first (a one-time cost, reported on its own)
+  re-run        the same command again on the unchanged corpus
+  small run     `newsflow ingest` of 5 pages vs an empty Prefect flow, in Prefect's ephemeral mode
+                and against a running `prefect server start`
+  --help        `newsflow --help`
+and peak RSS (the whole process tree, sampled every 0.1 s) of `newsflow ingest` at the --rss sizes.
+Ratios are what counts: the machine is shared, so absolute seconds move from run to run. Nothing
+here asserts on time; results are printed as a Markdown table and saved as JSON (--json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402  (bench/corpus.py)
+
+BIN = Path(sys.executable).parent
+CACHE = HERE / ".corpus"
+EMPTY_FLOW = "from prefect import flow\n@flow\ndef empty():\n    return None\nempty()\n"
+
+
+def bare_loop(folder: str) -> None:
+    """Read and extract every page in one process (run as `--bare-loop DIR`)."""
+    import trafilatura
+
+    for path in sorted(Path(folder).iterdir()):
+        trafilatura.extract(path.read_bytes())
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def timed(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
+    """Run `cmd`; wall seconds and the peak RSS of its process tree. Fails loudly on a non-zero exit."""
+    peak = [0]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out.decode(errors='replace')[-3000:]}")
+    return {"seconds": seconds, "peak_rss_mb": peak[0] / 2**20, "output": out.decode(errors="replace")[-2000:]}
+
+
+def stage_seconds(db: Path) -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (stages,) = con.execute("SELECT stage_seconds FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return {k: round(v, 2) for k, v in (stages or {}).items()}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def newsflow(folder: Path, db: Path, home: Path, extra: list[str] = (), env: dict | None = None) -> dict:
+    env = {**(env or {}), "PREFECT_HOME": str(home), "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "GX_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}  # a loaded machine starts it slowly
+    result = timed([str(BIN / "newsflow"), "ingest", str(folder), "--db", str(db), "--no-progress", *extra], env)
+    result["stage_seconds"] = stage_seconds(db)
+    return result
+
+
+def note(label: str, r: dict) -> dict:
+    """Print one measurement as it is taken (a long bench shows progress), and return it."""
+    print(f"# {label}: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
+          f"{json.dumps(r.get('stage_seconds', ''))}", file=sys.stderr, flush=True)
+    return r
+
+
+def corpus_of(pages: int) -> Path:
+    folder = CACHE / f"v{corpus.VERSION}-{pages}"
+    corpus.generate(folder, pages)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--rss", default="5000,50000", help="corpus sizes whose peak RSS is compared")
+    parser.add_argument("--quick", action="store_true", help="300 pages, RSS at 300 and 1500")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--bare-loop", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_loop:
+        return bare_loop(args.bare_loop)
+    if args.quick:
+        args.pages, args.rss = 300, "300,1500"
+    rss_sizes = [int(s) for s in args.rss.split(",") if s]
+
+    folder = corpus_of(args.pages)
+    n = sum(1 for _ in folder.iterdir())
+    results: dict = {"pages": n, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                     f"{platform.python_implementation()} {platform.python_version()}, {platform.platform()}",
+                     "load_before": os.getloadavg()}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
+        tmp = Path(tmp)
+        bare = note("bare loop", timed([sys.executable, __file__, "--bare-loop", str(folder)]))
+        rows.append(("bare loop: read + trafilatura.extract, 1 process", bare))
+        cli = note("trafilatura", timed([str(BIN / "trafilatura"), "--input-dir", str(folder), "-o",
+                                         str(tmp / "traf-out"), "--parallel", "2"]))
+        rows.append(("trafilatura --input-dir DIR -o OUT --parallel 2", cli))
+        # Prefect creates its database on the first start in a PREFECT_HOME (tens of seconds on a busy
+        # machine): a one-time cost, measured here and kept out of the runs compared below.
+        empty_py = tmp / "empty_flow.py"
+        empty_py.write_text(EMPTY_FLOW)
+        home = tmp / "prefect-home"
+        env = {"PREFECT_HOME": str(home), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}
+        first_start = note("first Prefect start (empty flow, new PREFECT_HOME)", timed([sys.executable, str(empty_py)], env))
+        first = note("newsflow", newsflow(folder, tmp / "first.duckdb", home))
+        rows.append(("newsflow ingest DIR (fresh DuckDB file)", first))
+        again = note("re-run", newsflow(folder, tmp / "first.duckdb", home))
+        rows.append(("newsflow ingest DIR again (unchanged corpus)", again))
+        # A home of its own, so that no batch result cached by the runs above is reused.
+        home1 = tmp / "prefect-home-1"
+        timed([sys.executable, str(empty_py)], {**env, "PREFECT_HOME": str(home1)})
+        one = note("--workers 1", newsflow(folder, tmp / "one-worker.duckdb", home1, ["--workers", "1"]))
+        rows.append(("newsflow ingest DIR --workers 1 (fresh)", one))
+
+        small = tmp / "small"
+        small.mkdir()
+        for page in sorted(folder.iterdir())[:5]:
+            shutil.copy(page, small / page.name)
+        empty = note("empty flow", timed([sys.executable, str(empty_py)], env))
+        five = note("5 pages", newsflow(small, tmp / "small.duckdb", home))
+        # The same two against a running `prefect server start` (no temporary API per run).
+        from newsflow.flows.serve import start_server, stop_server
+
+        api_url, server = start_server(tmp / "server-home", _free_port(), log_path=tmp / "server.log", timeout=300)
+        try:
+            served = {"PREFECT_API_URL": api_url}
+            timed([sys.executable, str(empty_py)], served)  # warm-up
+            empty_srv = note("empty flow (server)", timed([sys.executable, str(empty_py)], served))
+            small_srv = tmp / "small-srv"  # copies with stamps of their own: no batch result to reuse
+            shutil.copytree(small, small_srv)
+            five_srv = note("5 pages (server)", newsflow(small_srv, tmp / "small-srv.duckdb", home, env=served))
+        finally:
+            stop_server(server)
+        helps = [timed([str(BIN / "newsflow"), "--help"]) for _ in range(3)]
+        help_s = min(h["seconds"] for h in helps)
+
+        rss = {}
+        for size in rss_sizes:
+            big = corpus_of(size)
+            rss_home = tmp / f"prefect-home-rss-{size}"
+            timed([sys.executable, str(empty_py)], {**env, "PREFECT_HOME": str(rss_home)})
+            rss[size] = note(f"RSS {size}", newsflow(big, tmp / f"rss-{size}.duckdb", rss_home))
+
+    base = bare["seconds"]
+    lines = [f"Corpus: {n} pages (bench/corpus.py v{corpus.VERSION}), {results['machine']}; "
+             f"load average before: {' '.join(f'{x:.1f}' for x in results['load_before'])}", "",
+             "| run | seconds | pages/s | vs bare loop | peak RSS MB |", "|---|---:|---:|---:|---:|"]
+    for label, r in rows:
+        lines.append(f"| {label} | {r['seconds']:.1f} | {n / r['seconds']:.1f} | {base / r['seconds']:.2f}x "
+                     f"| {r['peak_rss_mb']:.0f} |")
+    lines.append(f"| (one-time) Prefect's first start in a new PREFECT_HOME, empty flow | {first_start['seconds']:.1f} | | | "
+                 f"{first_start['peak_rss_mb']:.0f} |")
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    ratio = cli["seconds"] / first["seconds"]
+    lines.append(f"| newsflow >= 1.0x trafilatura --parallel 2 | {ratio:.2f}x | {'yes' if ratio >= 1 else 'NO'} |")
+    ratio1 = base / one["seconds"]
+    lines.append(f"| newsflow --workers 1 >= 0.9x bare loop | {ratio1:.2f}x | {'yes' if ratio1 >= 0.9 else 'NO'} |")
+    share = again["seconds"] / first["seconds"]
+    lines.append(f"| re-run <= 5% of first run | {share:.1%} | {'yes' if share <= 0.05 else 'NO'} |")
+    if len(rss) >= 2:
+        lo, hi = min(rss), max(rss)
+        growth = rss[hi]["peak_rss_mb"] / rss[lo]["peak_rss_mb"]
+        lines.append(f"| peak RSS at {hi} <= 1.3x at {lo} | {rss[hi]['peak_rss_mb']:.0f} / "
+                     f"{rss[lo]['peak_rss_mb']:.0f} MB = {growth:.2f}x | {'yes' if growth <= 1.3 else 'NO'} |")
+    extra = five["seconds"] - empty["seconds"]
+    lines.append(f"| 5-page ingest <= 1.5 s above an empty flow (ephemeral) | {five['seconds']:.1f} s - "
+                 f"{empty['seconds']:.1f} s = {extra:+.1f} s | {'yes' if extra <= 1.5 else 'NO'} |")
+    extra_srv = five_srv["seconds"] - empty_srv["seconds"]
+    lines.append(f"| 5-page ingest <= 1.5 s above an empty flow (running server) | {five_srv['seconds']:.1f} s - "
+                 f"{empty_srv['seconds']:.1f} s = {extra_srv:+.1f} s | {'yes' if extra_srv <= 1.5 else 'NO'} |")
+    lines.append(f"| `newsflow --help` < 0.5 s | {help_s:.2f} s | {'yes' if help_s < 0.5 else 'NO'} |")
+    for label, r in (("first run", first), ("re-run", again), ("5 pages", five), ("5 pages, server", five_srv)):
+        total = sum(r["stage_seconds"].values())
+        lines.append(f"| stage_seconds sum = wall within 5% ({label}) | {total:.1f} s of {r['seconds']:.1f} s "
+                     f"({total / r['seconds']:.0%}) | {'yes' if abs(total / r['seconds'] - 1) <= 0.05 else 'NO'} |")
+    lines += ["", "stage_seconds of the first run: " + json.dumps(first["stage_seconds"]),
+              "stage_seconds of the re-run: " + json.dumps(again["stage_seconds"]),
+              "stage_seconds of the 5-page run: " + json.dumps(five["stage_seconds"])]
+    for size, r in rss.items():
+        lines.append(f"peak RSS at {size} pages: {r['peak_rss_mb']:.0f} MB in {r['seconds']:.0f} s "
+                     f"({size / r['seconds']:.1f} pages/s)")
+    results["load_after"] = os.getloadavg()
+    lines.append(f"load average after: {' '.join(f'{x:.1f}' for x in results['load_after'])}")
+    print("\n".join(lines))
+    if args.json:
+        results.update({label: {k: v for k, v in r.items() if k != "output"} for label, r in rows})
+        results.update({"empty_flow": empty["seconds"], "five_pages": five["seconds"], "help": help_s,
+                        "empty_flow_server": empty_srv["seconds"], "five_pages_server": five_srv["seconds"],
+                        "rss": {s: r["peak_rss_mb"] for s, r in rss.items()}, "table": lines})
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

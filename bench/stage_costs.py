@@ -1,0 +1,75 @@
+"""CPU milliseconds per page of each piece of newsflow's per-page work, against plain trafilatura.extract.
+
+    python bench/stage_costs.py [--pages 100]
+
+One process, CPU time (time.process_time), on the first pages of the bench corpus (bench/corpus.py):
+what `extract()` adds over trafilatura (metadata, htmldate's extensive_search, the second lxml parse
+for the standfirst), and what clean and normalize (langdetect, the folded hash) cost. CPU time is far
+less noisy than wall time on a shared machine, so these figures explain the throughput table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=100)
+    args = parser.parse_args()
+
+    import trafilatura
+
+    from newsflow.acquire.files import Item
+    from newsflow.acquire.read import read_item
+    from newsflow.transforms import extract as ex
+    from newsflow.transforms.clean import clean
+    from newsflow.transforms.decode import declared_charset, decode
+    from newsflow.transforms.normalize import content_hash, detect_language, normalize, normalize_text
+
+    folder = HERE / ".corpus" / f"v{corpus.VERSION}-1000"
+    corpus.generate(folder, 1000)
+    raws = [read_item(Item(str(p), "html"), 10**9) for p in sorted(folder.iterdir())[:args.pages]]
+    htmls = [decode(r.body, declared_charset(r.body)) for r in raws]
+    n = len(raws)
+    costs: dict[str, float] = {}
+
+    def cost(name, fn):
+        started = time.process_time()
+        out = [fn(i) for i in range(n)]
+        costs[name] = (time.process_time() - started) * 1000 / n
+        return out
+
+    common = dict(with_metadata=True, include_comments=False, include_tables=False, prune_xpath=ex._PRUNE_XPATH)
+    cost("trafilatura.extract(bytes) [the bare loop]", lambda i: trafilatura.extract(raws[i].body))
+    extracted = cost("newsflow extract() (all of it)", lambda i: ex.extract(raws[i]))
+    cost("  bare_extraction, metadata, extensive_search", lambda i: trafilatura.bare_extraction(
+        htmls[i], date_extraction_params=ex._DATE_PARAMS, **common))
+    cost("  bare_extraction, metadata, no extensive_search", lambda i: trafilatura.bare_extraction(
+        htmls[i], date_extraction_params={**ex._DATE_PARAMS, "extensive_search": False}, **common))
+    cost("  bare_extraction, no metadata", lambda i: trafilatura.bare_extraction(
+        htmls[i], **{**common, "with_metadata": False}))
+    cost("  second lxml parse for the standfirst (_visible_text)", lambda i: ex._visible_text(htmls[i]))
+    cost("  decode", lambda i: decode(raws[i].body, declared_charset(raws[i].body)))
+    cleaned = cost("clean()", lambda i: clean(extracted[i].text))
+    cost("normalize() (all of it)", lambda i: normalize(extracted[i], cleaned[i], 25))
+    texts = [normalize_text(c.text) for c in cleaned]
+    cost("  detect_language (first 5000 chars)", lambda i: detect_language(texts[i]))
+    cost("  content_hash (NFKC fold + sha256)", lambda i: content_hash(texts[i]))
+    cost("  normalize_text", lambda i: normalize_text(cleaned[i].text))
+    width = max(map(len, costs))
+    print(f"{n} pages, CPU ms per page")
+    for name, ms in costs.items():
+        print(f"{name:<{width}}  {ms:7.1f}")
+
+
+if __name__ == "__main__":
+    main()
