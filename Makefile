@@ -40,7 +40,7 @@ test: install  ## the whole test suite (ruff, then pytest)
 test-fast: install  ## the inner loop: tests not marked slow (no servers, subprocess runs or builds)
 	$(VENV)/bin/pytest -q -m "not slow"
 
-eval: install  ## extraction quality on ../shared/corpora/fundus-eval (fails below the pinned floor)
+eval: install  ## extraction quality on fundus-eval, readability-news and the multilingual samples (fails below a pinned floor)
 	$(PY) bench/eval_extraction.py
 
 bench: install  ## throughput vs trafilatura on a generated 1k corpus, re-run, small run, peak RSS at 5k/50k (BENCHMARKS.md; QUICK=1: a few minutes)

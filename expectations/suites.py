@@ -93,8 +93,8 @@ class QualityConfig:
 
     enabled: bool = True
     """validate each run's batch with the GX suites before loading"""
-    languages: tuple[str, ...] = ("en",)
-    """language codes an article may have (langdetect codes)"""
+    languages: tuple[str, ...] = ()
+    """language codes an article may have (langdetect codes); empty = any language, none quarantined for it"""
     min_language_prob: Annotated[float, Field(ge=0, le=1)] = 0.80
     """below this langdetect probability the language guess is not trusted"""
     min_words: int = field(default=25, init=False)
@@ -119,8 +119,6 @@ class QualityConfig:
     """folder holding the GX project (its gx/) that `newsflow validate` runs; unset = the shipped expectations/"""
 
     def __post_init__(self):
-        if not self.languages:
-            raise ValueError("QualityConfig.languages is empty; list at least one language code, e.g. ['en']")
         object.__setattr__(self, "languages", tuple(self.languages))
         for name, sev in self.severity.items():
             if sev not in SEVERITIES:
@@ -201,14 +199,15 @@ def checks(config: QualityConfig | None = None, now: datetime | None = None) -> 
         Check("title_present_rate", "articles", "ExpectColumnValuesToNotBeNull",
               {"column": "title", "mostly": c.min_title_rate},
               "warning", f"at least {c.min_title_rate:.0%} of articles have a title"),
+        # Language is recorded for every article; it holds one back only when the user lists languages.
         Check("language_detected", "articles", "ExpectColumnValuesToNotBeNull", {"column": "language"},
-              "warning", "a language was detected", quarantine=True),
-        Check("language_allowed", "articles", "ExpectColumnValuesToBeInSet",
-              {"column": "language", "value_set": list(c.languages)},
-              "warning", f"language in {list(c.languages)}", quarantine=True),
-        Check("language_prob_floor", "articles", "ExpectColumnValuesToBeBetween",
-              {"column": "language_prob", "min_value": c.min_language_prob, "max_value": 1.0},
-              "warning", f"language_prob >= {c.min_language_prob}", quarantine=True),
+              "warning", "a language was detected", quarantine=bool(c.languages)),
+        *([Check("language_allowed", "articles", "ExpectColumnValuesToBeInSet",
+                 {"column": "language", "value_set": list(c.languages)},
+                 "warning", f"language in {list(c.languages)}", quarantine=True),
+           Check("language_prob_floor", "articles", "ExpectColumnValuesToBeBetween",
+                 {"column": "language_prob", "min_value": c.min_language_prob, "max_value": 1.0},
+                 "warning", f"language_prob >= {c.min_language_prob}", quarantine=True)] if c.languages else []),
         Check("published_at_plausible", "articles", "ExpectColumnValuesToBeBetween",
               {"column": "published_at", "min_value": c.earliest_published, "max_value": latest},
               "warning", f"published_at (where known) after {c.earliest_published:%Y-%m-%d} and not in the future",

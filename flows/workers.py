@@ -52,7 +52,7 @@ def process_item(item, settings, timer: StageTimer | None = None) -> Processed |
     finally:
         timer.enter(None)
     return Processed(origin=item.origin, kind=item.kind, raw_sha256=raw.raw_sha256,
-                     fetched_at=raw.fetched_at, article=article, removed=cleaned.removed,
+                     fetched_at=raw.fetched_at, article=article, removed=extracted.removed + cleaned.removed,
                      url=raw.url, source=raw.source, charset_note=extracted.charset_note)
 
 

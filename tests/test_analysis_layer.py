@@ -215,7 +215,7 @@ def test_run_history_has_counts_timings_and_pass_rate(ro):
     rows = ro.execute("SELECT inputs, documents, new_articles, seconds, dq_checks, dq_pass_rate, stage_seconds "
                       "FROM run_history").fetchall()
     assert len(rows) == 3
-    assert rows[0][:3] == (13, 12, 11)
+    assert rows[0][:3] == (18, 17, 16)
     assert all(r[3] > 0 and r[4] > 0 and 0 < r[5] <= 1 and "load" in r[6] for r in rows)
 
 

@@ -81,7 +81,7 @@ def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys
     parsed = tomllib.loads(out)  # the output is itself a valid config file
     (tmp_path / "newsflow.toml").write_text(out)
     assert main(["config"]) == 0 and capsys.readouterr().out.splitlines()[1:] == out.splitlines()[1:]
-    assert parsed["workers"] == 5 and parsed["quality"]["languages"] == ["en"] and "dask_address" not in parsed
+    assert parsed["workers"] == 5 and parsed["quality"]["languages"] == [] and "dask_address" not in parsed
     assert parsed["fetch"]["retries"] == 3 and parsed["similarity"]["neardup_threshold"] == 0.5
 
 

@@ -120,19 +120,19 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
                 proc.wait()
 
     assert a.returncode == 0, a_err
-    assert a_out.startswith("14 inputs: 12 new articles, 1 duplicates, 1 rejected")
+    assert a_out.startswith("19 inputs: 17 new articles, 1 duplicates, 1 rejected")
     assert b.returncode == 1 and b_out == ""
     assert b_err.startswith(f"error: database {db} is being written by another newsflow run (pid {a.pid} since ")
     assert "waited 1s. Wait for that run to finish, or raise lock_timeout (--lock-timeout, NEWSFLOW_LOCK_TIMEOUT)." in b_err
     assert c.returncode == 0, c_err
-    assert c_out.startswith("13 inputs: 0 new articles, 12 duplicates, 1 rejected")
+    assert c_out.startswith("18 inputs: 0 new articles, 17 duplicates, 1 rejected")
 
     with duckdb.connect(str(db), read_only=True) as con:
         runs = con.execute("SELECT run_id, status, inputs, new_articles FROM runs ORDER BY started_at").fetchall()
-        assert [(s, i, n) for _, s, i, n in runs] == [("completed", 14, 12), ("completed", 13, 0)]  # nothing from B
+        assert [(s, i, n) for _, s, i, n in runs] == [("completed", 19, 17), ("completed", 18, 0)]  # nothing from B
         for run_id, _, inputs, _ in runs:
             documents, rejects = (con.execute(f"SELECT count(*) FROM {t} WHERE run_id = ?", [run_id]).fetchone()[0]
                                   for t in ("documents", "rejects"))
             assert documents + rejects == inputs
-        assert con.execute("SELECT count(*), count(DISTINCT content_hash) FROM articles").fetchone() == (12, 12)
+        assert con.execute("SELECT count(*), count(DISTINCT content_hash) FROM articles").fetchone() == (17, 17)
         assert con.execute("SELECT count(*) FROM documents d ANTI JOIN articles a USING (article_id)").fetchone()[0] == 0

@@ -117,7 +117,7 @@ deployments:
         history = con.execute("SELECT flow_run_id, status, inputs, new_articles FROM runs ORDER BY started_at").fetchall()
     assert len(history) >= 2
     assert {status for _, status, _, _ in history} == {"completed"}
-    assert history[0][2] == 13 and history[0][3] == 11 and history[1][3] == 0  # the second run adds nothing
+    assert history[0][2] == 18 and history[0][3] == 16 and history[1][3] == 0  # the second run adds nothing
     # Each `runs` row names its ingest flow run on the server, a subflow of a scheduled deployment run.
     deployment_runs = {r["id"] for r in _api(prefect_server, "/flow_runs/filter", {
         "deployments": {"name": {"any_": ["every-3s"]}}, "limit": 200})}

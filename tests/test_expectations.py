@@ -19,6 +19,7 @@ from conftest import REPO
 
 NOW = datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
 RUN = "run-0001"
+EN_ONLY = QualityConfig(languages=("en",))  # the language checks exist only with a list
 TOPICS = ["the regional rail timetable", "a new library branch", "the harbour dredging plan",
           "the school lunch budget", "a bridge repair contract", "the winter storm response"]
 
@@ -207,14 +208,14 @@ ALSO_FAILS = {"empty_text": {"word_count_in_bounds"}}
 @pytest.fixture(scope="module")
 def defect_reports():
     """Each defect in an otherwise clean batch, validated by its table's suite (runs: all four)."""
-    table_of = {c.name: c.table for c in checks()}
+    table_of = {c.name: c.table for c in checks(EN_ONLY)}
     out = {}
     for defect, (inject, name, *_rest) in DEFECTS.items():
         frames = clean_frames()
         inject(frames)
         table = table_of[name]
         given = frames if table == "runs" else {table: frames[table]}
-        out[defect] = (frames, validate(given, None, RUN, now=NOW))
+        out[defect] = (frames, validate(given, EN_ONLY, RUN, now=NOW))
     return out
 
 
@@ -292,7 +293,7 @@ def test_allowed_languages_come_from_config():
 def test_severity_override_turns_quarantine_into_failure():
     frames = clean_frames()
     frames["articles"].at[1, "language"] = "de"
-    report = validate(frames, QualityConfig(severity={"language_allowed": "critical"}), RUN, now=NOW)
+    report = validate(frames, QualityConfig(languages=("en",), severity={"language_allowed": "critical"}), RUN, now=NOW)
     assert not report.ok and report.quarantine == {}
     assert check(report, "language_allowed")["severity"] == "critical"
 
@@ -302,8 +303,19 @@ def test_config_rejects_unknown_names_and_values():
         checks(QualityConfig(severity={"no_such_check": "warning"}))
     with pytest.raises(ValueError, match="must be one of"):
         QualityConfig(severity={"language_allowed": "fatal"})
-    with pytest.raises(ValueError, match="at least one language"):
-        QualityConfig(languages=())
+
+
+def test_language_is_no_reason_to_quarantine_by_default():
+    """With no language list (the default) a German article is loaded; its language is only recorded."""
+    frames = clean_frames()
+    frames["articles"].at[1, "language"] = "de"
+    frames["articles"].at[5, "language_prob"] = 0.42
+    report = validate(frames, QualityConfig(), RUN, now=NOW)
+    assert report.quarantine == {} and report.failed == 0
+    names = {c.name for c in checks(QualityConfig())}
+    assert "language_detected" in names and not names & {"language_allowed", "language_prob_floor"}
+    configured = validate(frames, EN_ONLY, RUN, now=NOW)
+    assert set(configured.quarantine) == {frames["articles"].at[1, "article_id"], frames["articles"].at[5, "article_id"]}
 
 
 def test_future_tolerance_allows_date_only_values_from_far_east():
@@ -405,7 +417,7 @@ def docs_report(tmp_path_factory):
     frames = clean_frames()
     frames["articles"].at[1, "language"] = "de"
     docs = tmp_path_factory.mktemp("docs")
-    return docs, validate(frames, None, RUN, docs, now=NOW)
+    return docs, validate(frames, EN_ONLY, RUN, docs, now=NOW)
 
 
 def test_data_docs_index_lists_the_suites(docs_report):

@@ -48,4 +48,4 @@ def test_installed_package_ingests_the_bundled_samples_from_another_folder(insta
     done = subprocess.run([sys.executable, "-m", "newsflow", "ingest", "--db", "w.duckdb", "--no-progress"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("13 inputs: 11 new articles, 1 duplicates, 1 rejected"), done.stdout
+    assert done.stdout.startswith("18 inputs: 16 new articles, 1 duplicates, 1 rejected"), done.stdout

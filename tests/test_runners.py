@@ -70,7 +70,7 @@ def test_dask_cluster_and_processes_load_the_same_tables_as_threads(prefect_harn
 
     expected = content(tmp_path / "threads.duckdb")
     assert expected["articles"] and expected["removed_segments"] and expected["rejects"]
-    assert (summary.inputs, summary.new_articles) == (13, 11)
+    assert (summary.inputs, summary.new_articles) == (18, 16)
     for runner in ("dask", "processes"):
         got = content(tmp_path / f"{runner}.duckdb")
         for table in CONTENT:

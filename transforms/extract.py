@@ -7,12 +7,21 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from newsflow.transforms.decode import declared_charset, decode_noted
+from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, Rejected
+from newsflow.transforms.structure import strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
+# Choices settled by measurement on both dev sets (docs/extraction.md, `make eval`).
+STRUCTURAL = True  # the structural stage (transforms/structure.py) before trafilatura
+INCLUDE_TABLES = True  # tables in the story are kept, one row per line
+STANDFIRST = True  # the meta description on top when the page prints it outside the body
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
-_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+# htmldate's extensive search was measured on both dev sets (bench/eval_dates.py): the same dates
+# where a reference exists, five more unverified guesses (from link and image paths) on 40 pages,
+# and 4.6 vs 0.8 ms CPU per page. Off: a missing date is NULL, a guessed one would be wrong data.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 # Third-party embeds quoted inside the body (posts from X/Twitter, Instagram, TikTok, Facebook,
 # Threads, Bluesky, Reddit): their text is somebody else's post, not the article. These are the
 # platforms' own embed classes, so they look the same on every outlet.
@@ -48,29 +57,85 @@ def extract(raw: RawDocument) -> Extracted:
 
 
 def extract_html(html: str, url: str | None = None) -> Extracted:
-    """Main text and metadata of an HTML page (trafilatura.bare_extraction)."""
-    import trafilatura  # heavy import, kept off the CLI's start-up path
+    """Main text and metadata of an HTML page.
+
+    The page is parsed once (trafilatura's own loader, so the tree is what trafilatura would have
+    built); the structural stage cuts rails and widgets from that tree, and the same tree goes to
+    trafilatura.bare_extraction (which copies it) and to the standfirst lookup.
+    """
+    from trafilatura import bare_extraction  # heavy import, kept off the CLI's start-up path
+    from trafilatura.utils import load_html
 
     if not html.strip():
         raise Rejected("extract", "empty", "the page is empty")
     if _OPEN_HTML.search(html) and not _CLOSE_HTML.search(html):
         raise Rejected("extract", "truncated", "the page opens <html> but never closes it: it was cut off")
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH,
+    tree = load_html(html)
+    if tree is None:
+        raise Rejected("extract", "no_article", "the page is not parsable HTML")
+    removed = strip_structure(tree) if STRUCTURAL else []
+    doc = bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
+        date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
     )
     if doc is None or not (doc.text or "").strip():
         raise Rejected("extract", "no_article", "trafilatura found no main text in the page")
-    text = drop_leading_title(doc.text, doc.title)
+    text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
+    meta = repair_metadata(doc, html, tree, url)
     return Extracted(
-        text=add_standfirst(text, doc.description, html),
-        title=doc.title or None,
+        text=add_standfirst(text, meta.description, tree) if STANDFIRST else text,
+        title=meta.title,
         authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
-        published_at=published_in_metadata(html) or parse_timestamp(doc.date),
+        published_at=meta.published_at,
         canonical_url=doc.url or None,
-        site_name=doc.sitename or (urlsplit(doc.url).hostname if doc.url else None),
-        description=doc.description or None,
+        site_name=meta.site_name,
+        description=meta.description,
+        removed=removed,
+        repairs=meta.repairs,
     )
+
+
+_HARD_WRAP = re.compile(r"\n[ \t]{2,}(?=\S)")
+
+
+def unwrap(text: str) -> str:
+    """Join source-wrapped lines (trafilatura's fallback keeps the page's own line breaks, indented) into their paragraph."""
+    return _HARD_WRAP.sub(" ", text)
+
+
+_TABLE_RULE = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+
+
+def repair_metadata(doc, html: str, tree, url: str | None) -> Metadata:
+    """Title, date, site name and description, with defective values replaced or dropped (and noted)."""
+    repairs: list[str] = []
+    candidates = [("declared", stamp) for stamp in dict.fromkeys(declared_timestamps(html))]
+    published = choose_date([*candidates, ("htmldate", parse_timestamp(doc.date))], repairs)
+    site = doc.sitename or (urlsplit(doc.url or url or "").hostname or None)
+    h1 = None
+    if doc.title and site and _squash(doc.title) == _squash(site):
+        heads = tree.xpath("//body//h1")
+        h1 = " ".join(heads[0].text_content().split()) if heads else None
+    title = repair_title(doc.title, site, h1, repairs)
+    return Metadata(title, published, site, doc.description or None, repairs)
+
+
+def table_rows(text: str) -> str:
+    """trafilatura's Markdown tables as plain text: one row per line, cells split by " | ", no rule lines."""
+    if "|" not in text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|"):
+            if _TABLE_RULE.match(stripped):
+                continue
+            cells = [c.strip() for c in stripped[1:-1].split("|")]
+            line = " | ".join(c for c in cells if c)
+            if not line:
+                continue
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def drop_leading_title(text: str, title: str | None) -> str:
@@ -81,7 +146,7 @@ def drop_leading_title(text: str, title: str | None) -> str:
     return text
 
 
-def add_standfirst(text: str, description: str | None, html: str) -> str:
+def add_standfirst(text: str, description: str | None, tree) -> str:
     """The text with the standfirst (dek) on top when trafilatura left it out.
 
     Outlets print the page's meta description as the dek under the headline, often outside the
@@ -91,7 +156,7 @@ def add_standfirst(text: str, description: str | None, html: str) -> str:
     if not description or len(_WORDS.findall(description)) < _STANDFIRST_MIN_WORDS:
         return text
     dek = _shingles(description)
-    if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(_visible_text(html))) < 0.8:
+    if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(visible_text(tree))) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
 
@@ -106,20 +171,19 @@ def _share(part: set, whole: set) -> float:
     return len(part & whole) / len(part) if part else 0.0
 
 
-def _visible_text(html: str) -> str:
-    """The text a reader sees in the page body: no head, scripts, styles or templates."""
-    import lxml.html
+def visible_text(tree) -> str:
+    """The text a reader sees in the page body (no head, scripts, styles or templates); `tree` is not changed."""
+    if isinstance(tree, str):
+        from trafilatura.utils import load_html
 
-    try:
-        try:
-            tree = lxml.html.fromstring(html)
-        except ValueError:  # a str that carries an XML encoding declaration
-            tree = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except (ValueError, lxml.etree.ParserError):  # unparsable: no standfirst rather than a failed page
-        return ""
-    for node in tree.xpath("//head|//script|//style|//noscript|//template"):
-        node.drop_tree()
-    return tree.text_content()
+        tree = load_html(tree)
+        if tree is None:
+            return ""
+    return " ".join(tree.xpath(_VISIBLE))
+
+
+_VISIBLE = ("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+            " or ancestor::template)]")
 
 
 def _squash(text: str) -> str:
@@ -134,8 +198,8 @@ _CONTENT = re.compile(r"""content\s*=\s*["']([^"']+)["']""", re.I)
 _JSONLD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 
 
-def published_in_metadata(html: str) -> datetime | None:
-    """The publication timestamp a page declares in standard metadata, when it has a time of day.
+def declared_timestamps(html: str) -> list[datetime]:
+    """The publication timestamps (with a time of day) a page declares in standard metadata, in page order.
 
     htmldate (via trafilatura) often settles on a date-only source and drops the time; the
     declared `article:published_time` / JSON-LD `datePublished` is exact when present.
@@ -143,10 +207,13 @@ def published_in_metadata(html: str) -> datetime | None:
     head = html[:200_000]
     values = [c.group(1) for m in _PUBLISHED_META.finditer(head) if (c := _CONTENT.search(m.group(0)))]
     values += _JSONLD_PUBLISHED.findall(head)
-    for value in values:
-        if "T" in value and (stamp := parse_timestamp(value.strip().replace("Z", "+00:00"))):
-            return stamp
-    return None
+    return [stamp for value in values
+            if "T" in value and (stamp := parse_timestamp(value.strip().replace("Z", "+00:00")))]
+
+
+def published_in_metadata(html: str) -> datetime | None:
+    """The first plausible declared timestamp (a CMS placeholder such as 0001-01-01 is passed over)."""
+    return next((stamp for stamp in declared_timestamps(html) if plausible_date(stamp)), None)
 
 
 def parse_timestamp(value: str | None) -> datetime | None:

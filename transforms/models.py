@@ -32,14 +32,17 @@ class Extracted:
     site_name: str | None = None
     description: str | None = None
     charset_note: str | None = None  # how decoding overruled the declared charset, if it did
+    removed: list[Removed] = field(default_factory=list)  # what the structural (HTML) stage cut
+    repairs: list[str] = field(default_factory=list)  # metadata values replaced or dropped, and why
 
 
 @dataclass(frozen=True)
 class Removed:
-    """A piece of boilerplate taken out by the cleaning rule named `rule`."""
+    """A piece of boilerplate taken out by the cleaning rule named `rule` at `stage` (html | text)."""
 
     rule: str
     segment: str
+    stage: str = "text"
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Article:
     canonical_url: str | None = None
     site_name: str | None = None
     description: str | None = None
+    repairs: list[str] = field(default_factory=list)
 
     @property
     def article_id(self) -> str:

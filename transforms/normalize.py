@@ -73,4 +73,5 @@ def normalize(extracted: Extracted, cleaned: Cleaned, min_words: int = 25) -> Ar
         canonical_url=extracted.canonical_url,
         site_name=extracted.site_name,
         description=extracted.description,
+        repairs=list(extracted.repairs),
     )

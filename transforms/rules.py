@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsflow.transforms.markers import CONTINUES, RAIL_HEADERS_INTL, READ_ALSO_INTL
+
 ACTIONS = ("line", "block", "cut", "label")
 
 
@@ -79,7 +81,8 @@ RULES: tuple[Rule, ...] = (
          r"|(?:^|[.?!:–—-]\s*)subscribe\b.{0,80}(?:[$£€]\s?\d|\b(?:a|per) (?:week|month|year)\b)"
          r"|delivered (?:straight |directly )?to your inbox|^don['’]?t miss (?:another|a single|the next|out on)\b"
          r"|^see all newsletters|^(?:get|enjoy) (?:unlimited|full) access\b|^already (?:a subscriber|have an account)"
-         r"|^(?:subscribe|sign up|join us|become a (?:member|subscriber|supporter))(?: now| today| here| for free)?\b"
+         r"|^(?:subscribe|sign up|become a (?:member|subscriber|supporter))(?: now| today| here| for free)?\b"
+         r"|^join us(?: now| today| for free)?\s*[.!:]?\s*$|^join us as an? (?:member|subscriber|supporter)\b"
          r"|^support (?:our|independent|quality) journalism)",
          action="label", max_words=45),
     # Share and follow prompts.
@@ -155,7 +158,9 @@ RULES: tuple[Rule, ...] = (
     # Cross-links set in capitals between body paragraphs ("SENATOR SAYS ... AFTER VOTE"): a whole
     # headline in upper case with no closing punctuation. Nine words or more, so that section
     # headings in capitals ("MARKETS TO WATCH") and shouted quotes ("STOP!") stay.
-    Rule("caps_crosslink", r"^(?=(?:\W*\w+\b){9})[^a-z]*[A-Z][^a-z]*(?<![.!?\"”’'])$", max_words=30, case_sensitive=True),
+    # Only Latin capitals, digits and punctuation: scripts without case (Chinese, Japanese, ...) never match.
+    Rule("caps_crosslink", r"^(?=(?:\W*\w+\b){9})(?=[^a-z]*[A-Z])(?:[A-Z0-9À-ÖØ-Þ]|[^\w])+(?<![.!?\"”’'])$",
+         max_words=30, case_sensitive=True),
     # App and subscription upsells, comment-section invitations, standards footers.
     Rule("app_promo",
          r"^(?:click|tap) here (?:to|for) (?:get|download|install|read|watch|listen|subscribe|sign up|follow|more)\b"
@@ -175,4 +180,53 @@ RULES: tuple[Rule, ...] = (
     # A bare widget header ("Popular", "Latest") over a few teasers; it may sit mid-article, so
     # it drops only the teaser lines that follow it, not the rest of the text.
     Rule("related_rail", r"^(?:popular|most recent|latest|more)" + _END, action="block", max_words=2),
+    # A byline left in the text as its own line ("By Ana Ruiz", "Von Jana Vogt", "Par Claire Dumas").
+    Rule("byline", r"^(?i:by|von|par|por|di)\s+[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:[A-ZÀ-Ý][\w'’.-]+|(?i:and|und|et|y|e|&))){1,6}$",
+         max_words=8, case_sensitive=True),
+    # --- German, French, Spanish, Portuguese, Italian: the same families, same actions -------------
+    Rule("related_rail", rf"^(?:{RAIL_HEADERS_INTL})" + _END, action="cut", max_words=8),
+    Rule("read_also_header", rf"^(?:{READ_ALSO_INTL})" + _END, action="block", max_words=5),
+    Rule("read_also_inline", rf"^(?:{READ_ALSO_INTL})\s*[:|»›>\-–—]+\s*\S", max_words=30),
+    Rule("continues_below", rf"^(?:{CONTINUES})" + _END, max_words=12),
+    Rule("newsletter",
+         r"^(?![\"“‘„«]).*?(?:\b(?:abonnieren sie|melden sie sich|jetzt anmelden|abonnez-vous|inscrivez-vous|recevez|"
+         r"suscr[ií]bete|susc[ií]base|ap[uú]ntate|reg[ií]strate|assine|inscreva-se|cadastre-se|receba|iscriviti|abbonati|ricevi)\b"
+         r".{0,80}\b(?:newsletters?|lettre d['’]information|boletín|boletim|briefing|e-mail-alerts?)\b"
+         r"|\bnewsletters?\b.{0,60}\b(?:abonnieren|bestellen|anmelden|s['’]abonner|s['’]inscrire|suscribirse|suscríbete|assinar|assine|inscrever|iscriviti|iscriversi)\b"
+         r"|^(?:jetzt |gratis |kostenlos )?(?:abonnieren|abonnez-vous|suscr[ií]bete|assine(?: já)?|abbonati|iscriviti)(?: (?:jetzt|maintenant|ahora|agora|ora|gratis|gratuitement))?\b)",
+         action="label", max_words=45),
+    Rule("share",
+         r"^(?:(?:auf|sur|en|em|no|na|su) (?:facebook|twitter|x|whatsapp|linkedin) (?:teilen|partager|compartir|compartilhar|condividere)"
+         r"|(?:teilen|partager|compartir|compartilhar|compartilhe|partilhar|condividi)(?: (?:auf|sur|en|em|no|su|per|par|por) [\w-]+)?"
+         r"|(?:artikel|beitrag) (?:teilen|drucken|versenden)|partager (?:l['’]article|cet article)|compartir (?:la noticia|el art[ií]culo|esta noticia)"
+         r"|compartilhe (?:esta )?(?:notícia|matéria|reportagem)|condividi (?:l['’]articolo|questo articolo|la notizia)"
+         r"|link kopieren|copier le lien|copiar (?:el |o )?(?:enlace|link)|copia (?:il )?link|drucken|imprimer|imprimir|stampa)"
+         r"(?:\s*[|,/•·:]\s*(?:facebook|twitter|x|whatsapp|linkedin|e-?mail|mail|telegram|imprimir|drucken|imprimer|stampa))*" + _END,
+         max_words=12),
+    Rule("share",
+         r"^(?:folgen sie uns|suivez-nous|s[ií]guenos|siga-nos|segue-nos|seguici)\b.{0,40}\b(?:auf|sur|en|em|no|nas|na|su)\b",
+         max_words=30),
+    Rule("disclaimer",
+         r"^(?:hinweis|haftungsausschluss|offenlegung|avertissement|clause de non-responsabilité|aviso(?: legal)?|descargo de responsabilidad"
+         r"|isenção de responsabilidade|avvertenza|disclaimer)\s*[:.\-–—]",
+         max_words=200),
+    Rule("disclaimer",
+         r"(?:(?:stellt|ist) keine (?:anlage|finanz|rechts)beratung dar|keine (?:anlage|kauf)empfehlung|ersetzt (?:keine|nicht die) (?:ärztliche|medizinische)"
+         r"|ne constitue (?:pas )?(?:un |une )?(?:conseil|recommandation) (?:en |d['’])?(?:investissement|financier|juridique)|ne remplace pas (?:l['’]avis|une consultation)"
+         r"|no constituye (?:una )?(?:asesor[ií]a|asesoramiento|recomendación) (?:financier[oa]|de inversión|legal)|no sustituye (?:el consejo|la consulta|el diagnóstico)"
+         r"|não constitui (?:uma )?(?:recomendação|consultoria|aconselhamento) (?:de investimento|financeir[oa]|jurídic[oa])|não substitui (?:a )?(?:orientação|consulta|avaliação)"
+         r"|non costituisce (?:una )?(?:consulenza|sollecitazione|raccomandazione) (?:finanziaria|all['’]investimento|d['’]investimento|legale)|non sostituisce (?:il parere|la consulenza|il consulto))",
+         max_words=150),
+    Rule("image_credit",
+         r"^(?:(?:foto|fotos|bild|bilder|bildquelle|fotografía|fotografia|imagen|imagem|immagine|crédito|crédit photo|crédits? photo|credito|photo)"
+         r"\s*(?::|/|©))",
+         max_words=30),
+    Rule("image_credit",
+         r"^[^.!?]{0,160}\((?:[^()]*\b(?:foto|fotos|bild|imagen|imagem|immagine|crédito|credito|archiv|archive|archivo|arquivo|archivio|dpa|efe|ansa|lusa|afp|ap|reuters)\b[^()]*)\)\s*$",
+         max_words=25),
+    Rule("author_bio",
+         r"^(?:[A-ZÀ-Ý][\w'’.-]+ ){1,3}(?:ist|war|est|était|es|fue|é|foi|è|era)\b[^.]{0,200}\b"
+         r"(?i:redakteur(?:in)?|korrespondent(?:in)?|journalist(?:in)?|autor(?:in)?|reporter(?:in)?|journaliste|rédact(?:eur|rice)|correspondante?|chroniqueu(?:r|se)"
+         r"|periodista|redactor(?:a)?|corresponsal|columnista|jornalista|repórter|correspondente|colunista|editor(?:a)?|giornalista|redattore|redattrice|corrispondente|inviat[oa])\b",
+         action="label", max_words=90, tail=True, case_sensitive=True),
 )

@@ -15,8 +15,34 @@ _BULLET = re.compile(r"^(?:[•●▪◦‣∙·*]|-(?=\s))\s*")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_HINT = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_DATE_PREFIX = re.compile(r"^(?:published|posted|updated|last updated|first published|date|on)\b\s*:?\s*", re.I)
-_BYLINE = re.compile(r"^(?:[Bb]y|BY)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})*)\s*(?:[|,•·–—-]\s*(.*))?$")
+_DATE_PREFIX = re.compile(r"^(?:published|posted|updated|last updated|first published|date|on"
+                          r"|veröffentlicht|aktualisiert|stand|publié|mis à jour|publicado|actualizado|atualizado|pubblicato|aggiornato)"
+                          r"(?: (?:le|el|em|il|am|a|o))?\b\s*:?\s*", re.I)
+# Month names in German, French, Spanish, Portuguese and Italian, read as English ones by dateutil.
+_MONTHS = {
+    "januar": "january", "jänner": "january", "janvier": "january", "enero": "january", "janeiro": "january", "gennaio": "january",
+    "februar": "february", "février": "february", "fevrier": "february", "febrero": "february", "fevereiro": "february", "febbraio": "february",
+    "märz": "march", "mars": "march", "marzo": "march", "março": "march",
+    "avril": "april", "abril": "april", "aprile": "april",
+    "mai": "may", "mayo": "may", "maio": "may", "maggio": "may",
+    "juni": "june", "juin": "june", "junio": "june", "junho": "june", "giugno": "june",
+    "juli": "july", "juillet": "july", "julio": "july", "julho": "july", "luglio": "july",
+    "août": "august", "aout": "august", "agosto": "august",
+    "septembre": "september", "septiembre": "september", "setiembre": "september", "setembro": "september", "settembre": "september",
+    "oktober": "october", "octobre": "october", "octubre": "october", "outubro": "october", "ottobre": "october",
+    "novembre": "november", "noviembre": "november", "novembro": "november",
+    "dezember": "december", "décembre": "december", "decembre": "december", "diciembre": "december", "dezembro": "december", "dicembre": "december",
+}
+_MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.I)
+_FILLER = re.compile(r"\b(?:de|del|do|da)\b|(?<=\d)\.(?=\s)", re.I)  # "12 de noviembre de 2025", "14. Oktober 2025"
+
+
+def _english_months(text: str) -> str:
+    """`text` with foreign month names turned into English ones (and Spanish/Portuguese "de" dropped)."""
+    if not _MONTH_WORD.search(text):
+        return text
+    return _FILLER.sub(" ", _MONTH_WORD.sub(lambda m: _MONTHS[m.group(1).lower()], text))
+_BYLINE = re.compile(r"^(?:[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or|[Dd]i)\s+([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})*)\s*(?:[|,•·–—-]\s*(.*))?$")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
 # A credit with no person in it ("Harbour Times staff", "By Staff Reporter"); only looked for
 # under a headline, since a title-case headline can end in "Staff" too.
@@ -29,7 +55,7 @@ _HEAD_LINES = 6  # title, dek, byline and dateline sit in the first few lines
 
 def parse_dateline(line: str) -> datetime | None:
     """A timestamp (UTC) when `line` is nothing but a date, with an optional label and time."""
-    candidate = _DATE_PREFIX.sub("", line.strip()).strip(" .|")
+    candidate = _english_months(_DATE_PREFIX.sub("", line.strip()).strip(" .|"))
     if word_count(candidate) > 12 or not _DATE_HINT.search(candidate) or not _YEAR.search(candidate):
         return None
     candidate = re.sub(r"\b([ap])\.m\.?", r"\1m", candidate, flags=re.I)
@@ -60,8 +86,8 @@ def read_text(text: str) -> Extracted:
     head: set[int] = set()
     total = len(paras)
     for i, para in enumerate(paras[:_HEAD_LINES]):
-        if match_rule(para, i, total):
-            continue  # boilerplate above the headline is left for the cleaner
+        if (rule := match_rule(para, i, total)) and rule.name != "byline":
+            continue  # boilerplate above the headline is left for the cleaner (a byline is read here)
         if published is None and (stamp := parse_dateline(para)):
             published, _ = stamp, head.add(i)
         elif not authors and (byline := _BYLINE.match(para)):

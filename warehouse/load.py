@@ -14,7 +14,7 @@ from newsflow.transforms.models import Processed, Reject
 from newsflow.warehouse.db import transaction
 
 ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
-                   "word_count", "content_hash", "site_name", "description")
+                   "word_count", "content_hash", "site_name", "description", "repairs")
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,9 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
         "charset_note": [p.charset_note for p in processed],
     })
     segments = pd.DataFrame(
-        [(document_id(run.run_id, p.origin), i, r.rule, r.segment) for p in processed for i, r in enumerate(p.removed)],
-        columns=["document_id", "position", "rule", "segment"],
+        [(document_id(run.run_id, p.origin), i, r.rule, r.segment, r.stage)
+         for p in processed for i, r in enumerate(p.removed)],
+        columns=["document_id", "position", "rule", "segment", "stage"],
     )
     rejected = pd.DataFrame(
         [(run.run_id, r.origin, r.stage, r.reason, r.detail, now) for r in rejects],

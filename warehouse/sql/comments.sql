@@ -35,6 +35,7 @@ COMMENT ON COLUMN articles.first_run_id IS 'The run that first loaded it.';
 COMMENT ON COLUMN articles.duplicate_of IS 'The canonical article_id when this text is a near-duplicate of another; NULL for canonical articles.';
 COMMENT ON COLUMN articles.similarity IS 'Estimated word-3-gram Jaccard similarity to duplicate_of.';
 COMMENT ON COLUMN articles.story_id IS 'The story (stories.story_id) the article belongs to.';
+COMMENT ON COLUMN articles.repairs IS 'Metadata values extraction replaced or dropped, and why (e.g. a placeholder datePublished replaced by htmldate''s date); empty when none.';
 
 COMMENT ON TABLE documents IS 'One row per input seen in a run (file or URL), pointing at the article it held.';
 COMMENT ON COLUMN documents.document_id IS 'Id of this input in this run (16 hex digits).';
@@ -63,6 +64,7 @@ COMMENT ON COLUMN removed_segments.document_id IS 'The document it was removed f
 COMMENT ON COLUMN removed_segments.position IS 'Order within the document''s removed segments.';
 COMMENT ON COLUMN removed_segments.rule IS 'The cleaning rule (transforms/rules.py).';
 COMMENT ON COLUMN removed_segments.segment IS 'The removed text.';
+COMMENT ON COLUMN removed_segments.stage IS 'Which stage removed it: html (the structural rules of transforms/structure.py, before trafilatura) or text (the paragraph rules).';
 
 COMMENT ON TABLE rejects IS 'Inputs that could not become articles, and why.';
 COMMENT ON COLUMN rejects.run_id IS 'The run that tried.';
@@ -96,6 +98,7 @@ COMMENT ON COLUMN quarantine.description IS 'As articles.description.';
 COMMENT ON COLUMN quarantine.run_id IS 'The run that held it back.';
 COMMENT ON COLUMN quarantine.checks IS 'The expectations that caught it.';
 COMMENT ON COLUMN quarantine.quarantined_at IS 'When it was held back.';
+COMMENT ON COLUMN quarantine.repairs IS 'Metadata values extraction replaced or dropped, and why (as in articles.repairs).';
 
 COMMENT ON TABLE stories IS 'Clusters of articles about one event (TF-IDF cosine within a time window).';
 COMMENT ON COLUMN stories.story_id IS 'Story id.';

@@ -1,0 +1,318 @@
+"""The structural cleaning stage: cut rails, widgets and teaser cards from the parsed page before trafilatura.
+
+Text rules (transforms/rules.py) see only what trafilatura kept, and trafilatura often drops a
+rail's heading while keeping its teasers, so the marker that would cut the rail never reaches
+them. Here the page is still a tree: a section is known by its heading, its tag, its class/id
+tokens, its role and aria-label, and a run of teaser cards by its shape.
+
+HTML_RULES is the declarative table (name, how it matches, pattern, action). Actions:
+  drop     - the matched element;
+  section  - the block a matching heading opens: its container when that holds little else
+             than the rail, else the heading and the link-heavy siblings that follow it;
+  cards    - a run of sibling teaser cards (see `teaser_run`).
+Every rule is held back by the same guards, so it cannot take the article with it: an element
+holding a long paragraph or a large share of the page's words is never dropped, and nothing
+inside <head> is touched.
+
+`strip_structure(tree)` changes the tree in place and returns what it removed, as Removed rows
+with stage "html" (they land in removed_segments beside the text rules' rows).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from newsflow.transforms.markers import RAIL_HEADERS, READ_ALSO, SHARE_WORDS
+from newsflow.transforms.models import Removed
+
+MATCHES = ("heading", "token", "role", "aria", "tag", "cards")
+HTML_ACTIONS = ("drop", "section", "cards")
+
+
+@dataclass(frozen=True)
+class HtmlRule:
+    name: str
+    match: str  # heading text | class/id token | role value | aria-label text | tag name | card shape
+    pattern: str  # a regex matched against the whole value (case-insensitive); "" for cards
+    action: str = "drop"
+    max_words: int = 400  # never drop an element with more words than this
+    regex: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.match not in MATCHES:
+            raise ValueError(f"html rule {self.name}: match must be one of {MATCHES}, not {self.match!r}")
+        if self.action not in HTML_ACTIONS:
+            raise ValueError(f"html rule {self.name}: action must be one of {HTML_ACTIONS}, not {self.action!r}")
+        object.__setattr__(self, "regex", re.compile(rf"^(?:{self.pattern})$", re.IGNORECASE))
+
+
+_HEADING_END = r"\s*[:.!|»›>\-–—]*"
+
+HTML_RULES: tuple[HtmlRule, ...] = (
+    # A section opened by a rail heading ("More For You", "Lesen Sie auch", "Les plus lus", ...).
+    HtmlRule("related_rail", "heading", rf"(?:{RAIL_HEADERS}|{READ_ALSO}){_HEADING_END}", action="section"),
+    # Runs of teaser cards for other stories: repeated siblings, each one linked headline and a short summary.
+    HtmlRule("teaser_cards", "cards", "", action="cards"),
+    # Widgets named by their CMS class or id: whole tokens of the class/id, split at - and _.
+    HtmlRule("related_rail", "token",
+             r"related(?:posts?|articles?|stories|content|links|news)?|recommended|recommendations?|recirc(?:ulation)?"
+             r"|more-?stories|most-?(?:read|popular|viewed)|mostread|mostpopular|trending|outbrain|taboola|read-?next"
+             r"|readmore|also-?read|weitere|verwandte|relacionad[oa]s|correlati|similaires?", max_words=300),
+    HtmlRule("newsletter", "token",
+             r"newsletters?|newsletter-?signup|nl-?signup|subscribe|subscription|signup|sign-?up|optin|opt-?in",
+             max_words=120),
+    HtmlRule("share", "token",
+             r"share|shares|sharing|sharebar|share-?(?:bar|buttons?|tools?|links?|icons?)|social|social-?(?:share|links?|media|buttons?|icons?)"
+             r"|addthis|sharethis|shariff", max_words=60),
+    HtmlRule("cookie_banner", "token", r"cookies?|cookie-?(?:banner|consent|notice|bar)|consent|gdpr|cmp", max_words=200),
+    HtmlRule("continues_below", "token",
+             r"ad|ads|advert|adverts|advertisement|adslot|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt-?ad|sponsored|sponsor",
+             max_words=40),
+    # ARIA: page regions that are not the article, and widgets labelled as rails or share tools.
+    HtmlRule("navigation", "role", r"navigation|banner|contentinfo|search|menubar|dialog|alertdialog", max_words=300),
+    HtmlRule("related_rail", "aria", rf"(?:{RAIL_HEADERS}|{READ_ALSO}){_HEADING_END}", max_words=300),
+    HtmlRule("share", "aria", rf"(?:{SHARE_WORDS})(?: (?:on|via|auf|sur|en|em|su) [\w ]{{2,20}})?{_HEADING_END}|social(?: media)?(?: links| share| sharing)?",
+             max_words=60),
+    # Elements that never hold the article.
+    HtmlRule("navigation", "tag", r"nav|dialog", max_words=300),
+    HtmlRule("form", "tag", r"form", max_words=120),
+)
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_WORD = re.compile(r"\w+")
+_TOKEN_SPLIT = re.compile(r"[\s_]+|(?<=[a-z])-(?=[a-z])")
+_MAX_SHARE = 0.4  # never drop an element holding this share of the page's paragraph words
+_LONG_PARAGRAPH = 60  # words: a paragraph this long is article prose, not a teaser
+_CARD_MAX_WORDS = 70
+_CARD_MIN_RUN = 3
+_ARTICLE_CARD_MIN_RUN = 2  # sibling <article> elements: two are already a list of other stories
+_CARD_TAGS = ("article", "li", "div", "section")  # block elements only: never links inside a paragraph
+_VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+_ATTRIBUTED = ".//*[@class or @id or @role or @aria-label]"
+
+
+def _words(text: str) -> int:
+    return len(text.split())  # whitespace words: close enough for the guards, and cheap on big pages
+
+
+def _text(el) -> str:
+    """The element's visible text (script and style contents left out; the plain C path when it has none)."""
+    if el.find(".//script") is None and el.find(".//style") is None and el.tag not in ("script", "style"):
+        return el.text_content()
+    return " ".join(el.xpath(_VISIBLE))
+
+
+class _Page:
+    """What the guards need to know about the page: its body and how many words its paragraphs hold."""
+
+    def __init__(self, tree):
+        body = tree.find(".//body")
+        self.body = body if body is not None else tree
+        # the page's prose: words in paragraphs (scripts and JSON blobs would swamp a whole-body count)
+        self.words = max(sum(_words(p.text_content()) for p in self.body.iter("p")), 1)
+
+    def droppable(self, el, max_words: int) -> bool:
+        """Whether dropping `el` cannot take the article: small, no long paragraph, not the body."""
+        if el is self.body or el.tag in ("html", "body", "head", "main") or el.getparent() is None:
+            return False
+        if _words(_text(el)) > max_words:
+            return False
+        prose = [_words(p.text_content()) for p in el.iter("p")]
+        return sum(prose) <= _MAX_SHARE * self.words and not any(w >= _LONG_PARAGRAPH for w in prose)
+
+
+def _link_words(el) -> int:
+    return sum(_words(_text(a)) for a in el.iter("a"))
+
+
+def _tokens(el) -> list[str]:
+    value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return [t for t in _TOKEN_SPLIT.split(value) if t]
+
+
+def _drop(el, rule: str, removed: list[Removed]) -> None:
+    text = " ".join(" ".join(el.xpath(_VISIBLE)).split())
+    if text:
+        removed.append(Removed(rule, text[:2000], stage="html"))
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():  # the tail is the parent's text: keep it
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _section_of(heading, page: _Page, max_words: int):
+    """The container a rail heading opens (None when it also holds the article), and the heading's wrapper."""
+    node = heading
+    heading_words = _words(_text(heading))
+    # climb out of wrappers that hold nothing but the heading (<div class="header"><h2>...</h2></div>)
+    while node.getparent() is not None and _words(_text(node.getparent())) <= heading_words + 3:
+        node = node.getparent()
+    container = node.getparent()
+    if container is None or not page.droppable(container, max_words):
+        return None, node
+    words = _words(_text(container))
+    if words and _link_words(container) >= 0.3 * words or teaser_run(list(container)):
+        return container, node
+    return None, node
+
+
+def _drop_section(heading, rule: HtmlRule, page: _Page, removed: list[Removed]) -> bool:
+    container, node = _section_of(heading, page, rule.max_words)
+    if container is not None:
+        _drop(container, rule.name, removed)
+        return True
+    # the heading sits among body paragraphs: drop it and the link lists right after it
+    following = []
+    sib = node.getnext()
+    while sib is not None and len(following) < 12:
+        words = _words(_text(sib)) if isinstance(sib.tag, str) else 0
+        if not words:
+            sib = sib.getnext()
+            continue
+        if sib.tag in _HEADINGS or _link_words(sib) < 0.5 * words or words > _CARD_MAX_WORDS:
+            break
+        following.append(sib)
+        sib = sib.getnext()
+    if not following or not page.droppable(node, rule.max_words):
+        return False
+    for el in [node, *following]:
+        _drop(el, rule.name, removed)
+    return True
+
+
+def is_card(el) -> bool:
+    """One teaser card: a short block whose headline is a link (in a heading, or the block's first text)."""
+    if el.tag not in _CARD_TAGS:
+        return False
+    links = el.findall(".//a")
+    if not links or len(links) > 6:
+        return False
+    words = _words(_text(el))
+    if not 3 <= words <= _CARD_MAX_WORDS:
+        return False
+    headlines = [a for a in links if _words(_text(a)) >= 3]
+    if not 1 <= len(headlines) <= 2:
+        return False
+    headline = headlines[0]
+    if any(a.tag in _HEADINGS for a in headline.iterancestors()) or any(d.tag in _HEADINGS for d in headline.iter()):
+        return True
+    # no heading element: the link must open the card and carry a good part of its text
+    first = el.xpath("string(.//text()[normalize-space()][1])").strip()
+    return bool(first) and first in _text(headline) and _link_words(el) >= 0.35 * words
+
+
+def teaser_run(siblings: list) -> list:
+    """The longest run of consecutive teaser cards with the same tag and class among `siblings`."""
+    best: list = []
+    run: list = []
+    key = None
+    for el in siblings:
+        if not isinstance(el.tag, str):
+            continue
+        k = (el.tag, el.get("class"))
+        if k != key:
+            run, key = [], k
+        if el.tag in _CARD_TAGS and is_card(el):
+            run.append(el)
+            if len(run) > len(best):
+                best = run
+        else:
+            run, key = [], None
+    if not best:
+        return []
+    minimum = _ARTICLE_CARD_MIN_RUN if best[0].tag == "article" else _CARD_MIN_RUN
+    return best if len(best) >= minimum else []
+
+
+def _card_parents(body) -> list:
+    """Elements with a run of same-tag, same-class block children long enough to be a card rail."""
+    found = []
+    for parent in body.xpath(".//*[count(article) >= 2 or count(li) >= 3 or count(div) >= 3 or count(section) >= 3]"):
+        prev, length = None, 0
+        for child in parent:
+            k = (child.tag, child.get("class")) if isinstance(child.tag, str) else None
+            length = length + 1 if k == prev and k is not None else 1
+            prev = k
+            if k and k[0] in _CARD_TAGS and length >= (_ARTICLE_CARD_MIN_RUN if k[0] == "article" else _CARD_MIN_RUN):
+                found.append(parent)
+                break
+    return found
+
+
+def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Removed]:
+    """Drop the rails, widgets and teaser cards `rules` find in `tree` (in place); what went, in order."""
+    page = _Page(tree)
+    removed: list[Removed] = []
+    body = page.body
+    attr_rules = [r for r in rules if r.match in ("token", "role", "aria", "tag")]
+    prefilter = _prefilter(attr_rules)
+    for rule in rules:
+        if rule.match == "heading":
+            for heading in body.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+                if not _attached(heading, body):
+                    continue
+                text = " ".join(heading.text_content().split())
+                if text and len(text) <= 80 and rule.regex.match(text):
+                    _drop_section(heading, rule, page, removed)
+        elif rule.match == "cards":
+            for parent in _card_parents(body):
+                if not _attached(parent, body):
+                    continue
+                run = teaser_run(list(parent))
+                if run and all(page.droppable(el, rule.max_words) for el in run):
+                    for el in run:
+                        _drop(el, rule.name, removed)
+    # class/id, role, aria-label and tag rules: one pass in document order, the first rule that matches
+    gone: set = set()
+    for el in body.xpath(_ATTRIBUTED + "|.//nav|.//dialog|.//form"):
+        if el in gone or not prefilter(el) or not _attached(el, body):
+            continue
+        for rule in attr_rules:
+            if _matches(el, rule):
+                if page.droppable(el, rule.max_words):
+                    gone.update(el.iter())
+                    _drop(el, rule.name, removed)
+                break
+    return removed
+
+
+def _prefilter(attr_rules: list[HtmlRule]):
+    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes)."""
+    token_alts = "|".join(r.pattern for r in attr_rules if r.match == "token")
+    tokens = re.compile(rf"(?<![a-z0-9])(?:{token_alts})(?![a-z0-9])", re.I) if token_alts else None
+    tags = {t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")}
+
+    def may_match(el) -> bool:
+        if el.tag in tags or el.get("role") or el.get("aria-label"):
+            return True
+        value = f"{el.get('class') or ''} {el.get('id') or ''}"
+        return bool(tokens and tokens.search(value))
+    return may_match
+
+
+def _matches(el, rule: HtmlRule) -> bool:
+    if rule.match == "tag":
+        return bool(rule.regex.match(el.tag))
+    if rule.match == "token":
+        return any(rule.regex.match(t) for t in _tokens(el))
+    if rule.match == "role":
+        return bool(el.get("role") and rule.regex.match(el.get("role").strip()))
+    if rule.match == "aria":
+        label = el.get("aria-label")
+        return bool(label and rule.regex.match(" ".join(label.split())))
+    return False
+
+
+def _attached(el, body) -> bool:
+    """Still in the tree under `body` (an ancestor may have been dropped already)."""
+    for a in el.iterancestors():
+        if a is body:
+            return True
+    return el is body
