@@ -1,8 +1,8 @@
-"""HTTP fetching: a polite, bounded, SSRF-guarded client that returns bytes or raises Rejected.
+"""HTTP fetching: a polite, bounded, SSRF-guarded client that returns bytes or raises RejectError.
 
 One `Fetcher` lives for one run. It keeps per-host state (robots.txt, crawl delay, the time the next
 request may start, a concurrency slot count) and a global concurrency limit, and is safe to share
-between the threads Prefect runs tasks in. Every failure ends as `FetchRejected` with
+between the threads Prefect runs tasks in. Every failure ends as `FetchError` with
 stage "fetch" and a short reason (see docs/fetching.md); `transient` says whether a later run
 may succeed.
 
@@ -32,7 +32,7 @@ from protego import Protego
 from newsflow.acquire.options import FetchOptions
 from newsflow.transforms.decode import declared_charset, decode
 from newsflow.transforms.feeds import sniff
-from newsflow.transforms.models import RawDocument, Rejected
+from newsflow.transforms.models import RawDocument, RejectError
 from newsflow.transforms.urls import SCHEMES, canonicalize, host_of
 
 try:  # brotli is optional: without it "br" is simply not offered to servers
@@ -129,13 +129,13 @@ class FetchResult:
         """The RawDocument the extract stage reads; only for html and text results."""
         kind = self.kind
         if kind not in ("html", "text"):
-            raise FetchRejected("unsupported_type", f"{self.media_type or 'no Content-Type'}: the body is {kind}, "
+            raise FetchError("unsupported_type", f"{self.media_type or 'no Content-Type'}: the body is {kind}, "
                                 "not an HTML or text article", status=self.status)
         return RawDocument(origin=origin, kind=kind, body=self.body, url=self.final_url, source=source,
                            fetched_at=self.fetched_at, raw_sha256=self.raw_sha256, charset=self.charset)
 
 
-class FetchRejected(Rejected):
+class FetchError(RejectError):
     """A URL that could not be fetched. `transient` failures may succeed on a later run."""
 
     def __init__(self, reason: str, detail: str = "", *, status: int | None = None, transient: bool = False):
@@ -147,8 +147,8 @@ class FetchRejected(Rejected):
         return (_fetch_rejected, (self.reason, self.detail, self.status, self.transient))
 
 
-def _fetch_rejected(reason: str, detail: str, status: int | None, transient: bool) -> FetchRejected:
-    return FetchRejected(reason, detail, status=status, transient=transient)
+def _fetch_rejected(reason: str, detail: str, status: int | None, transient: bool) -> FetchError:
+    return FetchError(reason, detail, status=status, transient=transient)
 
 
 class _Blocked(Exception):
@@ -200,9 +200,9 @@ class AddressGuard:
             try:
                 addresses = self.resolver(host, port)
             except (OSError, UnicodeError) as exc:
-                raise FetchRejected("dns_error", f"{host}: {exc}", transient=True) from exc
+                raise FetchError("dns_error", f"{host}: {exc}", transient=True) from exc
         if not addresses:
-            raise FetchRejected("dns_error", f"{host}: no addresses", transient=True)
+            raise FetchError("dns_error", f"{host}: no addresses", transient=True)
         if self.enabled:
             for address in addresses:
                 why = self.why_blocked(address)
@@ -370,12 +370,12 @@ class Fetcher:
         `accept="article"` refuses types other than HTML and plain text (before reading the body);
         `accept="any"` leaves that to the caller (feeds, sitemaps). `min_delay` raises the host
         delay for this request (a source's rate). Conditional headers come from `validators`, else
-        from the map the Fetcher was given. Raises FetchRejected.
+        from the map the Fetcher was given. Raises FetchError.
         """
         try:
             start = canonicalize(url)
-        except Rejected as exc:
-            raise FetchRejected(exc.reason, exc.detail) from None
+        except RejectError as exc:
+            raise FetchError(exc.reason, exc.detail) from None
         given = validators or self.validators.get(start)
         conditional = given.headers() if given else {}
         current, chain = start, [start]
@@ -384,14 +384,14 @@ class Fetcher:
             if response.status in _REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
-                    raise FetchRejected(f"http_{response.status}", "redirect without a Location header",
+                    raise FetchError(f"http_{response.status}", "redirect without a Location header",
                                         status=response.status)
                 try:
                     target = canonicalize(location, base=current)
-                except Rejected as exc:
-                    raise FetchRejected(exc.reason, f"redirect from {current} to {location}: {exc.detail}") from None
+                except RejectError as exc:
+                    raise FetchError(exc.reason, f"redirect from {current} to {location}: {exc.detail}") from None
                 if target in chain:
-                    raise FetchRejected("redirect_loop", " -> ".join([*chain, target]), status=response.status)
+                    raise FetchError("redirect_loop", " -> ".join([*chain, target]), status=response.status)
                 chain.append(target)
                 current = target
                 continue
@@ -399,14 +399,14 @@ class Fetcher:
             if response.status == 304:
                 return FetchResult(start, current, 304, response.headers, b"", fetched_at, tuple(chain[1:]), True)
             if not 200 <= response.status < 300:  # 300, 305 and other oddities
-                raise FetchRejected(f"http_{response.status}", current, status=response.status)
+                raise FetchError(f"http_{response.status}", current, status=response.status)
             result = FetchResult(start, current, response.status, response.headers, response.body, fetched_at,
                                  tuple(chain[1:]))
             if accept == "article" and result.media_type in _GENERIC_TYPES and result.kind not in ("html", "text"):
-                raise FetchRejected("unsupported_type", f"{result.media_type or 'no Content-Type'}, and the body "
+                raise FetchError("unsupported_type", f"{result.media_type or 'no Content-Type'}, and the body "
                                     f"looks like {result.kind}, not HTML or text", status=response.status)
             return result
-        raise FetchRejected("too_many_redirects",
+        raise FetchError("too_many_redirects",
                             f"more than {self.options.max_redirects} redirects (setting max_redirects): "
                             + " -> ".join(chain))
 
@@ -416,12 +416,12 @@ class Fetcher:
              *, robots: bool = True, max_bytes: int | None = None, truncate: bool = False) -> _Response:
         host_key = host_of(url)
         if urlsplit(url).scheme not in SCHEMES:
-            raise FetchRejected("unsupported_scheme", url)
+            raise FetchError("unsupported_scheme", url)
         host = self._host(host_key)
         try:  # the guard before robots.txt: a refused host gets no request at all, not even that one
             self.guard.resolve(*_host_port(url))
         except _Blocked as exc:
-            raise FetchRejected("private_address", exc.detail) from None
+            raise FetchError("private_address", exc.detail) from None
         if robots and self.options.obey_robots:
             self._check_robots(url, host_key, host)
         attempt = 0
@@ -437,23 +437,23 @@ class Fetcher:
                     response = self._send(url, conditional, accept, max_bytes or self.options.max_body_bytes,
                                           truncate)
                 except _Blocked as exc:
-                    raise FetchRejected("private_address", exc.detail) from None
+                    raise FetchError("private_address", exc.detail) from None
                 except httpx.TimeoutException as exc:
                     if _DEADLINE.hit or time.monotonic() - started >= self.options.total_timeout:
-                        raise FetchRejected("timeout", f"no complete response within total_timeout="
+                        raise FetchError("timeout", f"no complete response within total_timeout="
                                             f"{self.options.total_timeout:g}s (connect, headers and body; "
                                             f"try {attempt + 1}, not retried)", transient=True) from None
-                    failure = FetchRejected("timeout", f"{type(exc).__name__} after {attempt + 1} tries "
+                    failure = FetchError("timeout", f"{type(exc).__name__} after {attempt + 1} tries "
                                             f"(settings connect_timeout/read_timeout)", transient=True)
                 except httpx.TransportError as exc:
-                    failure = FetchRejected("connection_error", f"{type(exc).__name__}: {exc} "
+                    failure = FetchError("connection_error", f"{type(exc).__name__}: {exc} "
                                             f"(after {attempt + 1} tries)", transient=True)
                 else:
                     if response.status not in _RETRY_STATUSES:
                         if response.status < 400 or response.status in _REDIRECTS:
                             return response
-                        raise FetchRejected(f"http_{response.status}", url, status=response.status)
-                    failure = FetchRejected(f"http_{response.status}", f"{url} (after {attempt + 1} tries)",
+                        raise FetchError(f"http_{response.status}", url, status=response.status)
+                    failure = FetchError(f"http_{response.status}", f"{url} (after {attempt + 1} tries)",
                                             status=response.status, transient=True)
                     wait = _retry_after(response.headers.get("retry-after"), self._wall())
                     if wait is not None:
@@ -486,11 +486,11 @@ class Fetcher:
                 return response  # redirects, 304 and errors: the body is not needed
             media = headers.get("content-type", "").split(";")[0].strip().lower()
             if accept == "article" and media not in HTML_TYPES | TEXT_TYPES | _GENERIC_TYPES:
-                raise FetchRejected("unsupported_type", f"{media}: only HTML and plain text pages are read",
+                raise FetchError("unsupported_type", f"{media}: only HTML and plain text pages are read",
                                     status=stream.status_code)
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > max_bytes and not truncate:
-                raise FetchRejected("too_large", f"Content-Length {length} bytes; the limit is {max_bytes} "
+                raise FetchError("too_large", f"Content-Length {length} bytes; the limit is {max_bytes} "
                                     "(setting max_body_bytes)", status=stream.status_code)
             deadline = (getattr(_DEADLINE, "at", None) or time.monotonic() + self.options.total_timeout)
             response.body = _read_body(stream, headers.get("content-encoding", ""), max_bytes, truncate,
@@ -522,7 +522,7 @@ class Fetcher:
 
     def _check_budget(self, host_key: str, host: _Host) -> None:
         if host.spent >= self.options.host_budget:
-            raise FetchRejected("host_budget", f"{host_key} used {host.spent:.0f}s of requests in this run "
+            raise FetchError("host_budget", f"{host_key} used {host.spent:.0f}s of requests in this run "
                                 f"(setting host_budget={self.options.host_budget:g}); its other URLs wait for "
                                 "the next run", transient=True)
 
@@ -532,9 +532,9 @@ class Fetcher:
                 self._load_robots(host_key, host)
                 host.robots_loaded = True
         if host.robots_error:
-            raise FetchRejected("robots", host.robots_error, transient=True)
+            raise FetchError("robots", host.robots_error, transient=True)
         if host.robots is not None and not host.robots.can_fetch(url, ROBOTS_AGENT):
-            raise FetchRejected("robots", f"{host_key}/robots.txt disallows {urlsplit(url).path or '/'}")
+            raise FetchError("robots", f"{host_key}/robots.txt disallows {urlsplit(url).path or '/'}")
 
     def _load_robots(self, host_key: str, host: _Host) -> None:
         url = host_key + "/robots.txt"
@@ -546,11 +546,11 @@ class Fetcher:
                 if response.status in _REDIRECTS and response.headers.get("location"):
                     try:
                         current = canonicalize(response.headers["location"], base=current)
-                    except Rejected as exc:  # a malformed Location: robots.txt is unreachable
-                        raise FetchRejected(exc.reason, exc.detail) from None
+                    except RejectError as exc:  # a malformed Location: robots.txt is unreachable
+                        raise FetchError(exc.reason, exc.detail) from None
                     continue
                 break
-        except FetchRejected as exc:
+        except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 return  # no robots.txt (or not for us to read): everything is allowed
             # RFC 9309 2.3.1.4: an unreachable robots.txt means assume everything is disallowed.
@@ -637,7 +637,7 @@ class _Decoder:
         elif encoding == "br" and brotli is not None:
             self._brotli = brotli.Decompressor()
         elif encoding not in ("", "identity"):
-            raise FetchRejected("unsupported_encoding", f"Content-Encoding {encoding!r} is not supported")
+            raise FetchError("unsupported_encoding", f"Content-Encoding {encoding!r} is not supported")
 
     def feed(self, data: bytes) -> bytes:
         budget = self.limit - self.produced + 1  # one byte past the limit proves it was passed
@@ -651,7 +651,7 @@ class _Decoder:
             else:
                 out = self._inflate(data, budget)
         except (zlib.error, getattr(brotli, "error", zlib.error)) as exc:
-            raise FetchRejected("bad_encoding", f"{self.encoding} body could not be decoded: {exc}") from exc
+            raise FetchError("bad_encoding", f"{self.encoding} body could not be decoded: {exc}") from exc
         self.produced += len(out)
         return out
 
@@ -676,7 +676,7 @@ def _read_body(stream: httpx.Response, encoding: str, max_bytes: int, truncate: 
     else:
         chunks_in = stream.iter_raw()  # as the network delivers (httpcore reads up to 64 KiB at a time)
     if "," in encoding:
-        raise FetchRejected("unsupported_encoding", f"stacked Content-Encoding {encoding!r} is not supported")
+        raise FetchError("unsupported_encoding", f"stacked Content-Encoding {encoding!r} is not supported")
     decoder = _Decoder(encoding, max_bytes)
     chunks: list[bytes] = []
     wire = 0
@@ -690,5 +690,5 @@ def _read_body(stream: httpx.Response, encoding: str, max_bytes: int, truncate: 
                 return b"".join(chunks)[:max_bytes]
             what = "decompresses to more than" if decoder.produced > max_bytes and encoding not in ("", "identity") \
                 else "is larger than"
-            raise FetchRejected("too_large", f"the body {what} {max_bytes} bytes (setting max_body_bytes)")
+            raise FetchError("too_large", f"the body {what} {max_bytes} bytes (setting max_body_bytes)")
     return b"".join(chunks)

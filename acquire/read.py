@@ -18,18 +18,18 @@ from pathlib import Path
 
 from newsflow.acquire.files import Item
 from newsflow.acquire.web import FetchedItem
-from newsflow.transforms.models import RawDocument, Rejected
+from newsflow.transforms.models import RawDocument, RejectError
 
 
 def read_item(item: Item, max_bytes: int) -> RawDocument:
-    """The item's (decompressed) bytes; unreadable, truncated, oversized or non-regular files are Rejected."""
+    """The item's (decompressed) bytes; unreadable, truncated, oversized or non-regular files are RejectError."""
     if isinstance(item, FetchedItem):  # fetched from the web by the fetch stage (acquire/web.py)
         return item.raw
     path = Path(item.origin)
     if not path.exists():  # a named input (or a deployment's inbox folder) that is not there
-        raise Rejected("acquire", "not_found", f"{item.origin}: no such file or directory")
+        raise RejectError("acquire", "not_found", f"{item.origin}: no such file or directory")
     if item.kind == "unknown":
-        raise Rejected("acquire", "unsupported_type",
+        raise RejectError("acquire", "unsupported_type",
                        f"{path.name}: only .html, .htm and .txt files (optionally .gz) are read")
     try:
         with open_regular(path, follow_symlinks=getattr(item, "follow_symlinks", True)) as stream:
@@ -39,22 +39,22 @@ def read_item(item: Item, max_bytes: int) -> RawDocument:
                 body = _gunzip(stream, max_bytes)
             else:
                 if st.st_size > max_bytes:
-                    raise Rejected("acquire", "too_large",
+                    raise RejectError("acquire", "too_large",
                                    f"{st.st_size} bytes; the limit is {max_bytes} (setting max_file_bytes)")
                 body = stream.read(max_bytes + 1)
                 if len(body) > max_bytes:
-                    raise Rejected("acquire", "too_large", f"more than {max_bytes} bytes read (the file grew "
+                    raise RejectError("acquire", "too_large", f"more than {max_bytes} bytes read (the file grew "
                                    "while read); the limit is set by max_file_bytes")
     except OSError as exc:
-        raise Rejected("acquire", "unreadable", exc.strerror or str(exc)) from exc
+        raise RejectError("acquire", "unreadable", exc.strerror or str(exc)) from exc
     if not body.strip():
-        raise Rejected("acquire", "empty", "the file is empty" if not body else "the file holds only whitespace")
+        raise RejectError("acquire", "empty", "the file is empty" if not body else "the file holds only whitespace")
     return RawDocument(origin=item.origin, kind=item.kind, body=body, fetched_at=fetched_at,
                        raw_sha256=hashlib.sha256(body).hexdigest())
 
 
 def open_regular(path: Path, *, follow_symlinks: bool = True) -> io.BufferedReader:
-    """`path` opened for reading if it is a regular file; Rejected("acquire", "not_regular") if not.
+    """`path` opened for reading if it is a regular file; RejectError("acquire", "not_regular") if not.
 
     O_NONBLOCK makes opening a FIFO return at once (then refused) rather than wait for a writer;
     without `follow_symlinks`, O_NOFOLLOW refuses a link swapped in after discovery.
@@ -66,7 +66,7 @@ def open_regular(path: Path, *, follow_symlinks: bool = True) -> io.BufferedRead
         fd = os.open(path, flags)
     except OSError as exc:
         if not follow_symlinks and os.path.islink(path):
-            raise Rejected("acquire", "symlink", "a symbolic link inside a scanned folder (setting "
+            raise RejectError("acquire", "symlink", "a symbolic link inside a scanned folder (setting "
                            "follow_symlinks)") from exc
         raise
     mode = os.fstat(fd).st_mode
@@ -74,7 +74,7 @@ def open_regular(path: Path, *, follow_symlinks: bool = True) -> io.BufferedRead
         os.close(fd)
         what = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
                 else "a socket" if stat.S_ISSOCK(mode) else "a directory" if stat.S_ISDIR(mode) else "not a file")
-        raise Rejected("acquire", "not_regular", f"{path.name} is {what}; only regular files are read")
+        raise RejectError("acquire", "not_regular", f"{path.name} is {what}; only regular files are read")
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 
@@ -84,9 +84,9 @@ def _gunzip(stream, max_bytes: int) -> bytes:
         try:
             body = unzipped.read(max_bytes + 1)
         except EOFError as exc:
-            raise Rejected("acquire", "truncated", "the gzip stream ends early") from exc
+            raise RejectError("acquire", "truncated", "the gzip stream ends early") from exc
         except (gzip.BadGzipFile, zlib.error) as exc:
-            raise Rejected("acquire", "corrupt", f"not a valid gzip file: {exc}") from exc
+            raise RejectError("acquire", "corrupt", f"not a valid gzip file: {exc}") from exc
     if len(body) > max_bytes:
-        raise Rejected("acquire", "too_large", f"decompresses past {max_bytes} bytes (setting max_file_bytes)")
+        raise RejectError("acquire", "too_large", f"decompresses past {max_bytes} bytes (setting max_file_bytes)")
     return body

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from newsflow.acquire.fetch import Fetcher, FetchResult, Validators
 from newsflow.transforms import feeds
-from newsflow.transforms.models import Reject, Rejected
+from newsflow.transforms.models import Reject, RejectError
 from newsflow.transforms.urls import UrlFilter, canonicalize
 
 _SOURCE_KEYS = ("name", "feeds", "sitemaps", "urls", "paths", "include", "exclude", "rate")
@@ -157,7 +157,7 @@ def _urls(entry: dict, key: str, label: str) -> tuple[str, ...]:
     for value in _strings(entry, key, label):
         try:
             url = canonicalize(value)
-        except Rejected as exc:
+        except RejectError as exc:
             raise SourcesError(f"{label}: key '{key}': {exc.detail}") from None
         if url not in out:
             out.append(url)
@@ -233,7 +233,7 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
     for given in listings:
         try:
             must_list.add(canonicalize(given))
-        except Rejected:
+        except RejectError:
             pass  # rejected below when it comes up
     queue: list[tuple[str, int]] = [(u, 0) for u in urls]
     while queue:
@@ -241,7 +241,7 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
         try:
             entries = _expand_one(fetcher, url, depth, out, seen_listings, seen_articles, source, validators,
                                   fetched, backoff, must_list, max_listing_bytes)
-        except Rejected as exc:
+        except RejectError as exc:
             out.rejects.append(Reject(url, exc.stage, exc.reason, exc.detail))
             continue
         except Exception as exc:  # a bug or a library failure on one listing must not stop the run
@@ -272,8 +272,8 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
 def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_listings: set[str],
                 seen_articles: set[str], source: Source | None, validators: Mapping[str, Validators],
                 fetched: Mapping[str, datetime], backoff: Mapping[str, datetime], must_list: set[str],
-                max_listing_bytes: int) -> list[feeds.Entry]:
-    """Fetch one URL of the queue; the entries to follow if it is a listing (Rejected if it fails)."""
+                max_listing_bytes: int) -> list[feeds.FeedEntry]:
+    """Fetch one URL of the queue; the entries to follow if it is a listing (RejectError if it fails)."""
     name = source.name if source else None
     delay = source.min_delay if source else None
     url = canonicalize(url)
@@ -293,7 +293,7 @@ def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_lis
     kind = result.kind
     if kind not in feeds.FEED_KINDS + feeds.SITEMAP_KINDS:
         if listing_only:
-            raise Rejected("discover", "not_a_feed", f"listed as a feed or sitemap, but the body is {kind} "
+            raise RejectError("discover", "not_a_feed", f"listed as a feed or sitemap, but the body is {kind} "
                            f"({result.media_type or 'no Content-Type'})")
         if kind in ("html", "text"):
             _add(out, seen_articles, Listed(url, name, prefetched=result), source, fetched, {}, article=True)
@@ -309,7 +309,7 @@ def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_lis
 
 
 def _add(out: Expansion, seen: set[str], item: Listed, source: Source | None, fetched: Mapping[str, datetime],
-         backoff: Mapping[str, datetime], *, entry: feeds.Entry | None = None, article: bool = False) -> None:
+         backoff: Mapping[str, datetime], *, entry: feeds.FeedEntry | None = None, article: bool = False) -> None:
     if item.url in seen:
         return
     if source is not None and not source.allows(item.url):  # every article URL of a source, listed or given

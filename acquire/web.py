@@ -23,7 +23,7 @@ from newsflow.transforms.models import (
     Processed,
     RawDocument,
     Reject,
-    Rejected,
+    RejectError,
     StateRow,
     Unchanged,
     UrlState,
@@ -159,7 +159,7 @@ def fetch_one(item: WebItem, fetcher: Fetcher, state: UrlState, raw_dir: Path) -
             return Unchanged(listed.url, "known_canonical", result.status, result.fetched_at, raw.kind,
                              result.etag, result.last_modified, raw.raw_sha256)
         rawstore.put(raw_dir, raw.body)  # before the load transaction; content-addressed, so idempotent
-    except Rejected as exc:
+    except RejectError as exc:
         return Reject(listed.url, exc.stage, exc.reason, exc.detail)
     except Exception as exc:  # a bug or a library failure on one URL must not stop the run
         return Reject(listed.url, "fetch", "error", f"{type(exc).__name__}: {exc}")

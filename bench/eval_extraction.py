@@ -191,7 +191,7 @@ def inprocess_texts(pages: list[Page]) -> tuple[dict[str, str], dict[str, str]]:
     from newsflow.acquire.files import kind_of
     from newsflow.transforms.clean import clean
     from newsflow.transforms.extract import extract
-    from newsflow.transforms.models import RawDocument, Rejected
+    from newsflow.transforms.models import RawDocument, RejectError
     from newsflow.transforms.normalize import normalize_text
 
     texts, rejected = {}, {}
@@ -199,7 +199,7 @@ def inprocess_texts(pages: list[Page]) -> tuple[dict[str, str], dict[str, str]]:
         try:
             extracted = extract(RawDocument(str(page.path), kind_of(page.path), _read(page.path), url=page.url))
             texts[page.key] = normalize_text(clean(extracted.text).text)
-        except Rejected as exc:
+        except RejectError as exc:
             rejected[page.key] = f"{exc.stage}/{exc.reason}"
     return texts, rejected
 

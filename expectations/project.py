@@ -119,7 +119,11 @@ def ensure_project(context, config: QualityConfig | None = None) -> dict[str, An
         source = context.data_sources.get(DATASOURCE)
     except (KeyError, ValueError, DataContextError):
         source = context.data_sources.add_pandas(DATASOURCE)
-    builtin_names = {c.name for c in checks(QualityConfig(), datetime(2000, 1, 1, tzinfo=timezone.utc))}
+    # Every check suites.py can make, whatever the settings (the language checks exist only when
+    # languages are listed): a stored one of these is built-in, never a user's expectation.
+    then = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    builtin_names = {c.name for config_ in (QualityConfig(), QualityConfig(languages=("en",)))
+                     for c in checks(config_, then)}
     checkpoints = {}
     for table in SUITES:
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from newsflow.acquire.files import Item
 from newsflow.acquire.read import open_regular
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 
 # Code whose change changes a batch's result: the transforms and the file reader.
 _CODE = ("newsflow.transforms", "newsflow.acquire.read", "newsflow.acquire.files", "newsflow.flows.batches",
@@ -56,7 +56,7 @@ def batch_cache_key(context, parameters: dict) -> str | None:
                 st = os.fstat(stream.fileno())
             if st.st_size > settings.max_file_bytes:
                 return None
-        except (OSError, Rejected):
+        except (OSError, RejectError):
             return None  # unreadable, not a regular file, a link not to follow: let the batch reject it
         # The file's identity and change stamps, as git's index and rsync use them: any write to
         # the file moves its ctime, which no tool can set back, so unchanged stamps mean unchanged

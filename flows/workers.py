@@ -25,7 +25,7 @@ from newsflow.acquire.read import read_item
 from newsflow.flows.timing import StageTimer
 from newsflow.transforms.clean import clean
 from newsflow.transforms.extract import extract
-from newsflow.transforms.models import Processed, Reject, Rejected
+from newsflow.transforms.models import Processed, Reject, RejectError
 from newsflow.transforms.normalize import normalize
 
 # The run's pool, seen by its process-batch tasks: Prefect's thread runner copies the context into
@@ -45,7 +45,7 @@ def process_item(item, settings, timer: StageTimer | None = None) -> Processed |
         cleaned = clean(extracted.text)
         timer.enter("normalize")
         article = normalize(extracted, cleaned, settings.min_words)
-    except Rejected as exc:
+    except RejectError as exc:
         return Reject(item.origin, exc.stage, exc.reason, exc.detail)
     except Exception as exc:  # a bug or a library failure on one page must not stop the run
         return Reject(item.origin, timer.stage, "error", f"{type(exc).__name__}: {exc}")

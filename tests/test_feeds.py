@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from newsflow.transforms import feeds
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 
 BASE = "https://example.org/"
 
@@ -166,17 +166,17 @@ def test_gzipped_sitemap():
 
 def test_gzip_bomb_is_capped():
     bomb = gzip.compress(b"<urlset>" + b" " * 20_000_000, compresslevel=1)
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(bomb, BASE, max_bytes=1_000_000)
     assert info.value.reason == "too_large" and "max_body_bytes" in info.value.detail
 
 
 def test_truncated_and_corrupt_gzip():
     data = gzip.compress(URLSET)
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(data[: len(data) // 2], BASE)
     assert info.value.reason == "truncated"
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.gunzip_capped(b"\x1f\x8b" + b"garbage" * 10)
     assert info.value.reason == "corrupt"
 
@@ -193,19 +193,19 @@ def test_entities_mentioned_in_content_are_fine():
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, XXE, HIDDEN_LAUGHS], ids=["billion-laughs", "external-entity", "hidden"])
 def test_entity_declarations_are_refused(body):
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(body, BASE)
     assert info.value.reason == "unsafe_xml" and info.value.stage == "discover"
 
 
 def test_html_is_not_a_feed():
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(b"<!DOCTYPE html><html><body>hi</body></html>", BASE)
     assert info.value.reason == "not_a_feed" and "html" in info.value.detail
 
 
 def test_oversized_listing_is_refused():
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(URLSET, BASE, max_bytes=100)
     assert info.value.reason == "too_large"
 
@@ -224,10 +224,10 @@ def test_parse_date(value, expected):
 
 def test_needs_fetch_skips_entries_already_ingested():
     fetched = datetime(2025, 3, 5, tzinfo=timezone.utc)
-    old = feeds.Entry("https://example.org/a", updated=datetime(2025, 3, 4, tzinfo=timezone.utc))
-    new = feeds.Entry("https://example.org/a", published=datetime(2025, 3, 4, tzinfo=timezone.utc),
+    old = feeds.FeedEntry("https://example.org/a", updated=datetime(2025, 3, 4, tzinfo=timezone.utc))
+    new = feeds.FeedEntry("https://example.org/a", published=datetime(2025, 3, 4, tzinfo=timezone.utc),
                       updated=datetime(2025, 3, 6, tzinfo=timezone.utc))
-    undated = feeds.Entry("https://example.org/a")
+    undated = feeds.FeedEntry("https://example.org/a")
     assert feeds.needs_fetch(old, None) and feeds.needs_fetch(undated, None)
     assert not feeds.needs_fetch(old, fetched) and not feeds.needs_fetch(undated, fetched)
     assert feeds.needs_fetch(new, fetched)

@@ -11,10 +11,10 @@ import brotli
 import httpx
 import pytest
 
-from newsflow.acquire.fetch import Fetcher, FetchRejected
+from newsflow.acquire.fetch import Fetcher, FetchError
 from newsflow.acquire.sources import Source, expand
 from newsflow.transforms import feeds
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 from newsflow.transforms.urls import UrlFilter, canonicalize
 
 from websupport import ARTICLE, Gauge, Reply, Server, Sleeps, html, options, reason_of, versioned
@@ -137,7 +137,7 @@ def test_404_is_not_retried(server):
 def test_fetch_rejected_survives_pickling():  # tasks may run in other processes
     import pickle
 
-    copy = pickle.loads(pickle.dumps(FetchRejected("http_503", "x", status=503, transient=True)))
+    copy = pickle.loads(pickle.dumps(FetchError("http_503", "x", status=503, transient=True)))
     assert (copy.stage, copy.reason, copy.detail, copy.status, copy.transient) == ("fetch", "http_503", "x", 503, True)
 
 
@@ -338,7 +338,7 @@ def test_one_bad_host_does_not_stall_the_others():
             def run(srv, key):
                 try:
                     fetcher.fetch(srv.url("/a"))
-                except Rejected as exc:
+                except RejectError as exc:
                     errors.append(exc.reason)
                 done[key] = time.monotonic() - start
 
@@ -518,7 +518,7 @@ def test_billion_laughs_feed_is_fetched_but_refused_by_the_parser(server):
     with Fetcher(options()) as fetcher:
         result = fetcher.fetch(server.url("/laughs.xml"), accept="any")
     assert result.kind == "rss"
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(result.body, result.final_url)
     assert info.value.reason == "unsafe_xml"
 
@@ -529,6 +529,6 @@ def test_gzip_bomb_sitemap_is_capped(server):
     with Fetcher(options()) as fetcher:
         result = fetcher.fetch(server.url("/sitemap.xml.gz"), accept="any")
     assert len(result.body) == len(bomb)  # the gzip file itself is small
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         feeds.parse(result.body, result.final_url, max_bytes=5_000_000)
     assert info.value.reason == "too_large"

@@ -47,9 +47,9 @@ def test_malformed_link_is_a_reject_and_the_rest_of_the_feed_goes_on(server):
 
 
 def test_canonicalize_rejects_a_malformed_url_even_with_a_base():
-    from newsflow.transforms.models import Rejected
+    from newsflow.transforms.models import RejectError
 
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         canonicalize("http://[::1/x", base="https://example.org/feed")
     assert info.value.reason == "bad_url"
 

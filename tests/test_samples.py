@@ -18,7 +18,7 @@ from newsflow.acquire.files import Item, discover, kind_of
 from newsflow.acquire.read import read_item
 from newsflow.transforms.clean import clean, paragraphs
 from newsflow.transforms.extract import extract
-from newsflow.transforms.models import Article, Cleaned, Extracted, Rejected
+from newsflow.transforms.models import Article, Cleaned, Extracted, RejectError
 from newsflow.transforms.normalize import normalize
 
 SAMPLES = Path(__file__).resolve().parent.parent / "newsflow" / "samples"
@@ -403,10 +403,10 @@ def test_all_other_samples_are_distinct_articles():
 @pytest.mark.parametrize("name,why", BAD.items())
 def test_the_bad_file_is_rejected_with_its_stage_and_reason(name, why):
     path = SAMPLES / name
-    with pytest.raises(Rejected) as err:
+    with pytest.raises(RejectError) as err:
         run(name)
     assert (err.value.stage, err.value.reason) == why
-    with pytest.raises(Rejected):
+    with pytest.raises(RejectError):
         read_item(Item(str(path), kind_of(path)), MAX_BYTES)
 
 

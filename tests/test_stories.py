@@ -37,7 +37,7 @@ def item(article_id: str, text: str, hours: float = 0, title: str | None = None,
 def assign(items, stories=(), threshold: float = DEFAULTS.story_threshold, window: timedelta = DEFAULTS.story_window,
            **kw) -> st.StoryResult:
     df = st.document_frequencies(items)
-    return st.assign_stories(items, list(stories), df, len(items), threshold, window, **kw)
+    return st.assign(items, list(stories), df, len(items), threshold, window, **kw)
 
 
 def seed_items(seeds_dir: Path) -> list[st.StoryItem]:
@@ -93,8 +93,8 @@ def test_near_duplicate_joins_its_canonical_story_without_moving_the_centroid():
 def test_incremental_batch_joins_a_stored_story(seeds_dir):
     items = seed_items(seeds_dir)
     df = st.document_frequencies(items)
-    first = st.assign_stories(items[:2], [], df, 5, *WINDOWED)
-    second = st.assign_stories(items[2:], first.stories, df, 5, *WINDOWED)
+    first = st.assign(items[:2], [], df, 5, *WINDOWED)
+    second = st.assign(items[2:], first.stories, df, 5, *WINDOWED)
     assert set(second.assignments.values()) == set(first.assignments.values())
 
 
@@ -105,11 +105,11 @@ def test_equal_scores_go_to_the_lowest_story_id_and_undated_articles_ignore_the_
     stored = [st.Story(sid, old, old, 1, vec) for sid in ("ccc", "aaa", "bbb")]
     dated, undated = item("d", text), st.StoryItem("u", nd.rank_key(None, T0, "u"), T0, text, dated=False)
     df = st.document_frequencies([dated])
-    assert st.assign_stories([dated], stored, df, 1, *WINDOWED).assignments == {"d": st.story_id("d")}  # out of window
-    result = st.assign_stories([undated], stored, df, 1, *WINDOWED)
+    assert st.assign([dated], stored, df, 1, *WINDOWED).assignments == {"d": st.story_id("d")}  # out of window
+    result = st.assign([undated], stored, df, 1, *WINDOWED)
     assert result.assignments == {"u": "aaa"} and result.similarity == {"u": 1.0}
     recent = [replace(s, first_at=T0, last_at=T0) for s in stored]
-    assert st.assign_stories([dated], recent[::-1], df, 1, *WINDOWED).assignments == {"d": "aaa"}
+    assert st.assign([dated], recent[::-1], df, 1, *WINDOWED).assignments == {"d": "aaa"}
 
 
 def test_labelled_same_story_pairs_cluster_and_same_topic_pairs_do_not():

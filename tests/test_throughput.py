@@ -13,7 +13,7 @@ from newsflow.acquire.read import read_item
 from newsflow.settings import Settings
 from newsflow.transforms.clean import clean
 from newsflow.transforms.extract import extract
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 from newsflow.transforms.normalize import normalize
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -43,7 +43,7 @@ def reference(path: Path, settings: Settings):
         extracted = extract(raw)
         cleaned = clean(extracted.text)
         article = normalize(extracted, cleaned, settings.min_words)
-    except Rejected as exc:
+    except RejectError as exc:
         return ("rejected", exc.stage, exc.reason)
     fields = tuple(getattr(article, f) for f in FIELDS)
     return fields, article.canonical_url, [(r.rule, r.segment) for r in cleaned.removed]

@@ -15,7 +15,7 @@ from newsflow.transforms.clean import word_count
 from newsflow.transforms.decode import declared_charset, decode
 from newsflow.transforms.dedup import exact_duplicates
 from newsflow.transforms.extract import drop_leading_title, extract_html, parse_timestamp
-from newsflow.transforms.models import Cleaned, Extracted, Rejected
+from newsflow.transforms.models import Cleaned, Extracted, RejectError
 from newsflow.transforms.normalize import content_hash, detect_language, fold, normalize, normalize_text
 from newsflow.transforms.textreader import parse_dateline, read_text
 
@@ -50,7 +50,7 @@ def test_decode_honours_bom_and_declared_charset():
     ("Almost done, caf\u00e9".encode()[:-1], "truncated"),
 ])
 def test_decode_refuses_binary_undecodable_and_truncated(body, reason):
-    with pytest.raises(Rejected) as err:
+    with pytest.raises(RejectError) as err:
         decode(body)
     assert (err.value.stage, err.value.reason) == ("decode", reason)
 
@@ -132,7 +132,7 @@ def test_normalize_builds_the_article_or_rejects_short_text():
     assert art.title == "Bridge stays open" and art.authors == ["Mara Quint"]
     assert art.word_count == 2 * word_count(PARA) and art.language == "en" and art.language_prob > 0.9
     assert art.article_id == art.content_hash[:16]
-    with pytest.raises(Rejected) as err:
+    with pytest.raises(RejectError) as err:
         normalize(ex, Cleaned("Too short."), min_words=10)
     assert err.value.reason == "too_short"
 

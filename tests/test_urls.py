@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.acquire.sources import SourcesError, load_sources, parse_sources
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 from newsflow.transforms.urls import UrlFilter, canonical_link, canonicalize, domain_of, host_of, is_tracking_param
 
 
@@ -59,7 +59,7 @@ def test_relative_urls_resolve_against_a_base():
     ("http://example.com:99999/", "bad_url"),
 ])
 def test_canonicalize_refuses(given, reason):
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(RejectError) as info:
         canonicalize(given)
     assert info.value.reason == reason and "secret" not in info.value.detail
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
-from newsflow.acquire.fetch import Fetcher, FetchOptions, FetchRejected
+from newsflow.acquire.fetch import Fetcher, FetchError, FetchOptions
 from newsflow.settings import Settings
 
 ARTICLE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Harbour reopens</title>
@@ -148,8 +148,8 @@ class Sleeps(list):
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
 
-def reason_of(fetcher: Fetcher, url: str, **kwargs) -> FetchRejected:
-    with pytest.raises(FetchRejected) as info:
+def reason_of(fetcher: Fetcher, url: str, **kwargs) -> FetchError:
+    with pytest.raises(FetchError) as info:
         fetcher.fetch(url, **kwargs)
     assert info.value.stage == "fetch"
     return info.value

@@ -6,7 +6,7 @@ import codecs
 import functools
 import re
 
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -52,7 +52,7 @@ def decode_noted(body: bytes, declared: str | None = None) -> tuple[str, str | N
     """
     why = sniff_binary(body)
     if why:
-        raise Rejected("decode", "binary", why)
+        raise RejectError("decode", "binary", why)
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body.decode(codec, errors="replace"), None
@@ -73,7 +73,7 @@ def decode_noted(body: bytes, declared: str | None = None) -> tuple[str, str | N
         # Cut off inside a UTF-8 character only if UTF-8 is what the rest says: a cp1252 file whose
         # one non-ASCII byte is its last ("... caf\xe9") looks the same to the decoder.
         if exc.reason == "unexpected end of data" and not _cp1252_ending(body, exc.start):
-            raise Rejected("decode", "truncated", "the text ends inside a UTF-8 character: the file was cut off") from exc
+            raise RejectError("decode", "truncated", "the text ends inside a UTF-8 character: the file was cut off") from exc
     high = sum(1 for b in body if b > 0x7F)
     if high <= _WESTERN_MAX_HIGH_SHARE * len(body):
         try:
@@ -123,6 +123,6 @@ def _detect(body: bytes) -> str:
 
     best = charset_normalizer.from_bytes(body).best()
     if best is None:
-        raise Rejected("decode", "undecodable",
+        raise RejectError("decode", "undecodable",
                        "not UTF-8, not cp1252, and no character set fits the bytes")
     return str(best)

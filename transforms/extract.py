@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
-from newsflow.transforms.models import Extracted, RawDocument, Rejected
+from newsflow.transforms.models import Extracted, RawDocument, RejectError
 from newsflow.transforms.structure import strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
@@ -50,10 +50,10 @@ def extract(raw: RawDocument) -> Extracted:
         text, note = decode_noted(raw.body, raw.charset)
         extracted = read_text(text)
         if not extracted.text.strip():
-            raise Rejected("extract", "no_article", "the file holds no text")
+            raise RejectError("extract", "no_article", "the file holds no text")
         extracted.charset_note = note
         return extracted
-    raise Rejected("extract", "unsupported_type", f"no extractor for {raw.kind!r}")
+    raise RejectError("extract", "unsupported_type", f"no extractor for {raw.kind!r}")
 
 
 def extract_html(html: str, url: str | None = None) -> Extracted:
@@ -67,19 +67,19 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     from trafilatura.utils import load_html
 
     if not html.strip():
-        raise Rejected("extract", "empty", "the page is empty")
+        raise RejectError("extract", "empty", "the page is empty")
     if _OPEN_HTML.search(html) and not _CLOSE_HTML.search(html):
-        raise Rejected("extract", "truncated", "the page opens <html> but never closes it: it was cut off")
+        raise RejectError("extract", "truncated", "the page opens <html> but never closes it: it was cut off")
     tree = load_html(html)
     if tree is None:
-        raise Rejected("extract", "no_article", "the page is not parsable HTML")
+        raise RejectError("extract", "no_article", "the page is not parsable HTML")
     removed = strip_structure(tree) if STRUCTURAL else []
     doc = bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
         date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
     )
     if doc is None or not (doc.text or "").strip():
-        raise Rejected("extract", "no_article", "trafilatura found no main text in the page")
+        raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
     meta = repair_metadata(doc, html, tree, url)
     return Extracted(

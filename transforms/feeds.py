@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 from newsflow.transforms.urls import canonicalize
 
 FEED_KINDS = ("rss", "atom", "jsonfeed")
@@ -43,7 +43,7 @@ _HTML_HINT = re.compile(rb"<!DOCTYPE\s+html|<html[\s>]|<head[\s>]|<body[\s>]", r
 
 
 @dataclass(frozen=True)
-class Entry:
+class FeedEntry:
     """One link a feed or sitemap lists: an article, or (in a sitemap index) a child sitemap."""
 
     url: str
@@ -66,12 +66,12 @@ class Listing:
     """A parsed feed or sitemap."""
 
     kind: str  # rss | atom | jsonfeed | urlset | sitemapindex
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[FeedEntry] = field(default_factory=list)
     title: str | None = None
     skipped: list[str] = field(default_factory=list)  # links that are not usable http(s) URLs
 
 
-def needs_fetch(entry: Entry, fetched_at: datetime | None, *, refresh: bool = False) -> bool:
+def needs_fetch(entry: FeedEntry, fetched_at: datetime | None, *, refresh: bool = False) -> bool:
     """Whether a listed entry should be fetched, given when its URL was last fetched (None = never).
 
     An already ingested URL is fetched again only when the listing dates it after that fetch
@@ -89,12 +89,12 @@ def gunzip_capped(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     try:
         out = inflater.decompress(body, max_bytes + 1)
     except zlib.error as exc:
-        raise Rejected(_STAGE, "corrupt", f"not a valid gzip file: {exc}") from exc
+        raise RejectError(_STAGE, "corrupt", f"not a valid gzip file: {exc}") from exc
     if len(out) > max_bytes:
-        raise Rejected(_STAGE, "too_large",
+        raise RejectError(_STAGE, "too_large",
                        f"gzip data decompresses past {max_bytes} bytes (setting max_body_bytes)")
     if not inflater.eof:
-        raise Rejected(_STAGE, "truncated", "the gzip stream ends early")
+        raise RejectError(_STAGE, "truncated", "the gzip stream ends early")
     return out
 
 
@@ -134,16 +134,16 @@ def sniff(body: bytes, content_type: str | None = None) -> str:
 
 
 def parse(body: bytes, base_url: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Listing:
-    """Entries of a feed or sitemap (gzip'd or not); Rejected if it is neither or is unsafe."""
+    """Entries of a feed or sitemap (gzip'd or not); RejectError if it is neither or is unsafe."""
     if len(body) > max_bytes:
-        raise Rejected(_STAGE, "too_large", f"{len(body)} bytes; the limit is {max_bytes} (setting max_body_bytes)")
+        raise RejectError(_STAGE, "too_large", f"{len(body)} bytes; the limit is {max_bytes} (setting max_body_bytes)")
     if body.startswith(_GZIP_MAGIC):
         body = gunzip_capped(body, max_bytes)
     kind = sniff(body)
     if kind == "jsonfeed":
         return _parse_jsonfeed(body, base_url)
     if kind not in FEED_KINDS + SITEMAP_KINDS:
-        raise Rejected(_STAGE, "not_a_feed",
+        raise RejectError(_STAGE, "not_a_feed",
                        f"neither a feed (RSS, Atom, JSON Feed) nor a sitemap; it looks like {kind}")
     root = _parse_xml(body)
     if kind == "rss":
@@ -173,13 +173,13 @@ def _parse_xml(body: bytes):
     try:
         root = etree.fromstring(_strip_bom(body), parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise Rejected(_STAGE, "bad_xml", str(exc)) from exc
+        raise RejectError(_STAGE, "bad_xml", str(exc)) from exc
     if root is None:
-        raise Rejected(_STAGE, "bad_xml", "no XML element found")
+        raise RejectError(_STAGE, "bad_xml", "no XML element found")
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         # Feeds and sitemaps have no use for entity declarations: refuse rather than guess.
-        raise Rejected(_STAGE, "unsafe_xml", "the XML declares entities (<!ENTITY>); refused to read it")
+        raise RejectError(_STAGE, "unsafe_xml", "the XML declares entities (<!ENTITY>); refused to read it")
     return root
 
 
@@ -207,7 +207,7 @@ def _url(href: str | None, base: str | None, listing: Listing) -> str | None:
         return None
     try:
         return canonicalize(href, base=base)
-    except Rejected:
+    except RejectError:
         listing.skipped.append(href)
         return None
 
@@ -229,7 +229,7 @@ def _parse_rss(root, base_url: str | None) -> Listing:
             link = item.get(f"{{{NS_RDF}}}about")
         url = _url(link, base_url, listing)
         if url:
-            listing.entries.append(Entry(
+            listing.entries.append(FeedEntry(
                 url=url, title=_child_text(item, "title"),
                 published=parse_date(_child_text(item, "pubdate") or _child_text(item, "date", ns=NS_DC)),
                 updated=parse_date(_child_text(item, "updated", "modified")),
@@ -250,7 +250,7 @@ def _parse_atom(root, base_url: str | None) -> Listing:
                 break
         url = _url(href, entry_base, listing)
         if url:
-            listing.entries.append(Entry(
+            listing.entries.append(FeedEntry(
                 url=url, title=_child_text(entry, "title"),
                 published=parse_date(_child_text(entry, "published", "issued")),
                 updated=parse_date(_child_text(entry, "updated", "modified")),
@@ -281,7 +281,7 @@ def _parse_sitemap(root, kind: str, base_url: str | None) -> Listing:
             if pub is not None:
                 publication = _child_text(pub, "name")
                 language = _child_text(pub, "language")
-        listing.entries.append(Entry(
+        listing.entries.append(FeedEntry(
             url=url, title=title, published=published, updated=parse_date(_child_text(node, "lastmod")),
             kind="article" if kind == "urlset" else "sitemap", publication=publication, language=language,
         ))
@@ -292,11 +292,11 @@ def _parse_jsonfeed(body: bytes, base_url: str | None) -> Listing:
     try:
         data = json.loads(_strip_bom(body).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Rejected(_STAGE, "bad_json", f"not valid JSON Feed: {exc}") from exc
+        raise RejectError(_STAGE, "bad_json", f"not valid JSON Feed: {exc}") from exc
     except RecursionError as exc:  # `[[[[...` 100,000 deep: the parser's own depth limit, not a crash
-        raise Rejected(_STAGE, "bad_json", "JSON nested too deeply to be a JSON Feed") from exc
+        raise RejectError(_STAGE, "bad_json", "JSON nested too deeply to be a JSON Feed") from exc
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
-        raise Rejected(_STAGE, "bad_json", "a JSON Feed needs an object with an `items` list")
+        raise RejectError(_STAGE, "bad_json", "a JSON Feed needs an object with an `items` list")
     listing = Listing("jsonfeed", title=_str(data.get("title")))
     base = _str(data.get("home_page_url")) or base_url
     for item in data.get("items", []):
@@ -304,7 +304,7 @@ def _parse_jsonfeed(body: bytes, base_url: str | None) -> Listing:
             continue
         url = _url(_str(item.get("url")) or _str(item.get("external_url")), base, listing)
         if url:
-            listing.entries.append(Entry(
+            listing.entries.append(FeedEntry(
                 url=url, title=_str(item.get("title")),
                 published=parse_date(_str(item.get("date_published"))),
                 updated=parse_date(_str(item.get("date_modified"))),

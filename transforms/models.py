@@ -73,7 +73,7 @@ class Article:
         return self.content_hash[:16]
 
 
-class Rejected(Exception):
+class RejectError(Exception):
     """An input that cannot become an article; `stage` and `reason` go to the rejects table."""
 
     def __init__(self, stage: str, reason: str, detail: str = ""):

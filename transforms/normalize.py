@@ -8,7 +8,7 @@ import threading
 import unicodedata
 
 from newsflow.transforms.clean import paragraphs, word_count
-from newsflow.transforms.models import Article, Cleaned, Extracted, Rejected
+from newsflow.transforms.models import Article, Cleaned, Extracted, RejectError
 
 _SPACES = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´“”„‟″«»‹›\""})
@@ -57,7 +57,7 @@ def normalize(extracted: Extracted, cleaned: Cleaned, min_words: int = 25) -> Ar
     text = normalize_text(cleaned.text)
     words = word_count(text)
     if words < min_words:
-        raise Rejected("normalize", "too_short",
+        raise RejectError("normalize", "too_short",
                        f"{words} words after cleaning; the minimum is {min_words} (setting min_words)")
     language, prob = detect_language(text)
     title = normalize_text(extracted.title).replace("\n\n", " ") if extracted.title else None

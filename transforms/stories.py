@@ -140,7 +140,7 @@ def document_frequencies(items: Iterable[StoryItem]) -> Counter:
     return df
 
 
-def assign_stories(new: Sequence[StoryItem], stories: Sequence[Story], df: Mapping[str, int], n_docs: int,
+def assign(new: Sequence[StoryItem], stories: Sequence[Story], df: Mapping[str, int], n_docs: int,
                    threshold: float, window: timedelta, head_story: Mapping[str, str] | None = None,
                    vectors: Mapping[str, Mapping[str, float]] | None = None) -> StoryResult:
     """Put each new article in the most similar story active within `window`, or found a new one.

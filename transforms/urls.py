@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from newsflow.transforms.models import Rejected
+from newsflow.transforms.models import RejectError
 
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -43,7 +43,7 @@ def canonicalize(url: str, base: str | None = None) -> str:
 
     Lower-case scheme and host (IDNA-encoded), no default port, no fragment, no tracking
     parameters, remaining parameters sorted, `.`/`..` segments resolved and percent-escapes
-    normalized. Relative URLs are resolved against `base`. Raises Rejected("discover", ...) for
+    normalized. Relative URLs are resolved against `base`. Raises RejectError("discover", ...) for
     non-http(s) schemes and URLs without a host.
     """
     url = url.strip()
@@ -53,17 +53,17 @@ def canonicalize(url: str, base: str | None = None) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise Rejected("discover", "bad_url", f"{url!r}: {exc}") from exc
+        raise RejectError("discover", "bad_url", f"{url!r}: {exc}") from exc
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise Rejected("discover", "unsupported_scheme",
+        raise RejectError("discover", "unsupported_scheme",
                        f"{url!r}: only http and https URLs are fetched" if scheme
                        else f"{url!r}: not a URL (no http:// or https://)")
     host = _host(parts.hostname or "", url)
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username is not None:
         # Credentials in a URL are an accident waiting to leak into the warehouse; keep them out.
-        raise Rejected("discover", "bad_url", f"{_redact(url)}: URLs with user:password are not fetched")
+        raise RejectError("discover", "bad_url", f"{_redact(url)}: URLs with user:password are not fetched")
     path = _path(parts.path)
     query = _query(parts.query)
     return urlunsplit((scheme, netloc, path, query, ""))
@@ -111,7 +111,7 @@ def same_site(a: str, b: str) -> bool:
 def _host(host: str, url: str) -> str:
     host = host.rstrip(".").lower()
     if not host:
-        raise Rejected("discover", "bad_url", f"{url!r}: no host name")
+        raise RejectError("discover", "bad_url", f"{url!r}: no host name")
     if ":" in host:  # IPv6 literal
         return f"[{host}]"
     try:
@@ -119,7 +119,7 @@ def _host(host: str, url: str) -> str:
     except UnicodeError:
         if host.isascii():
             return host  # e.g. underscores, which IDNA refuses but DNS and browsers accept
-        raise Rejected("discover", "bad_url", f"{url!r}: host {host!r} is not a valid domain name") from None
+        raise RejectError("discover", "bad_url", f"{url!r}: host {host!r} is not a valid domain name") from None
 
 
 def _path(path: str) -> str:
@@ -221,6 +221,6 @@ def canonical_link(html: str, page_url: str) -> str | None:
         return None
     try:
         return canonicalize(parser.href, base=page_url)
-    except Rejected:
+    except RejectError:
         return None
 

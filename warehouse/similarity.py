@@ -238,7 +238,7 @@ def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
     """, [lo, hi, sorted(set(head_story.values())), vec_terms, sorted(set(head_story.values()))]).fetchall()
     known = [stories.Story(sid, first, last, count, dict(zip(ts, ws)) if ts else {})
              for sid, first, last, count, ts, ws in story_rows]
-    result = stories.assign_stories(items, known, df, n_docs, threshold, window, head_story, vectors)
+    result = stories.assign(items, known, df, n_docs, threshold, window, head_story, vectors)
     _write_stories(con, result)
     return result
 
