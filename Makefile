@@ -10,15 +10,25 @@ export GX_ANALYTICS_ENABLED := false
 SEEDS ?= ../shared/seeds
 DQ_DB ?= reports/dq.duckdb
 
-.PHONY: install run examples docs-tables test test-fast eval dq bench bench-dedup bench-runners serve clean
+.PHONY: install lock run examples docs-tables test test-fast eval dq bench bench-dedup bench-runners serve clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The exact versions in requirements.lock, then newsflow itself (editable, no further resolution).
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+lock: install  ## re-resolve requirements.lock from pyproject.toml (after changing a dependency)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	echo "duckdb==2.0.0" > .lock-constraints.txt  # the warehouse format the tests and docs measured
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 \
+		-c .lock-constraints.txt -o requirements.lock --no-header --no-annotate
+	rm -f .lock-constraints.txt
+	sed -i '1i # Exact versions for `make install` and CI, resolved from pyproject.toml by `make lock` (uv pip compile).' requirements.lock
 
 run: install  ## ingest the bundled sample corpus into $(DB), then show two queries to try
 	$(VENV)/bin/newsflow ingest --db $(DB)

@@ -18,6 +18,22 @@ QUIET_ENV = {
 }
 
 
+class SettingOption(click.Option):
+    """An option for a setting: its help shows the setting's default, read from the settings models
+    (never a copy in this file) when the help is shown, so `newsflow --help` stays light."""
+
+    def __init__(self, *args, setting: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setting = setting
+
+    def get_help_record(self, ctx):
+        from newsflow.settings import default_of
+
+        record = super().get_help_record(ctx)
+        default = default_of(self.setting)
+        return record and (record[0], f"{record[1]} [default: {default}]" if default is not None else record[1])
+
+
 class Failure(click.ClickException):
     """A run-level failure: one line on stderr, exit 1."""
 
@@ -129,20 +145,20 @@ def cli():
 @cli.command()
 @log_options
 @click.argument("inputs", nargs=-1, callback=_check_inputs)
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False),
               help="Sources file (TOML): outlets with their feeds, sitemaps, URL patterns and rate.")
 @click.option("--refresh", is_flag=True, default=None,
               help="Fetch URLs again even if already ingested; no conditional requests.")
 @click.option("--allow-private-hosts", is_flag=True, default=None,
               help="Allow URLs on loopback, private and link-local addresses (intranets, tests).")
-@click.option("--user-agent", help="User-Agent header for every request [default: newsflow/<version>].")
-@click.option("--batch-size", type=int, help="Articles per Prefect task [default: 50].")
-@click.option("--workers", type=int, help="Batches processed at once [default: 2].")
-@click.option("--min-words", type=int, help="Reject articles with fewer words after cleaning [default: 25].")
-@click.option("--lock-timeout", type=float, help="Seconds to wait for another process's lock on --db [default: 10].")
+@click.option("--user-agent", cls=SettingOption, setting="user_agent", help="User-Agent header for every request.")
+@click.option("--batch-size", type=int, cls=SettingOption, setting="batch_size", help="Articles per Prefect task.")
+@click.option("--workers", type=int, cls=SettingOption, setting="workers", help="Batches processed at once.")
+@click.option("--min-words", type=int, cls=SettingOption, setting="min_words", help="Reject articles with fewer words after cleaning.")
+@click.option("--lock-timeout", type=float, cls=SettingOption, setting="lock_timeout", help="Seconds to wait for another process's lock on --db.")
 @click.option("--runner", type=click.Choice(["threads", "processes", "dask"]),
-              help="Where batches run: threads, a local process pool, or Dask [default: threads].")
+              cls=SettingOption, setting="runner", help="Where batches run: threads, a local process pool, or Dask.")
 @click.option("--address", help="Dask scheduler to use with --runner dask, e.g. tcp://host:8786 "
                                 "[default: start a local cluster of --workers processes].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
@@ -195,7 +211,7 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
 
 @cli.command()
 @log_options
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 def reprocess(db):
     """Re-run extraction and cleaning over everything ingested, without fetching.
 
@@ -221,7 +237,7 @@ def reprocess(db):
 @log_options
 @click.argument("sql", required=False)
 @click.option("-f", "--file", "sql_file", type=click.Path(exists=True, dir_okay=False), help="Read the SQL from this file.")
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
               help="Output format [default: table on a terminal, csv when piped].")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows shown at most in --format table.")
@@ -258,7 +274,7 @@ def query(sql, sql_file, db, fmt, limit):
 @cli.command()
 @log_options
 @click.argument("terms")
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
               help="Only articles published on or after this date/time, UTC (undated articles are left out).")
 @click.option("--source", metavar="NAME", help="Only articles this outlet carried (documents.source).")
@@ -303,7 +319,7 @@ def search(terms, db, since, source, all_terms, limit, fmt):
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write the files into.")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
               help="File format of the exported tables.")
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 def export(out, fmt, db):
     """Export every public table and view, one file each, with manifest.json.
 
@@ -329,7 +345,7 @@ def export(out, fmt, db):
 
 @cli.command()
 @log_options
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 def tables(db):
     """Describe the public tables and views: columns, types and what they mean (Markdown).
 
@@ -357,7 +373,7 @@ def tables(db):
 
 @cli.command()
 @log_options
-@click.option("--db", type=click.Path(dir_okay=False), help="Warehouse file [default: newsflow.duckdb].")
+@click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--docs", type=click.Path(file_okay=False), help="Copy the GX Data Docs (static HTML) into this folder.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical", show_default=True,
               help="Exit 1 when an expectation of this severity (or worse) fails; `warning` for strict CI.")
@@ -410,7 +426,7 @@ def validate(db, docs, fail_on):
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
               help="Deployments to serve [default: prefect.yaml in the project].")
 @click.option("--only", multiple=True, metavar="NAME", help="Serve only this deployment (repeatable).")
-@click.option("--port", type=int, help="Port of the Prefect server started here [default: 4200].")
+@click.option("--port", type=int, cls=SettingOption, setting="server_port", help="Port of the Prefect server started here.")
 def serve(path, only, port):
     """Serve the deployments in prefect.yaml on their schedules until stopped.
 

@@ -115,3 +115,28 @@ def test_each_default_is_defined_once_in_its_stage_model(tmp_path, monkeypatch):
     assert settings.quality.languages == ("en", "de") and settings.similarity.story_threshold == 0.3
     with pytest.raises(ValueError):
         Settings(quality={"min_words": 3})  # one min_words: the top-level setting
+
+
+def test_option_help_shows_the_settings_defaults_from_the_models(monkeypatch):
+    """No default is copied into a help string: each setting's option reads it from the models."""
+    import click
+
+    from newsflow.cli import SettingOption
+    from newsflow.settings import Settings, default_of
+
+    # the help follows the model: change a default and the help changes with it
+    monkeypatch.setattr(Settings.model_fields["batch_size"], "default", 77)
+    ingest = cli.commands["ingest"]
+    [batch] = [p for p in ingest.params if p.name == "batch_size"]
+    assert batch.get_help_record(click.Context(ingest))[1].endswith("[default: 77]")
+    monkeypatch.undo()
+
+    seen = 0
+    for name, command in cli.commands.items():
+        ctx = click.Context(command, info_name=name)
+        for param in command.params:
+            if isinstance(param, SettingOption):
+                seen += 1
+                assert "[default:" not in (param.help or ""), f"{name} {param.name}: default copied into the help"
+                assert param.get_help_record(ctx)[1].endswith(f"[default: {default_of(param.setting)}]")
+    assert seen >= 8
