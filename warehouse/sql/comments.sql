@@ -8,6 +8,7 @@ COMMENT ON COLUMN runs.flow_run_id IS 'The Prefect flow run, to find its logs an
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN runs.finished_at IS 'When the load committed (or the run failed).';
 COMMENT ON COLUMN runs.status IS 'completed | failed.';
+COMMENT ON COLUMN runs.kind IS 'ingest (an ingest or reprocess run) | validate (a whole-warehouse `newsflow validate`).';
 COMMENT ON COLUMN runs.inputs IS 'Files and article URLs the run read: new_articles + duplicates + rejected + quarantined.';
 COMMENT ON COLUMN runs.new_articles IS 'Articles this run added to articles.';
 COMMENT ON COLUMN runs.duplicates IS 'Inputs whose text was already in the warehouse (exact copies).';
@@ -82,6 +83,8 @@ COMMENT ON COLUMN dq_results.column_name IS 'The column checked, if one.';
 COMMENT ON COLUMN dq_results.success IS 'Whether the check passed.';
 COMMENT ON COLUMN dq_results.observed_value IS 'What the check observed, as text.';
 COMMENT ON COLUMN dq_results.severity IS 'critical (fails the run) | warning (quarantines rows).';
+COMMENT ON COLUMN dq_results.validated_at IS 'When the expectation was evaluated.';
+COMMENT ON COLUMN dq_results.expectation_type IS 'The GX expectation type, e.g. expect_column_values_to_not_be_null.';
 
 COMMENT ON TABLE quarantine IS 'Articles held back by a warning-level expectation, with the checks that caught them.';
 COMMENT ON COLUMN quarantine.article_id IS 'As articles.article_id.';
