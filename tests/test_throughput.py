@@ -46,7 +46,7 @@ def reference(path: Path, settings: Settings):
     except RejectError as exc:
         return ("rejected", exc.stage, exc.reason)
     fields = tuple(getattr(article, f) for f in FIELDS)
-    return fields, article.canonical_url, [(r.rule, r.segment) for r in cleaned.removed]
+    return fields, article.canonical_url, [(r.rule, r.segment) for r in extracted.removed + cleaned.removed]
 
 
 def stored(db: Path, run_id: str) -> dict[str, object]:

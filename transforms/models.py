@@ -140,6 +140,11 @@ class Unchanged:
     last_modified: str | None = None
     raw_sha256: str | None = None
 
+    @property
+    def origin(self) -> str:
+        """The input it stands for (every item a batch sees has one)."""
+        return self.url
+
 
 @dataclass
 class UrlState:
