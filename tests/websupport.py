@@ -58,28 +58,31 @@ class Server:
                     server.log.append(Logged("GET", self.path, headers, time.monotonic()))
                     hits = sum(1 for e in server.log if e.path == self.path)
                 reply = server._reply(self.path, headers, hits)
+                # The gauge counts requests in their delay ("being worked on"): a client frees its slot
+                # only after the whole reply, so a next request cannot overlap this window, whereas
+                # the thread's last lines after the write could, on a busy machine.
                 with server.gauge:
                     if reply.delay:
                         time.sleep(reply.delay)
-                    try:
-                        self.send_response(reply.status)
-                        for name, value in reply.headers.items():
-                            self.send_header(name, value)
-                        if "Content-Length" not in reply.headers and "Transfer-Encoding" not in reply.headers:
-                            self.send_header("Content-Length", str(len(reply.body)))
-                        self.end_headers()
-                        if reply.headers.get("Transfer-Encoding") == "chunked":
-                            size = 11 if reply.trickle else 65536
-                            for i in range(0, len(reply.body), size):
-                                part = reply.body[i:i + size]
-                                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-                                self.wfile.flush()
-                                time.sleep(reply.trickle)
-                            self.wfile.write(b"0\r\n\r\n")
-                        else:
-                            self.wfile.write(reply.body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass  # the client gave up (timeout, size limit): that is the point of the test
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if "Content-Length" not in reply.headers and "Transfer-Encoding" not in reply.headers:
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    if reply.headers.get("Transfer-Encoding") == "chunked":
+                        size = 11 if reply.trickle else 65536
+                        for i in range(0, len(reply.body), size):
+                            part = reply.body[i:i + size]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                        self.wfile.write(b"0\r\n\r\n")
+                    else:
+                        self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout, size limit): that is the point of the test
 
             def log_message(self, *args):
                 pass
