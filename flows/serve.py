@@ -19,6 +19,14 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_FILE = Path("prefect.yaml")  # the project directory's, as for `prefect deploy`
+# The same file, shipped inside the package (newsflow/prefect.yaml links to it): what an installed
+# newsflow serves from a folder that has no prefect.yaml of its own.
+PACKAGED_FILE = Path(__file__).resolve().parent.parent / "prefect.yaml"
+
+
+def default_file() -> Path:
+    """./prefect.yaml when the current folder has one, else the deployments shipped with newsflow."""
+    return DEFAULT_FILE if DEFAULT_FILE.is_file() else PACKAGED_FILE
 _SCHEDULE_KEYS = {"cron", "interval", "rrule", "timezone", "active", "day_or", "anchor_date"}
 _DEPLOYMENT_KEYS = {"name", "description", "entrypoint", "parameters", "schedules", "tags", "work_pool",
                     "version", "concurrency_limit", "enforce_parameter_schema", "paused"}

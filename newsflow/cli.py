@@ -424,7 +424,7 @@ def validate(db, docs, fail_on):
 @cli.command()
 @log_options
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
-              help="Deployments to serve [default: prefect.yaml in the project].")
+              help="Deployments to serve [default: ./prefect.yaml, else the one shipped with newsflow].")
 @click.option("--only", multiple=True, metavar="NAME", help="Serve only this deployment (repeatable).")
 @click.option("--port", type=int, cls=SettingOption, setting="server_port", help="Port of the Prefect server started here.")
 def serve(path, only, port):
@@ -439,16 +439,17 @@ def serve(path, only, port):
 
     Example: newsflow serve --only feeds-hourly --only validate-nightly
     """
-    from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, ServerError, read_specs
+    from newsflow.flows.serve import DeploymentError, ServerError, default_file, read_specs
     from newsflow.flows.serve import serve as serve_deployments
 
     settings = _settings(server_port=port)
     try:
-        read_specs(path or DEFAULT_FILE)  # a file that is not a prefect.yaml fails before a server starts
+        path = path or default_file()
+        read_specs(path)  # a file that is not a prefect.yaml fails before a server starts
     except DeploymentError as exc:
         raise click.UsageError(f"--file: {exc}") from exc
     try:
-        serve_deployments(path or DEFAULT_FILE, settings, tuple(only), echo=click.echo)
+        serve_deployments(path, settings, tuple(only), echo=click.echo)
     except (DeploymentError, ServerError) as exc:
         raise Failure(str(exc)) from exc
 

@@ -49,3 +49,17 @@ def test_installed_package_ingests_the_bundled_samples_from_another_folder(insta
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("18 inputs: 16 new articles, 1 duplicates, 1 rejected"), done.stdout
+
+
+def test_installed_package_serves_its_shipped_deployments_from_another_folder(installed, tmp_path):
+    """`newsflow serve` outside a checkout: the shipped prefect.yaml, its entrypoints in the package."""
+    _, target = installed
+    env = {**os.environ, "PYTHONPATH": str(target), "PREFECT_HOME": str(tmp_path / "prefect")}
+    code = ("from newsflow.flows.serve import build_deployments, default_file; path = default_file(); "
+            "print(path); print(sorted(d.name for d in build_deployments(path)))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    path, names = done.stdout.strip().splitlines()[-2:]
+    assert path.startswith(str(target))
+    assert names == str(sorted(["feeds-hourly", "inbox-hourly", "sitemaps-nightly", "validate-nightly"]))
