@@ -240,7 +240,7 @@ def reprocess(db):
 @click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
               help="Output format [default: table on a terminal, csv when piped].")
-@click.option("--limit", type=int, default=50, show_default=True, help="Rows shown at most in --format table.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Rows shown at most in --format table.")
 def query(sql, sql_file, db, fmt, limit):
     """Run read-only SQL against the warehouse and print the result.
 
@@ -279,7 +279,7 @@ def query(sql, sql_file, db, fmt, limit):
               help="Only articles published on or after this date/time, UTC (undated articles are left out).")
 @click.option("--source", metavar="NAME", help="Only articles this outlet carried (documents.source).")
 @click.option("--all", "all_terms", is_flag=True, help="Only articles that contain every term.")
-@click.option("--limit", type=int, default=10, show_default=True, help="Results at most.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Results at most.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
               help="Output format [default: table on a terminal, csv when piped].")
 def search(terms, db, since, source, all_terms, limit, fmt):

@@ -168,3 +168,22 @@ def server():
     srv = Server()
     yield srv
     srv.close()
+
+
+ROOMS = ["newsflow.transforms", "newsflow.acquire", "newsflow.warehouse", "newsflow.expectations", "newsflow.flows"]
+
+
+def package_modules() -> dict[str, Path]:
+    """Every newsflow module and its source file, found through the installed package mapping."""
+    import importlib
+
+    out = {}
+    for name in ["newsflow", *ROOMS]:
+        package = importlib.import_module(name)
+        root = Path(package.__file__).parent
+        files = root.glob("*.py") if name == "newsflow" else root.rglob("*.py")
+        for file in files:
+            rel = file.relative_to(root).with_suffix("")
+            parts = [p for p in rel.parts if p != "__init__"]
+            out[".".join([name, *parts])] = file
+    return out

@@ -8,10 +8,11 @@ graph has no cycle.
 from __future__ import annotations
 
 import ast
-import importlib
 from pathlib import Path
 
 import pytest
+
+from conftest import package_modules
 
 # room -> the rooms it may import (besides itself and the root package's VERSION)
 ALLOWED = {
@@ -34,21 +35,6 @@ FRAMEWORKS = {
     "httpx": {"newsflow.acquire"},
     "click": {"newsflow.cli"},
 }
-ROOMS = ["newsflow.transforms", "newsflow.acquire", "newsflow.warehouse", "newsflow.expectations", "newsflow.flows"]
-
-
-def modules() -> dict[str, Path]:
-    """Every newsflow module and its source file, found through the installed package mapping."""
-    out = {}
-    for name in ["newsflow", *ROOMS]:
-        package = importlib.import_module(name)
-        root = Path(package.__file__).parent
-        files = root.glob("*.py") if name == "newsflow" else root.rglob("*.py")
-        for file in files:
-            rel = file.relative_to(root).with_suffix("")
-            parts = [p for p in rel.parts if p != "__init__"]
-            out[".".join([name, *parts])] = file
-    return out
 
 
 def room_of(module: str) -> str:
@@ -77,7 +63,7 @@ def imports(file: Path, module: str, top_level_only: bool = False) -> list[tuple
     return found
 
 
-MODULES = modules()
+MODULES = package_modules()
 
 
 def test_the_rooms_are_found():
