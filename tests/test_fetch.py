@@ -17,7 +17,7 @@ from newsflow.transforms import feeds
 from newsflow.transforms.models import RejectError
 from newsflow.transforms.urls import UrlFilter, canonicalize
 
-from websupport import ARTICLE, Gauge, Reply, Server, Sleeps, html, options, reason_of, versioned
+from websupport import ARTICLE, Gauge, Reply, Server, Sleeps, html, options, reason_of, site
 
 # -- the server --------------------------------------------------------------------------------------
 
@@ -453,37 +453,8 @@ def test_guard_address_table(address, label):
 
 # -- feeds and sitemaps end to end -------------------------------------------------------------------
 
-def _site(server: Server) -> None:
-    u = server.url
-    server.routes["/robots.txt"] = Reply(200, b"User-agent: *\nDisallow: /private/\n")
-    server.routes["/rss.xml"] = versioned(f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>
-<item><title>Harbour reopens</title><link>{u('/news/harbour?utm_source=rss')}</link>
-<pubDate>Tue, 04 Mar 2025 08:30:00 GMT</pubDate></item>
-<item><title>Secret</title><link>{u('/private/memo')}</link></item></channel></rss>""".encode(), "application/rss+xml")
-    server.routes["/atom.xml"] = versioned(f"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>Ledger</title>
-<entry><title>Budget passes</title><link href="{u('/news/budget')}"/><updated>2025-03-05T10:00:00Z</updated></entry>
-</feed>""".encode(), "application/atom+xml")
-    child = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-<url><loc>{u('/news/bridge')}</loc><lastmod>2025-03-06</lastmod></url></urlset>""".encode()
-    server.routes["/sitemap-1.xml.gz"] = versioned(gzip.compress(child, mtime=0), "application/x-gzip")
-    server.routes["/news-sitemap.xml"] = versioned(f"""<?xml version="1.0"?>
-<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
-<url><loc>{u('/news/election')}</loc><news:news><news:publication><news:name>Ledger</news:name>
-<news:language>en</news:language></news:publication><news:publication_date>2025-03-07T06:00:00+01:00</news:publication_date>
-<news:title>Election called</news:title></news:news></url></urlset>""".encode(), "application/xml")
-    server.routes["/sitemap.xml"] = versioned(f"""<?xml version="1.0"?>
-<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-<sitemap><loc>{u('/sitemap-1.xml.gz')}</loc></sitemap><sitemap><loc>{u('/news-sitemap.xml')}</loc></sitemap>
-</sitemapindex>""".encode(), "application/xml")
-    for path in ("/news/harbour", "/news/budget", "/news/bridge", "/news/election"):
-        server.routes[path] = versioned(ARTICLE, "text/html; charset=utf-8")
-
-
-
-
 def test_expand_filters_by_source_and_takes_articles_given_directly(server):
-    _site(server)
+    site(server)
     source = Source("Ledger", filter=UrlFilter(include=("*/news/*",), exclude=("*/budget",)), rate=100)
     with Fetcher(options()) as fetcher:
         expansion = expand(fetcher, [server.url("/atom.xml"), server.url("/rss.xml"), server.url("/news/bridge"),

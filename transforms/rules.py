@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newsflow.transforms.markers import CONTINUES, RAIL_HEADERS_INTL, READ_ALSO_INTL
+from newsflow.transforms.markers import CONTINUES, RAIL_HEADERS_EN, RAIL_HEADERS_INTL, READ_ALSO_INTL
 
 ACTIONS = ("line", "block", "cut", "label")
 
@@ -43,16 +43,8 @@ _SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|reddit|email|e-mail|mail|pri
 RULES: tuple[Rule, ...] = (
     # Link rails and footers: a bare header, then teasers to the end of the page.
     Rule("related_rail",
-         r"^(?:related(?: articles?| stories| posts| news| content| coverage| reading| links| topics)?"
-         r"|more (?:for you|stories|news|articles|to (?:read|explore)|like this|on this (?:story|topic)|from [\w .&'’-]{2,40})"
-         r"|(?:you|we think you) (?:may|might|could|will) (?:also )?(?:like|love|enjoy|be interested in|have missed)"
-         r"|in case you missed it|elsewhere (?:on|in|at|from) [\w .&'’-]{2,40}"
-         r"|recommended(?: for you| stories| articles| reading| videos)?|trending(?: now| stories| news| topics| on \w+)?"
-         r"|(?:most|the most) (?:read|popular|viewed|shared)|popular (?:right now|now|stories|articles|today)"
-         r"|top stories|latest (?:news|stories|articles|headlines)|what to read next|read (?:this )?next|up next"
-         r"|further reading|editor['’]?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
-         r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading"
-         r"|about the authors?|more from the author|other stories by [\w .'’-]+)" + _END,
+         r"^(?:" + RAIL_HEADERS_EN
+         + r"|about the authors?|more from the author|other stories by [\w .'’-]+)" + _END,
          action="cut", max_words=8),
     # "Read also:" style headers over a few teaser headlines, often mid-article.
     Rule("read_also_header",
