@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from newsflow.expectations.suites import (
-    QUARANTINE_ID,
-    QUARANTINE_TABLE,
     SEVERITIES,
     SUITES,
     Check,
@@ -152,16 +150,10 @@ def ensure_project(context, config: QualityConfig | None = None) -> dict[str, An
         try:
             checkpoint = context.checkpoints.get(table)
         except DataContextError:
-            result_format: dict[str, Any] = {"result_format": "SUMMARY"}
-            from newsflow.expectations.runner import INDEX_COLUMNS
+            from newsflow.expectations.runner import result_format_for
 
-            if table in INDEX_COLUMNS:
-                result_format["unexpected_index_column_names"] = [INDEX_COLUMNS[table]]
-            if table == QUARANTINE_TABLE:
-                result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [QUARANTINE_ID],
-                                 "return_unexpected_index_query": False}
             checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=table, validation_definitions=[definition], actions=[], result_format=result_format))
+                name=table, validation_definitions=[definition], actions=[], result_format=result_format_for(table)))
         checkpoints[table] = checkpoint
     return checkpoints
 

@@ -95,6 +95,18 @@ def load_gx() -> None:
     import great_expectations  # noqa: F401
 
 
+def result_format_for(table: str) -> dict[str, Any]:
+    """GX result format of a table's checkpoint: failing rows' ids, and every one for quarantine."""
+    if table == QUARANTINE_TABLE:
+        # COMPLETE + index column: every failing row's article_id, for quarantine.
+        return {"result_format": "COMPLETE", "unexpected_index_column_names": [QUARANTINE_ID],
+                "return_unexpected_index_query": False}
+    result_format: dict[str, Any] = {"result_format": "SUMMARY"}
+    if table in INDEX_COLUMNS:
+        result_format["unexpected_index_column_names"] = [INDEX_COLUMNS[table]]
+    return result_format
+
+
 def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
              docs_dir: Path | None = None, *, now: datetime | None = None) -> Report:
     """Validate each frame against its table's suite; build Data Docs into `docs_dir` if given.
@@ -147,13 +159,7 @@ def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, r
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{table}_validation", data=batch, suite=suite))
-        result_format: dict[str, Any] = {"result_format": "SUMMARY"}
-        if table in INDEX_COLUMNS:
-            result_format["unexpected_index_column_names"] = [INDEX_COLUMNS[table]]
-        if table == QUARANTINE_TABLE:
-            # COMPLETE + index column: every failing row's article_id, for quarantine.
-            result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [QUARANTINE_ID],
-                             "return_unexpected_index_query": False}
+        result_format = result_format_for(table)
         if docs_dir is not None:
             # One checkpoint per suite: a checkpoint's batch_parameters (the DataFrame) apply to all
             # its validation definitions. Docs are built once below, not per checkpoint (2x faster).
