@@ -17,6 +17,7 @@ from newsflow.acquire.web import with_fetch_info
 from newsflow.flows import progress
 from newsflow.flows.cache import batch_cache_key
 from newsflow.flows.naming import batch_run_name
+from newsflow.flows.spill import Outcomes
 from newsflow.flows.workers import pool_size, process_item, run_items, run_pool  # noqa: F401 (process_item: API)
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject, Unchanged
@@ -24,19 +25,10 @@ from newsflow.transforms.models import Processed, Reject, Unchanged
 CACHE_FOR = timedelta(days=7)  # how long a batch's extraction result may be reused
 
 
-def assign_outlets(processed: list[Processed], outlets: dict[str, str]) -> list[Processed]:
-    """Set the outlet the user named for files (--source-name, a sources-file entry's paths).
-
-    Applied after the batches, so a batch's cached extraction result does not depend on it.
-    """
-    for p in processed:
-        if p.origin in outlets:
-            p.source = outlets[p.origin]
-    return processed
-
-
+# cache_result_in_memory=False: the result is persisted anyway (the cache), and the flow run's
+# context would otherwise keep every batch's outcomes (~25 kB a page) alive until the run ends.
 @task(name="process-batch", task_run_name=batch_run_name, cache_key_fn=batch_cache_key, cache_expiration=CACHE_FOR,
-      persist_result=True)
+      persist_result=True, cache_result_in_memory=False)
 def process_batch(items: list, settings: Settings) -> tuple[list[Processed | Reject | Unchanged], dict[str, float]]:
     """The batch's outcomes, in order, and the seconds spent in each stage.
 
@@ -50,22 +42,29 @@ def process_batch(items: list, settings: Settings) -> tuple[list[Processed | Rej
     return outcomes, dict(seconds)
 
 
-def run_batches(items: list, settings: Settings) -> tuple[list, Counter]:
-    """Submit one process-batch per `batch_size` items; outcomes in input order and summed stage seconds.
+def run_batches(items: list, settings: Settings, outlets: dict[str, str] | None = None) -> tuple[Outcomes, Counter]:
+    """Submit one process-batch per `batch_size` items; their outcomes in input order and summed stage seconds.
 
+    Each batch's articles go to the run's spill file as the batch is collected, and its future is
+    dropped, so the flow holds no batch's texts once it is filed (memory flat with the corpus).
     The seconds are worker seconds of the batches computed in this run (not those from the cache).
     """
     reporter = progress.current()
     reporter.start(len(items))
     batches = [items[i:i + settings.batch_size] for i in range(0, len(items), settings.batch_size)]
-    outcomes: list = []
+    outcomes = Outcomes()
     seconds: Counter = Counter()
+    done = 0
     with run_pool(pool_size(settings, len(items))):  # worker processes for the whole run, not per batch
         futures = [process_batch.submit(batch, settings) for batch in batches]
-        for future in futures:  # in submission order, so the tables do not depend on timing
+        del batches
+        for i in range(len(futures)):  # in submission order, so the tables do not depend on timing
+            future, futures[i] = futures[i], None
             batch_outcomes, batch_seconds = future.result()
-            outcomes.extend(batch_outcomes)
             if future.state.name != "Cached":  # a cached result's seconds were spent by an earlier run
                 seconds.update(batch_seconds)
-            reporter.advance(len(outcomes))
+            done += len(batch_outcomes)
+            outcomes.add(batch_outcomes, outlets)
+            del future, batch_outcomes
+            reporter.advance(done)
     return outcomes, seconds

@@ -7,6 +7,7 @@ Near-duplicates and stories need the persisted index; validation must come befor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from time import perf_counter
 
@@ -23,11 +24,9 @@ from newsflow.warehouse import search, similarity
 from newsflow.warehouse.db import connect, transaction
 from newsflow.warehouse.fetchstate import write_state
 from newsflow.warehouse.load import (
-    Batch,
     LoadResult,
+    RunLoader,
     RunRecord,
-    load_run,
-    prepare,
     record_failed_run,
     record_run,
     update_stage_seconds,
@@ -56,62 +55,86 @@ def quality_gate(settings: Settings):
     return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, config.docs_dir)
 
 
-def validate_batch(batch: Batch, validator) -> object:
-    """Check the batch; a critical failure raises ValidationFailed, warnings hold rows back."""
-    report = validator(batch.frames, batch.run.run_id)
+def validate_run(loader: RunLoader, validator) -> object:
+    """Check the run's staged rows; a critical failure raises ValidationFailed, warnings hold rows back."""
+    report = validator(loader.frames(), loader.run.run_id)
     report.raise_for_critical()
-    batch.held = report.quarantine
     return report
 
 
-def link_similar(con, batch: Batch, settings: Settings, timer: StageTimer) -> None:
-    """Near-duplicate linking, then story assignment, for the articles this run loaded."""
+def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer) -> None:
+    """Near-duplicate linking, then story assignment, for the articles this run loaded.
+
+    Near-duplicates: the run's articles are the ones not indexed yet, read back a chunk at a time
+    in canonical order (what link_near_duplicates does with a list, without holding the run's texts).
+    """
     options = settings.similarity
-    fresh = [similarity.NewArticle(p.article.article_id, p.article.text, p.article.published_at, batch.prepared_at,
-                                   p.article.title) for p in batch.loaded]
     timer.enter("neardup")
-    similarity.link_near_duplicates(con, fresh, options.neardup_threshold)
+    similarity.backfill(con, threshold=options.neardup_threshold)
     timer.enter("stories")
+    fresh = [similarity.NewArticle(*row) for row in con.execute(
+        "SELECT article_id, text, published_at, first_seen_at, title FROM articles WHERE first_run_id = ?",
+        [run.run_id]).fetchall()]
     similarity.assign_stories(con, fresh, options.story_threshold, options.story_window)
 
 
-def commit_run(con, settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject],
+def chunks_of(processed) -> Iterable[list[Processed]]:
+    """The run's articles a batch at a time: a Spill's chunks, or a plain list as one chunk."""
+    return processed.chunks() if hasattr(processed, "chunks") else [list(processed)]
+
+
+def chunks_iter(processed) -> Iterable[Processed]:
+    for chunk in chunks_of(processed):
+        yield from chunk
+
+
+def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list[Reject],
                stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None,
                validator=None) -> LoadResult:
-    """The run's named write stages in one transaction on `con`; the result carries the DQ report."""
+    """The run's named write stages in one transaction on `con`; the result carries the DQ report.
+
+    `processed` is a list of Processed or a flows.spill.Spill (read back a batch at a time).
+    """
     timer = StageTimer()
     with transaction(con):
-        timer.enter("dedup")
-        batch = prepare(con, run, processed, rejects)
-        report = None
-        if validator is not None:
-            timer.enter("validate")
-            report = validate_batch(batch, validator)
         timer.enter("neardup")
         # Index articles loaded before the index existed, before this run's articles go in.
         similarity.backfill(con, threshold=settings.similarity.neardup_threshold)
+        timer.enter("dedup")
+        loader = RunLoader(con, run)
+        for chunk in chunks_of(processed):
+            loader.add(chunk)
+        loader.finish(rejects)
+        report = None
+        if validator is not None:
+            timer.enter("validate")
+            report = validate_run(loader, validator)
         timer.enter("load")
-        load_run(con, batch, report.results_frame() if report is not None else None)
-        link_similar(con, batch, settings, timer)
+        loader.load(report.quarantine if report is not None else None,
+                    report.results_frame() if report is not None else None)
+        link_similar(con, run, settings, timer)
         timer.enter("search")
         search.index_new(con)  # full-text terms of this run's articles (and of any loaded before 006)
         state = fetch_state or FetchState()
         if fetch_state is not None:
             timer.enter("fetch_state")
-            write_state(con, run.run_id, processed, state.rows)
+            write_state(con, run.run_id, chunks_iter(processed), state.rows)
         timer.enter("load")
         seconds = dict(stage_seconds or {})
         for stage, spent in timer.stop().items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
-        result = record_run(con, batch, seconds, state.unchanged, state.already_ingested)
+        result = record_run(con, loader, seconds, state.unchanged, state.already_ingested)
     return replace(result, report=report)
 
 
 # The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean.
 @task(name="load", task_run_name=load_run_name, cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
-def commit(settings: Settings, run: RunRecord, processed: list[Processed], rejects: list[Reject],
+def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
            stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None) -> LoadResult:
-    """Validate and load the run in one transaction; the only task that writes the warehouse."""
+    """Validate and load the run in one transaction; the only task that writes the warehouse.
+
+    `processed`: the run's articles, a list or the run's Spill (flows/spill.py).
+    """
     from newsflow.expectations.runner import ValidationFailed
 
     seconds = dict(stage_seconds or {})

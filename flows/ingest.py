@@ -21,14 +21,14 @@ from newsflow.acquire.files import discover_outlets
 from newsflow.acquire.sources import expand_paths
 from newsflow.acquire.web import WebDiscovery, split_inputs
 from newsflow.flows.artifacts import INGEST_RUN, publish
-from newsflow.flows.batches import assign_outlets, run_batches
+from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_state, run_fetcher, sources_of
 from newsflow.flows.guards import nothing_read
 from newsflow.flows.naming import ingest_run_name
 from newsflow.flows.timing import StageTimer, spread, take_startup
 from newsflow.settings import SAMPLES_DIR, Settings
-from newsflow.transforms.models import Processed, Reject, Unchanged, UrlState
+from newsflow.transforms.models import Reject, UrlState
 from newsflow.warehouse.db import connect
 from newsflow.warehouse.fetchstate import failure_rows, rows_for
 from newsflow.warehouse.load import LoadResult, RunRecord
@@ -129,21 +129,24 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
         logger.info("run %s: %d inputs (%d other files skipped)", run.run_id, len(items), skipped)
 
         timer.enter("process")
-        outcomes, worker_seconds = run_batches(items, settings)
+        outcomes, worker_seconds = run_batches(items, settings, outlets)
+        del items  # the run's outcomes are on disk now (flows/spill.py)
         stage_seconds = Counter(timer.stop())
         # Wall seconds, not worker seconds, so that the stages add up to the run's wall time.
         stage_seconds.update(spread(stage_seconds.pop("process"), worker_seconds, idle="cached"))
         stage_seconds["startup"] += startup
 
-        processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
-        rejects = found.rejects + [o for o in outcomes if isinstance(o, Reject)]
-        unchanged = [o for o in outcomes if isinstance(o, Unchanged)]
+        processed, unchanged = outcomes.processed, outcomes.unchanged
+        rejects = found.rejects + outcomes.rejects
         fetch_state = None
         if urls or sources:
             failed = failure_rows([r for r in rejects if r.origin.startswith(("http://", "https://"))], url_state)
             fetch_state = FetchState(rows_for(processed, unchanged, found.listings, failed),
                                      found.unchanged + len(unchanged), found.already)
-        result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state)
+        try:
+            result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state)
+        finally:
+            outcomes.close()
 
     summary = RunSummary.of(run, settings, result, rejects, skipped)
     summary.unchanged = found.unchanged + len(unchanged)

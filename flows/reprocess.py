@@ -14,11 +14,11 @@ from prefect import flow, get_run_logger
 from newsflow.acquire import rawstore
 from newsflow.acquire.files import Item, kind_of
 from newsflow.acquire.web import FetchedItem
-from newsflow.flows.batches import assign_outlets, run_batches
+from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
-from newsflow.transforms.models import FetchInfo, Processed, RawDocument, Reject
+from newsflow.transforms.models import FetchInfo, RawDocument, Reject
 from newsflow.warehouse.db import connect
 from newsflow.warehouse.writelock import write_lock
 
@@ -89,11 +89,13 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
-        outcomes, seconds = run_batches(items, settings)
-        processed = assign_outlets([o for o in outcomes if isinstance(o, Processed)], outlets)
-        rejects = missing + [o for o in outcomes if isinstance(o, Reject)]
+        outcomes, seconds = run_batches(items, settings, outlets)
+        rejects = missing + outcomes.rejects
         # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
-        result = commit(settings, run, processed, rejects, dict(seconds), FetchState())
+        try:
+            result = commit(settings, run, outcomes.processed, rejects, dict(seconds), FetchState())
+        finally:
+            outcomes.close()
     summary = RunSummary.of(run, settings, result, rejects)
     logger.info(summary.line())
     return summary

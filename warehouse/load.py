@@ -15,6 +15,8 @@ from newsflow.warehouse.db import transaction
 
 ARTICLE_COLUMNS = ("article_id", "title", "authors", "published_at", "language", "language_prob", "text",
                    "word_count", "content_hash", "site_name", "description", "repairs")
+DOCUMENT_COLUMNS = ("document_id", "run_id", "origin", "kind", "url", "canonical_url", "source", "fetched_at",
+                    "raw_sha256", "article_id", "is_duplicate", "charset_note")
 
 
 @dataclass(frozen=True)
@@ -51,69 +53,100 @@ def known_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-@dataclass
-class Batch:
-    """One run's rows, prepared for loading: what exact dedup found, and what validation holds back.
+class RunLoader:
+    """One run's rows, written chunk by chunk into the caller's open transaction.
 
-    `frames` are DataFrames named like their tables (what validation sees); `held` maps the
-    article_ids that go to `quarantine` instead of `articles` to the checks that caught them.
+    Each chunk (a batch's articles) is deduplicated against the warehouse and the chunks before it,
+    and its documents and removed segments are inserted at once; its new articles wait in a
+    temporary table (`_run_articles`, this connection's only) until validation has said which of
+    them go to `quarantine`. Nothing but hashes is kept in Python between chunks, so memory does
+    not grow with the run. Until the caller's COMMIT nothing is visible to other connections; a
+    crash rolls it all back, and the temporary table dies with the connection.
     """
 
-    run: RunRecord
-    processed: list[Processed]
-    rejects: list[Reject]
-    duplicate: list[bool]
-    frames: dict[str, Any]
-    prepared_at: datetime
-    held: dict[str, list[str]] = field(default_factory=dict)
+    def __init__(self, con: duckdb.DuckDBPyConnection, run: RunRecord):
+        self.con, self.run = con, run
+        self.prepared_at = datetime.now(timezone.utc)  # one first_seen_at for the whole run
+        self._seen: set[str] = set()
+        self.processed = self.new = 0
+        self.rejects: list[Reject] = []
+        self.held: dict[str, list[str]] = {}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _run_articles AS SELECT {', '.join(ARTICLE_COLUMNS)} "
+                    "FROM articles WHERE false")
+
+    def add(self, processed: list[Processed]) -> None:
+        """Exact dedup of one chunk (against the warehouse and the run so far); stage its rows."""
+        hashes = [p.article.content_hash for p in processed]
+        known = known_hashes(self.con, hashes) | (self._seen.intersection(hashes))
+        dup = exact_duplicates(hashes, known)
+        self._seen.update(hashes)
+        new = [p for p, d in zip(processed, dup) if not d]
+        frames = _frames(self.run, self.prepared_at, processed, dup, new)
+        _insert(self.con, "_run_articles", frames["articles"])
+        _insert(self.con, "documents", frames["documents"])
+        _insert(self.con, "removed_segments", frames["removed_segments"])
+        self.processed += len(processed)
+        self.new += len(new)
+
+    def finish(self, rejects: list[Reject]) -> None:
+        """The run's rejects (a few rows, kept in memory until now)."""
+        self.rejects = list(rejects)
+        _insert(self.con, "rejects", self._rejects_frame())
+
+    def frames(self) -> dict:
+        """The run's rows as DataFrames named like their tables (what validation sees), read back."""
+        import pandas as pd
+
+        documents = self.con.execute(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE run_id = ?",
+                                     [self.run.run_id]).df()
+        runs = pd.DataFrame([{
+            "run_id": self.run.run_id, "status": "completed", "inputs": self.processed + len(self.rejects),
+            "new_articles": self.new, "duplicates": self.processed - self.new, "rejected": len(self.rejects),
+            "quarantined": 0,
+        }])
+        return {"articles": self.con.execute("SELECT * FROM _run_articles").df(), "documents": documents,
+                "rejects": self._rejects_frame(), "runs": runs}
+
+    def load(self, held: dict[str, list[str]] | None = None, dq_results=None) -> None:
+        """New articles into `articles`, the `held` ones (article_id -> checks) into `quarantine`; DQ results."""
+        self.held = dict(held or {})
+        run, now, ids = self.run, self.prepared_at, list(self.held)
+        columns = ", ".join(ARTICLE_COLUMNS)
+        self.con.execute(f"INSERT INTO articles ({columns}, first_seen_at, first_run_id) SELECT {columns}, ?, ? "
+                         "FROM _run_articles WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                         [now, run.run_id, ids])
+        if ids:
+            import pandas as pd
+
+            held_frame = pd.DataFrame({"article_id": ids, "checks": list(self.held.values())})  # noqa: F841 (scanned)
+            self.con.execute(f"INSERT INTO quarantine ({columns}, run_id, checks, quarantined_at) "
+                             f"SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, ?, h.checks::VARCHAR[], ? "
+                             "FROM _run_articles a JOIN held_frame h USING (article_id)", [run.run_id, now])
+        self.con.execute("DROP TABLE _run_articles")
+        if dq_results is not None:
+            _insert(self.con, "dq_results", dq_results)
 
     @property
-    def new(self) -> list[Processed]:
-        """Inputs whose text the warehouse has not seen, in input order (loaded or quarantined)."""
-        return [p for p, d in zip(self.processed, self.duplicate) if not d]
+    def quarantined(self) -> int:
+        return len(self.held)
 
-    @property
-    def loaded(self) -> list[Processed]:
-        """New articles that go to `articles` (not held back)."""
-        return [p for p in self.new if p.article.article_id not in self.held]
+    def _rejects_frame(self):
+        import pandas as pd
 
-
-def prepare(con: duckdb.DuckDBPyConnection, run: RunRecord, processed: list[Processed],
-            rejects: list[Reject]) -> Batch:
-    """Exact dedup against the warehouse (and within the batch), and the run's rows as frames."""
-    hashes = [p.article.content_hash for p in processed]
-    dup = exact_duplicates(hashes, known_hashes(con, hashes))
-    now = datetime.now(timezone.utc)
-    new = [p for p, d in zip(processed, dup) if not d]
-    return Batch(run, processed, rejects, dup, _frames(run, now, processed, dup, new, rejects), now)
+        return pd.DataFrame(
+            [(self.run.run_id, r.origin, r.stage, r.reason, r.detail, self.prepared_at) for r in self.rejects],
+            columns=["run_id", "origin", "stage", "reason", "detail", "rejected_at"],
+        )
 
 
-def load_run(con: duckdb.DuckDBPyConnection, batch: Batch, dq_results=None) -> None:
-    """Insert the batch's new articles (held ones into `quarantine`), documents, removed segments,
-    rejects and data-quality results. Call inside the run's transaction; writes nothing else."""
-    run, now, held = batch.run, batch.prepared_at, batch.held
-    articles = batch.frames["articles"]
-    mask = articles["article_id"].isin(list(held))
-    quarantine = articles[mask].assign(
-        run_id=run.run_id, checks=[held[a] for a in articles.loc[mask, "article_id"]], quarantined_at=now)
-    _insert(con, "articles", articles[~mask].assign(first_seen_at=now, first_run_id=run.run_id))
-    _insert(con, "quarantine", quarantine)
-    _insert(con, "documents", batch.frames["documents"])
-    _insert(con, "removed_segments", batch.frames["removed_segments"])
-    _insert(con, "rejects", batch.frames["rejects"])
-    if dq_results is not None:
-        _insert(con, "dq_results", dq_results)
-
-
-def record_run(con: duckdb.DuckDBPyConnection, batch: Batch, stage_seconds: dict[str, float],
+def record_run(con: duckdb.DuckDBPyConnection, loader: RunLoader, stage_seconds: dict[str, float],
                unchanged: int = 0, already_ingested: int = 0) -> LoadResult:
     """The run's `runs` row (status completed), written last in the run's transaction; its counts."""
-    processed, new = batch.processed, batch.new
-    quarantined = sum(1 for p in new if p.article.article_id in batch.held)
+    quarantined = loader.quarantined
     seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
-    result = LoadResult(len(processed) + len(batch.rejects), len(new) - quarantined, len(processed) - len(new),
-                        len(batch.rejects), quarantined, None, seconds)
-    run = batch.run
+    result = LoadResult(loader.processed + len(loader.rejects), loader.new - quarantined,
+                        loader.processed - loader.new, len(loader.rejects), quarantined, None, seconds)
+    run = loader.run
     con.execute(
         "INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
         " duplicates, rejected, quarantined, unchanged, already_ingested, stage_seconds)"
@@ -133,8 +166,8 @@ def update_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seco
 
 
 def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list[bool],
-            new: list[Processed], rejects: list[Reject]) -> dict:
-    """The run's rows as DataFrames named like their tables (what validation sees)."""
+            new: list[Processed]) -> dict:
+    """A chunk's rows as DataFrames named like their tables."""
     import pandas as pd
 
     articles = pd.DataFrame([[getattr(p.article, c) for c in ARTICLE_COLUMNS] for p in new],
@@ -160,17 +193,7 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
          for p in processed for i, r in enumerate(p.removed)],
         columns=["document_id", "position", "rule", "segment", "stage"],
     )
-    rejected = pd.DataFrame(
-        [(run.run_id, r.origin, r.stage, r.reason, r.detail, now) for r in rejects],
-        columns=["run_id", "origin", "stage", "reason", "detail", "rejected_at"],
-    )
-    runs = pd.DataFrame([{
-        "run_id": run.run_id, "status": "completed", "inputs": len(processed) + len(rejects),
-        "new_articles": len(new), "duplicates": len(processed) - len(new), "rejected": len(rejects),
-        "quarantined": 0,
-    }])
-    return {"articles": articles, "documents": documents, "removed_segments": segments,
-            "rejects": rejected, "runs": runs}
+    return {"articles": articles, "documents": documents, "removed_segments": segments}
 
 
 def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: int, error: str) -> None:
@@ -184,12 +207,13 @@ def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: in
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
-    """INSERT the frame's columns by name."""
+    """INSERT the frame's columns by name.
+
+    Read through DuckDB's replacement scan of the local `frame`, not `con.register`: a registered
+    frame is a view in the catalog, and a view dropped inside a transaction stays until the
+    transaction ends -- with the frame and every Python string in it (a run's whole text).
+    """
     if frame.empty:
         return
     columns = ", ".join(f'"{c}"' for c in frame.columns)
-    con.register("_batch", frame)
-    try:
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _batch")
-    finally:
-        con.unregister("_batch")
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM frame")

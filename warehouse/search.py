@@ -35,14 +35,12 @@ def index_new(con: duckdb.DuckDBPyConnection) -> int:
             fields = {"title": fulltext.terms(title), "text": fulltext.terms(text)}
             docs.append((article_id, sum(sum(c.values()) for c in fields.values())))
             terms += [(t, article_id, field, n) for field, c in fields.items() for t, n in c.items()]
-        con.register("_fts_docs", pd.DataFrame(docs, columns=["article_id", "len"]))
-        con.register("_fts_terms", pd.DataFrame(terms, columns=["term", "article_id", "field", "tf"]))
-        try:
-            con.execute("INSERT INTO internal.search_docs SELECT article_id, len FROM _fts_docs")
-            con.execute("INSERT INTO internal.search_terms SELECT term, article_id, field, tf FROM _fts_terms")
-        finally:
-            con.unregister("_fts_docs")
-            con.unregister("_fts_terms")
+        # Replacement scans of the local frames, not register(): a view dropped inside the run's
+        # transaction keeps its frame alive until the COMMIT (see warehouse/load.py, _insert).
+        fts_docs = pd.DataFrame(docs, columns=["article_id", "len"])  # noqa: F841 (scanned by name)
+        fts_terms = pd.DataFrame(terms, columns=["term", "article_id", "field", "tf"])  # noqa: F841
+        con.execute("INSERT INTO internal.search_docs SELECT article_id, len FROM fts_docs")
+        con.execute("INSERT INTO internal.search_terms SELECT term, article_id, field, tf FROM fts_terms")
         total += len(rows)
 
 

@@ -70,9 +70,20 @@ def _bump(con: duckdb.DuckDBPyConnection, name: str, n: int) -> None:
 
 
 def _frame(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list]):
+    """`columns` as temporary table `name`, until `_unframe`.
+
+    A temporary table (DuckDB's memory, spillable) rather than `con.register`: a registered view
+    dropped inside the run's transaction keeps its DataFrame alive until the COMMIT, so a run's
+    chunks would pile up in the flow's memory.
+    """
     import pandas as pd
 
-    con.register(name, pd.DataFrame(columns))
+    frame = pd.DataFrame(columns)  # noqa: F841 (read by DuckDB's replacement scan)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM frame")
+
+
+def _unframe(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def link_near_duplicates(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
@@ -101,14 +112,14 @@ def _link_chunk(con, chunk: Sequence[NewArticle], threshold: float,
         decision = neardup.decide(entries, known, threshold, params)
         con.execute("INSERT INTO internal.neardup_bands SELECT band_hash, article_id FROM _nd_bands")
     finally:
-        con.unregister("_nd_bands")
+        _unframe(con, "_nd_bands")
     _frame(con, "_nd_sigs", {"article_id": [e.article_id for e in entries],
                              "signature": [neardup.to_blob(e.signature) for e in entries],
                              "shingle_count": [len(e.shingles) for e in entries]})
     try:
         con.execute("INSERT INTO internal.neardup_signatures SELECT article_id, signature, shingle_count FROM _nd_sigs")
     finally:
-        con.unregister("_nd_sigs")
+        _unframe(con, "_nd_sigs")
     _apply(con, decision)
     return decision
 
@@ -170,7 +181,7 @@ def _apply(con, decision: neardup.Decision) -> None:
             con.execute("UPDATE articles SET duplicate_of = m.duplicate_of, similarity = m.similarity "
                         "FROM _nd_match m WHERE articles.article_id = m.article_id")
         finally:
-            con.unregister("_nd_match")
+            _unframe(con, "_nd_match")
     if not decision.repoints:
         return
     _frame(con, "_nd_repoint", {"old": [r.old for r in decision.repoints], "new": [r.new for r in decision.repoints]})
@@ -185,7 +196,7 @@ def _apply(con, decision: neardup.Decision) -> None:
             JOIN internal.neardup_signatures h ON h.article_id = r.new
         """).fetchall()
     finally:
-        con.unregister("_nd_repoint")
+        _unframe(con, "_nd_repoint")
     _frame(con, "_nd_sim", {"article_id": [r[0] for r in rows],
                             "similarity": [neardup.estimate(neardup.from_blob(r[1]), neardup.from_blob(r[2]))
                                            for r in rows]})
@@ -193,7 +204,7 @@ def _apply(con, decision: neardup.Decision) -> None:
         con.execute("UPDATE articles SET similarity = s.similarity FROM _nd_sim s "
                     "WHERE articles.article_id = s.article_id")
     finally:
-        con.unregister("_nd_sim")
+        _unframe(con, "_nd_sim")
 
 
 def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
@@ -254,7 +265,7 @@ def _update_df(con, batch_df, n: int) -> tuple[int, dict[str, int]]:
         # a join with the registered batch: `term IN (SELECT unnest(?))` took 25-35 ms a run, this ~12
         df = dict(con.execute("SELECT s.term, s.df FROM internal.story_df s JOIN _st_df b USING (term)").fetchall())
     finally:
-        con.unregister("_st_df")
+        _unframe(con, "_st_df")
     _bump(con, STORIES, n)
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses register() after it
     return con.execute("SELECT n_docs FROM internal.similarity_index WHERE name = ?", [STORIES]).fetchall()[0][0], df
@@ -279,7 +290,7 @@ def _write_stories(con, result: stories.StoryResult) -> None:
         refresh_stories(con, "_st_ids")
     finally:
         for name in ("_st_ids", "_st_rows", "_st_terms", "_st_assign"):
-            con.unregister(name)
+            _unframe(con, name)
 
 
 def refresh_stories(con: duckdb.DuckDBPyConnection, ids_relation: str | None = None) -> None:
