@@ -46,12 +46,16 @@ def quality_gate(settings: Settings):
     """The batch validator (frames → Report), or None when validation is off."""
     if not settings.quality.enabled:
         return None
-    from newsflow.expectations.runner import load_gx, validate
     from newsflow.expectations.suites import SUITES
-
-    load_gx()  # paid here rather than inside the transaction
+    from newsflow.flows import validator
 
     config = settings.quality
+    # In the run's validation process when the CLI started one (GX imported there, on the other core).
+    validate = validator.validator()
+    if validate is None:
+        from newsflow.expectations.runner import load_gx, validate
+
+        load_gx()  # paid here rather than inside the transaction
     return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, config.docs_dir)
 
 
