@@ -41,13 +41,18 @@ def start() -> None:
 
 
 def validator():
-    """A function (frames, config, run_id, docs_dir) -> Report running in the started process, or None."""
+    """A function (frames, config, run_id, docs_dir) -> Report running in the started process (once:
+    the process stops after it), or None when no process was started."""
     executor = _EXECUTOR
     if executor is None:
         return None
 
     def run(frames, config, run_id, docs_dir):
-        return executor.submit(_validate, frames, config, run_id, docs_dir).result()
+        try:
+            return executor.submit(_validate, frames, config, run_id, docs_dir).result()
+        finally:
+            stop()  # one validation per run: its memory (GX, the run's frames) goes back before the load
+
 
     return run
 
