@@ -1,8 +1,9 @@
-"""Language detection on a bounded sample: CPU per page and agreement with the current 5,000 characters.
+"""Language detection on a bounded sample: CPU per article and agreement with the first 5,000 characters.
 
 For each sample size, the language and probability langdetect gives on the first N characters of
 every article of both dev sets, the bundled samples and the seeds (extracted, cleaned and
-normalized as the pipeline does), against what it gives on the first 5,000 (the stored values).
+normalized as the pipeline does), against what it gives on the first 5,000 (the sample before
+issue 10; the pipeline now uses 2,000: transforms/normalize.py).
 
 Example: .venv/bin/python bench/eval_langdetect.py
 """

@@ -31,6 +31,7 @@ def main() -> None:
     from newsflow.acquire.files import Item
     from newsflow.acquire.read import read_item
     from newsflow.transforms import extract as ex
+    from newsflow.transforms import normalize as N
     from newsflow.transforms.clean import clean
     from newsflow.transforms.decode import declared_charset, decode
     from newsflow.transforms.normalize import content_hash, detect_language, normalize, normalize_text
@@ -62,7 +63,7 @@ def main() -> None:
     cleaned = cost("clean()", lambda i: clean(extracted[i].text))
     cost("normalize() (all of it)", lambda i: normalize(extracted[i], cleaned[i], 25))
     texts = [normalize_text(c.text) for c in cleaned]
-    cost("  detect_language (first 5000 chars)", lambda i: detect_language(texts[i]))
+    cost(f"  detect_language (first {N._LANGDETECT_CHARS} chars)", lambda i: detect_language(texts[i]))
     cost("  content_hash (NFKC fold + sha256)", lambda i: content_hash(texts[i]))
     cost("  normalize_text", lambda i: normalize_text(cleaned[i].text))
     width = max(map(len, costs))

@@ -13,7 +13,10 @@ from newsflow.transforms.models import Article, Cleaned, Extracted, RejectError
 _SPACES = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´“”„‟″«»‹›\""})
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−⸺⸻"})
-_LANGDETECT_CHARS = 5000  # enough text for a stable guess; keeps long articles cheap
+# Enough text for a stable guess; keeps long articles cheap. bench/eval_langdetect.py: on both dev
+# sets, the samples and the seeds (130 articles, 51 longer than 5,000 characters) the first 2,000
+# give the same language and the same stored probability as the first 5,000, at ~4 vs ~6 ms CPU.
+_LANGDETECT_CHARS = 2000
 _LANGDETECT_LOCK = threading.Lock()
 
 
