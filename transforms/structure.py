@@ -191,7 +191,7 @@ def is_card(el) -> bool:
     """One teaser card: a short block whose headline is a link (in a heading, or the block's first text)."""
     if el.tag not in _CARD_TAGS:
         return False
-    links = el.findall(".//a")
+    links = [a for a in el.iter("a") if _navigates(a)]
     if not links or len(links) > 6:
         return False
     words = _words(_text(el))
@@ -206,6 +206,12 @@ def is_card(el) -> bool:
     # no heading element: the link must open the card and carry a good part of its text
     first = el.xpath("string(.//text()[normalize-space()][1])").strip()
     return bool(first) and first in _text(headline) and _link_words(el) >= 0.35 * words
+
+
+def _navigates(a) -> bool:
+    """Whether a link goes somewhere: not a control dressed as a link (role=button, href "#..." or "javascript:")."""
+    href = (a.get("href") or "").strip().lower()
+    return a.get("role") != "button" and not href.startswith(("#", "javascript:"))
 
 
 def teaser_run(siblings: list) -> list:
