@@ -214,6 +214,18 @@ def _navigates(a) -> bool:
     return a.get("role") != "button" and not href.startswith(("#", "javascript:"))
 
 
+_NUMBERED = re.compile(r"\S*\d\S*")
+
+
+def _sibling_key(el) -> tuple:
+    """What makes siblings the same kind of card: the tag and the class, less numbered tokens.
+
+    A CMS often numbers each card ("pos-2", "item-7", "id1227272060915"); the rest of the class
+    names the template.
+    """
+    return el.tag, " ".join(_NUMBERED.sub("", el.get("class") or "").split())
+
+
 def teaser_run(siblings: list) -> list:
     """The longest run of consecutive teaser cards with the same tag and class among `siblings`."""
     best: list = []
@@ -222,7 +234,7 @@ def teaser_run(siblings: list) -> list:
     for el in siblings:
         if not isinstance(el.tag, str):
             continue
-        k = (el.tag, el.get("class"))
+        k = _sibling_key(el)
         if k != key:
             run, key = [], k
         if el.tag in _CARD_TAGS and is_card(el):
@@ -243,7 +255,7 @@ def _card_parents(body) -> list:
     for parent in body.xpath(".//*[count(article) >= 2 or count(li) >= 3 or count(div) >= 3 or count(section) >= 3]"):
         prev, length = None, 0
         for child in parent:
-            k = (child.tag, child.get("class")) if isinstance(child.tag, str) else None
+            k = _sibling_key(child) if isinstance(child.tag, str) else None
             length = length + 1 if k == prev and k is not None else 1
             prev = k
             if k and k[0] in _CARD_TAGS and length >= (_ARTICLE_CARD_MIN_RUN if k[0] == "article" else _CARD_MIN_RUN):
