@@ -77,6 +77,8 @@ HTML_RULES: tuple[HtmlRule, ...] = (
     # Elements that never hold the article.
     HtmlRule("navigation", "tag", r"nav|dialog", max_words=300),
     HtmlRule("form", "tag", r"form", max_words=120),
+    # A photo's caption and credit describe the picture, not the story (neither dev set's gold counts them).
+    HtmlRule("caption", "tag", r"figcaption", max_words=120),
 )
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -289,7 +291,8 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
                         _drop(el, rule.name, removed)
     # class/id, role, aria-label and tag rules: one pass in document order, the first rule that matches
     gone: set = set()
-    for el in body.xpath(_ATTRIBUTED + "|.//nav|.//dialog|.//form"):
+    tags = sorted({t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")})
+    for el in body.xpath("|".join([_ATTRIBUTED, *(f".//{t}" for t in tags)])):
         if el in gone or not prefilter(el) or not _attached(el, body):
             continue
         for rule in attr_rules:
