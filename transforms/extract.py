@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from newsflow.transforms.decode import declared_charset, decode_noted
+from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, RejectError
 from newsflow.transforms.structure import strip_structure
@@ -16,6 +17,7 @@ from newsflow.transforms.textreader import read_text, to_utc
 STRUCTURAL = True  # the structural stage (transforms/structure.py) before trafilatura
 INCLUDE_TABLES = True  # tables in the story are kept, one row per line
 STANDFIRST = True  # the meta description on top when the page prints it outside the body
+KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when trafilatura left them out
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
 # htmldate's extensive search was measured on both dev sets (bench/eval_dates.py): the same dates
@@ -81,6 +83,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if doc is None or not (doc.text or "").strip():
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
+    if KEY_POINTS:
+        text = add_key_points(text, tree)
     meta = repair_metadata(doc, html, tree, url)
     return Extracted(
         text=add_standfirst(text, meta.description, tree) if STANDFIRST else text,
@@ -159,6 +163,48 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
     if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(visible_text(tree))) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
+
+
+_KEY_POINTS_HEADING = re.compile(rf"^\s*(?:{KEY_POINTS_WORDS})\s*[:.]?\s*$", re.I)
+# short text nodes in the body (a heading's text is its own node): the cheap way to find the heading
+_KEY_POINTS_TEXT = "//body//text()[string-length(normalize-space()) > 3 and string-length(normalize-space()) < 40]"
+_KEY_POINT_WORDS = (4, 60)  # a bullet is a sentence: longer is body text, shorter a label or a link
+_KEY_POINTS_ITEMS = (2, 8)
+
+
+def key_points(tree) -> list[str]:
+    """The bullets of the page's own summary box: a short heading ("Key points", "Das Wichtigste",
+    "L'essentiel", ...) followed closely by a list of 2-8 sentence-long items that are not links
+    (a list of links under such a heading is a table of contents, e.g. of a live blog)."""
+    for node in tree.xpath(_KEY_POINTS_TEXT):
+        el = node.getparent()
+        if el is None or len(el.text_content()) > 40 or not _KEY_POINTS_HEADING.match(str(node)):
+            continue
+        following = el.xpath("following::*[self::ul or self::ol][1]")
+        if not following or not _near(el, following[0]):
+            continue
+        items = [" ".join(li.text_content().split()) for li in following[0].findall("li")]
+        linked = sum(len(_WORDS.findall(a.text_content())) for a in following[0].iter("a"))
+        words = [len(_WORDS.findall(item)) for item in items]
+        if (_KEY_POINTS_ITEMS[0] <= len(items) <= _KEY_POINTS_ITEMS[1]
+                and all(_KEY_POINT_WORDS[0] <= w <= _KEY_POINT_WORDS[1] for w in words)
+                and linked < 0.5 * sum(words)):
+            return items
+    return []
+
+
+def _near(heading, lst, levels: int = 4) -> bool:
+    """Whether `lst` sits within `levels` ancestors of `heading` (the same box, not a list further down the page)."""
+    ancestors = list(heading.iterancestors())[:levels]
+    return any(a in ancestors for a in lst.iterancestors())
+
+
+def add_key_points(text: str, tree) -> str:
+    """The text with the page's summary bullets on top, when trafilatura left them out (most do not repeat in the body)."""
+    points = key_points(tree)
+    if not points or _share(_shingles(" ".join(points)), _shingles(text)) >= 0.5:
+        return text
+    return "\n".join([*points, text])
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
