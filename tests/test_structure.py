@@ -110,6 +110,57 @@ def test_links_inside_paragraphs_are_not_cards():
     assert "the hospital staff survey on late travel" in extracted.text
 
 
+def test_cards_with_control_links_are_still_cards():
+    """Feedback controls dressed as links ("More like this", href="#") are not a second headline."""
+    controls = ('<ul class="acts"><li><a href="#0" role="button">More like this</a></li>'
+                '<li><a href="javascript:void(0)">Fewer like this</a></li></ul>')
+    rail = '<ul class="stream">' + "".join(
+        f'<li class="stream-item"><h3><a href="/s/{i}">{h}</a></h3><p>{s}</p>{controls}</li>'
+        for i, (h, s) in enumerate(TEASERS)) + "</ul>"
+    extracted = extract_html(page(rail))
+    assert leaked(clean(extracted.text).text) == [] and all(p in extracted.text for p in BODY)
+    assert {r.rule for r in extracted.removed} == {"teaser_cards"}
+
+
+def test_numbered_card_classes_are_one_run():
+    """A CMS numbers each card in its class ("pos-2", "id1227"): the cards are still one run of siblings."""
+    rail = '<div class="stack">' + "".join(
+        f'<div class="unit unit-news pos-{i} id{90210 + i}"><h4><a href="/s/{i}">{h}</a></h4><p>{s}</p></div>'
+        for i, (h, s) in enumerate(TEASERS)) + "</div>"
+    extracted = extract_html(page("", extra=rail))
+    assert leaked(clean(extracted.text).text) == [] and all(p in extracted.text for p in BODY)
+    assert {r.rule for r in extracted.removed} == {"teaser_cards"}
+
+
+def test_photo_captions_are_removed_and_noted():
+    figure = ('<figure><img src="/bus.jpg" alt=""><figcaption>Drivers at the depot on Thursday evening after the vote. '
+              'Photo: Courier staff</figcaption></figure>')
+    extracted = extract_html(page("", extra=figure))
+    assert "Drivers at the depot" not in extracted.text and all(p in extracted.text for p in BODY)
+    assert [(r.rule, r.stage) for r in extracted.removed] == [("caption", "html")]
+
+
+POINTS = ["The night bus keeps running through the winter after a board vote.",
+          "Ridership recovered faster than expected since the spring.",
+          "A timetable review follows in March."]
+
+
+@pytest.mark.parametrize("heading", ["Key points", "Das Wichtigste in Kürze", "L'essentiel", "Lo más importante"])
+def test_summary_bullets_outside_the_body_are_kept(heading):
+    """The article's own bullet summary sits above the story container, where trafilatura does not look."""
+    box = f'<aside class="box-7"><h2>{heading}</h2><ul>' + "".join(f"<li>{p}</li>" for p in POINTS) + "</ul></aside>"
+    text = extract_html(page(box, rail_first=True)).text
+    assert text.splitlines()[:3] == POINTS and all(p in text for p in BODY)
+
+
+def test_a_list_of_links_under_key_points_is_not_a_summary():
+    """Under the same heading, a list of links is a table of contents (a live blog's posts), not bullets."""
+    box = '<aside class="box-7"><h2>Key points</h2><ul>' + "".join(
+        f'<li><a href="#post-{i}">{p}</a></li>' for i, p in enumerate(POINTS)) + "</ul></aside>"
+    text = extract_html(page(box, rail_first=True)).text
+    assert not any(p in text for p in POINTS)
+
+
 def test_html_rules_are_a_declarative_table():
     assert all(isinstance(r, HtmlRule) for r in HTML_RULES)
     with pytest.raises(ValueError):
