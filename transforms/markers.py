@@ -17,7 +17,7 @@ RAIL_HEADERS_EN = (
     r"|(?:most|the most) (?:read|popular|viewed|shared)|popular (?:right now|now|stories|articles|today)"
     r"|top stories|latest (?:news|stories|articles|headlines)|what to read next|read (?:this )?next|up next"
     r"|further reading|editor['’]?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
-    r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading"
+    r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading|today on [\w .&'’-]{2,40}"
 )
 RAIL_HEADERS_INTL = (
     # de
