@@ -18,6 +18,7 @@ STRUCTURAL = True  # the structural stage (transforms/structure.py) before trafi
 INCLUDE_TABLES = True  # tables in the story are kept, one row per line
 STANDFIRST = True  # the meta description on top when the page prints it outside the body
 KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when trafilatura left them out
+LIVE_POSTS = True  # a live blog's posts (schema.org liveBlogUpdate) after the text when trafilatura left them out
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
 # htmldate's extensive search was measured on both dev sets (bench/eval_dates.py): the same dates
@@ -85,6 +86,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
     if KEY_POINTS:
         text = add_key_points(text, tree)
+    if LIVE_POSTS:
+        text = add_live_posts(text, tree)
     meta = repair_metadata(doc, html, tree, url)
     return Extracted(
         text=add_standfirst(text, meta.description, tree) if STANDFIRST else text,
@@ -205,6 +208,55 @@ def add_key_points(text: str, tree) -> str:
     if not points or _share(_shingles(" ".join(points)), _shingles(text)) >= 0.5:
         return text
     return "\n".join([*points, text])
+
+
+def live_posts(tree) -> list[str]:
+    """A live blog's posts as the page declares them (schema.org LiveBlogPosting.liveBlogUpdate, JSON-LD):
+    each post's headline and body, in the page's order."""
+    import json
+
+    posts: list[str] = []
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        if "liveBlogUpdate" not in (script.text or ""):
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        for blog in _ld_objects(data):
+            for update in blog.get("liveBlogUpdate") or []:
+                if not isinstance(update, dict):
+                    continue
+                for key in ("headline", "articleBody"):
+                    value = update.get(key)
+                    if isinstance(value, str) and value.strip():
+                        posts.append(" ".join(value.split()))
+    return posts
+
+
+def _ld_objects(data):
+    """The JSON-LD objects in `data` that carry liveBlogUpdate (top level, a list, or an @graph)."""
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        if isinstance(item, dict):
+            if "liveBlogUpdate" in item:
+                yield item
+            yield from _ld_objects(item.get("@graph") or [])
+
+
+def add_live_posts(text: str, tree) -> str:
+    """The text with the live blog's posts after it, when trafilatura kept only the summary above them.
+
+    The posts are added only when they are printed on the page too (so metadata-only text never
+    enters) and less than half of them is already in the text.
+    """
+    posts = live_posts(tree)
+    if not posts:
+        return text
+    shingles = _shingles(" ".join(posts))
+    if _share(shingles, _shingles(text)) >= 0.5 or _share(shingles, _shingles(visible_text(tree))) < 0.8:
+        return text
+    return "\n".join([text, *posts])
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
