@@ -161,6 +161,34 @@ def test_a_list_of_links_under_key_points_is_not_a_summary():
     assert not any(p in text for p in POINTS)
 
 
+POSTS = [("Board meets at noon", "Members arrive at the county hall for the vote on the night bus service this afternoon."),
+         ("Vote passes seven to two", "The board keeps the night bus running through the winter after a short debate in the chamber.")]
+
+
+def live_blog(printed: bool) -> str:
+    import json
+
+    ld = {"@context": "https://schema.org", "@type": "LiveBlogPosting", "headline": "Night bus vote: live",
+          "liveBlogUpdate": [{"@type": "BlogPosting", "headline": h, "articleBody": b} for h, b in POSTS]}
+    stream = "".join(f'<div class="entry"><h3>{h}</h3><p>{b}</p></div>' for h, b in POSTS) if printed else ""
+    return page("").replace("</head>", f'<script type="application/ld+json">{json.dumps(ld)}</script></head>').replace(
+        "</main>", f'<section class="stream">{stream}</section></main>')
+
+
+def test_live_blog_posts_the_page_declares_and_prints_are_kept():
+    """trafilatura often keeps a live blog's summary and leaves the posts below it; the page lists them in JSON-LD."""
+    from trafilatura.utils import load_html
+
+    from newsflow.transforms.extract import add_live_posts
+
+    summary = "\n".join(BODY)
+    text = add_live_posts(summary, load_html(live_blog(printed=True)))
+    assert text.startswith(summary) and text.splitlines()[len(BODY):] == [x for post in POSTS for x in post]
+    # declared but not printed (metadata only): not added; already in the text: not added twice
+    assert add_live_posts(summary, load_html(live_blog(printed=False))) == summary
+    assert add_live_posts(text, load_html(live_blog(printed=True))) == text
+
+
 def test_html_rules_are_a_declarative_table():
     assert all(isinstance(r, HtmlRule) for r in HTML_RULES)
     with pytest.raises(ValueError):
