@@ -10,7 +10,7 @@ from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, RejectError
-from newsflow.transforms.structure import strip_structure
+from newsflow.transforms.structure import HTML_RULES, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
 # Choices settled by measurement on both dev sets (docs/extraction.md, `make eval`).
@@ -42,11 +42,11 @@ _WORDS = re.compile(r"\w+")
 _STANDFIRST_MIN_WORDS = 8
 
 
-def extract(raw: RawDocument) -> Extracted:
+def extract(raw: RawDocument, html_rules=HTML_RULES) -> Extracted:
     """Decode and extract one document by its kind."""
     if raw.kind == "html":
         html, note = decode_noted(raw.body, raw.charset or declared_charset(raw.body))
-        extracted = extract_html(html, raw.url)
+        extracted = extract_html(html, raw.url, html_rules)
         extracted.charset_note = note
         return extracted
     if raw.kind == "text":
@@ -59,12 +59,13 @@ def extract(raw: RawDocument) -> Extracted:
     raise RejectError("extract", "unsupported_type", f"no extractor for {raw.kind!r}")
 
 
-def extract_html(html: str, url: str | None = None) -> Extracted:
+def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Extracted:
     """Main text and metadata of an HTML page.
 
     The page is parsed once (trafilatura's own loader, so the tree is what trafilatura would have
     built); the structural stage cuts rails and widgets from that tree, and the same tree goes to
-    trafilatura.bare_extraction (which copies it) and to the standfirst lookup.
+    trafilatura.bare_extraction (which copies it) and to the standfirst lookup. `html_rules` is
+    the structural stage's table (the eval switches rules off to score a publisher without them).
     """
     from trafilatura import bare_extraction  # heavy import, kept off the CLI's start-up path
     from trafilatura.utils import load_html
@@ -76,7 +77,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     tree = load_html(html)
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
-    removed = strip_structure(tree) if STRUCTURAL else []
+    removed = strip_structure(tree, html_rules) if STRUCTURAL else []
     doc = bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
         date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
