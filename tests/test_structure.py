@@ -71,7 +71,7 @@ def test_teaser_cards_without_a_heading_are_cut():
 
 
 @pytest.mark.parametrize("heading", ["Lesen Sie auch", "À lire aussi", "Lee también", "Leia também", "Leggi anche",
-                                     "Most read", "Recommended"])
+                                     "Most read", "Recommended", "Today on County Courier"])
 def test_rail_headings_in_other_languages(heading):
     """A rail heading over two linked teasers with summaries, inside the story container."""
     rail = f'<section class="zone-7"><h2>{heading}</h2><ul>' + "".join(
