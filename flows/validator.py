@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 _EXECUTOR: ProcessPoolExecutor | None = None
 _READY: Future | None = None
@@ -50,6 +51,8 @@ def validator():
     def run(frames, config, run_id, docs_dir):
         try:
             return executor.submit(_validate, frames, config, run_id, docs_dir).result()
+        except BrokenProcessPool:  # the process died (killed, out of memory): validate here instead
+            return _validate(frames, config, run_id, docs_dir)
         finally:
             stop()  # one validation per run: its memory (GX, the run's frames) goes back before the load
 
