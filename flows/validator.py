@@ -5,12 +5,15 @@ the flow's process it cannot overlap with anything (a thread importing holds the
 run waited for it. Started when the CLI starts a run, this process imports GX on the other core
 while the flow's process starts Prefect, discovers and extracts; the commit then sends it the
 run's frames and gets the Report back. Same GX, same suites, same results: only the process
-differs. Runs not started by the CLI (deployments, tests calling the flow) validate in-process.
+differs. Runs not started by the CLI (deployments, tests calling the flow) validate in-process,
+and so do runs big enough for the worker pool (`release`): their workers keep both cores busy, and
+their frames are too big to hold twice.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -58,6 +61,22 @@ def validator():
 
 
     return run
+
+
+def release() -> None:
+    """A run big enough for the worker pool: no spare core to overlap on, and shipping the run's frames
+    to another process would hold them twice. Stop the process; import GX in a thread of this
+    process instead (the flow's process mostly waits on its workers), and validate here."""
+    if _EXECUTOR is None:
+        return
+    stop()
+
+    def load():
+        from newsflow.expectations.runner import load_gx
+
+        load_gx()
+
+    threading.Thread(target=load, name="newsflow-gx-import", daemon=True).start()
 
 
 def stop() -> None:
