@@ -13,12 +13,30 @@ their frames are too big to hold twice.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from newsflow.flows.workers import FORKSERVER_PRELOAD
+
 _EXECUTOR: ProcessPoolExecutor | None = None
 _READY: Future | None = None
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit as soon as the process that started this one is gone, however it ended (even SIGKILL)."""
+    import time
+
+    def watch():
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="newsflow-parent-watch", daemon=True).start()
 
 
 def _load() -> bool:
@@ -38,9 +56,12 @@ def start() -> None:
     """Start the validation process and its GX import now (once per process; stopped by `stop`)."""
     global _EXECUTOR, _READY
     if _EXECUTOR is None:
-        # spawn: a fresh interpreter that imports only what validation needs (forkserver is the
-        # worker pool's, preloaded with the extractor; fork would copy Prefect's threads).
-        _EXECUTOR = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        # The worker pool's fork server (flows/workers.py), started here with the same preload:
+        # fork would copy Prefect's threads, and spawn would run the caller's main script again.
+        # The fork server is then warm when (if) the run starts its workers.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
+        _EXECUTOR = ProcessPoolExecutor(1, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),))
         _READY = _EXECUTOR.submit(_load)
 
 
