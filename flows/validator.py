@@ -22,6 +22,9 @@ from newsflow.flows.workers import FORKSERVER_PRELOAD
 
 _EXECUTOR: ProcessPoolExecutor | None = None
 _READY: Future | None = None
+_LOCK = threading.RLock()
+_IN_USE = False  # the commit is validating in the process: do not stop it under it
+_LOCAL_GX = threading.Event()  # GX imported in this process too (release): no need for the process
 
 
 def _watch_parent(parent: int) -> None:
@@ -55,7 +58,7 @@ def _validate(frames, config, run_id, docs_dir):
 def start() -> None:
     """Start the validation process and its GX import now (once per process; stopped by `stop`)."""
     global _EXECUTOR, _READY
-    if _EXECUTOR is None:
+    if _EXECUTOR is None and not _LOCAL_GX.is_set():  # GX already here (an earlier big run): no need
         # The worker pool's fork server (flows/workers.py), started here with the same preload:
         # fork would copy Prefect's threads, and spawn would run the caller's main script again.
         # The fork server is then warm when (if) the run starts its workers.
@@ -67,35 +70,45 @@ def start() -> None:
 
 def validator():
     """A function (frames, config, run_id, docs_dir) -> Report running in the started process (once:
-    the process stops after it), or None when no process was started."""
-    executor = _EXECUTOR
-    if executor is None:
-        return None
+    the process stops after it), or None: validate in this process (none started, or GX is
+    already imported here)."""
+    global _IN_USE
+    with _LOCK:
+        if _EXECUTOR is None or _LOCAL_GX.is_set():
+            stop()
+            return None
+        executor, _IN_USE = _EXECUTOR, True
 
     def run(frames, config, run_id, docs_dir):
+        global _IN_USE
         try:
             return executor.submit(_validate, frames, config, run_id, docs_dir).result()
         except BrokenProcessPool:  # the process died (killed, out of memory): validate here instead
             return _validate(frames, config, run_id, docs_dir)
         finally:
-            stop()  # one validation per run: its memory (GX, the run's frames) goes back before the load
-
+            with _LOCK:
+                _IN_USE = False
+                stop()  # one validation per run: its memory (GX, the run's frames) goes back before the load
 
     return run
 
 
 def release() -> None:
-    """A run big enough for the worker pool: no spare core to overlap on, and shipping the run's frames
-    to another process would hold them twice. Stop the process; import GX in a thread of this
-    process instead (the flow's process mostly waits on its workers), and validate here."""
+    """A run big enough for the worker pool: no spare core to overlap on, and shipping its frames to
+    another process would hold them twice. Import GX in a thread of this process (which mostly
+    waits on its workers) and validate here; the process stops once that import is done, unless
+    the commit came first and is using it (a re-run served from the cache commits at once)."""
     if _EXECUTOR is None:
         return
-    stop()
 
     def load():
         from newsflow.expectations.runner import load_gx
 
         load_gx()
+        _LOCAL_GX.set()
+        with _LOCK:
+            if not _IN_USE:
+                stop()
 
     threading.Thread(target=load, name="newsflow-gx-import", daemon=True).start()
 
