@@ -47,13 +47,18 @@ def quality_gate(settings: Settings):
     """The batch validator (frames → Report), or None when validation is off."""
     if not settings.quality.enabled:
         return None
+    from newsflow.expectations.project import stored_user_expectations
     from newsflow.expectations.runner import load_gx, validate
     from newsflow.expectations.suites import SUITES
 
     load_gx()  # paid here rather than inside the transaction
 
     config = settings.quality
-    return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, config.docs_dir)
+    # Expectations a user added to the GX project's stored suites run in every batch too (read once
+    # per run; the built-ins come from suites.py, so none runs twice).
+    user = stored_user_expectations(config.project)
+    return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, config.docs_dir,
+                                           user=user)
 
 
 def validate_batch(batch: Batch, validator) -> object:

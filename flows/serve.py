@@ -50,6 +50,7 @@ class DeploymentSpec:
     schedules: list[dict[str, Any]] = field(default_factory=list)
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    enforce_parameter_schema: bool = True  # Prefect's default; the server checks run parameters
 
 
 def read_specs(path: str | Path = DEFAULT_FILE) -> list[DeploymentSpec]:
@@ -83,7 +84,8 @@ def read_specs(path: str | Path = DEFAULT_FILE) -> list[DeploymentSpec]:
                 raise DeploymentError(f"{label}: a schedule takes cron, interval or rrule (+ timezone, active)")
         specs.append(DeploymentSpec(entry["name"], entry["entrypoint"], dict(entry.get("parameters") or {}),
                                     list(entry.get("schedules") or []), entry.get("description"),
-                                    list(entry.get("tags") or [])))
+                                    list(entry.get("tags") or []),
+                                    bool(entry.get("enforce_parameter_schema", True))))
     return specs
 
 
@@ -126,7 +128,8 @@ def build_deployments(path: str | Path = DEFAULT_FILE, only: tuple[str, ...] = (
         except Exception as exc:
             raise DeploymentError(f"{path}: deployment {spec.name}: {exc}") from exc
         deployments.append(flow.to_deployment(name=spec.name, parameters=spec.parameters, schedules=schedules,
-                                              description=spec.description, tags=spec.tags))
+                                              description=spec.description, tags=spec.tags,
+                                              enforce_parameter_schema=spec.enforce_parameter_schema))
     return deployments
 
 
