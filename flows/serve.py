@@ -204,8 +204,16 @@ class RunReporter:
         self.thread.start()
 
     def close(self) -> None:
+        """Stop polling, after one last look so a run cancelled at shutdown gets its line."""
         self.stop.set()
         self.thread.join(timeout=self.every + 5)
+        from prefect.client.orchestration import get_client
+
+        try:
+            with get_client(sync_client=True) as client:
+                self.poll(client)
+        except Exception:  # the API may be going away; the lines are a courtesy
+            pass
 
     def _loop(self) -> None:
         from prefect.client.orchestration import get_client
@@ -283,9 +291,10 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
         api_url, proc = start_server(home, settings.server_port)
         os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so its settings see it
     try:
-        from prefect import serve as prefect_serve
+        import asyncio
 
         from newsflow.flows.deployments import WRITER_LIMIT, declare_writer_limit
+        from newsflow.flows.shutdown import GracefulRunner
 
         deployments = build_deployments(path, only)
         declare_writer_limit(WRITER_LIMIT, 1)  # what prefect.yaml's build step does for `prefect deploy`
@@ -295,7 +304,15 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
         reporter = RunReporter([d.name for d in deployments], echo)
         reporter.start()
         # One flow run at a time: every deployment writes the same single-writer warehouse.
-        prefect_serve(*deployments, limit=1, print_starting_message=False)
+        runner = GracefulRunner(grace=settings.shutdown_grace, echo=echo, limit=1, pause_on_shutdown=True)
+        for deployment in deployments:
+            runner.add_deployment(deployment)
+        # SIGINT too (Ctrl-C): set before asyncio.run, which then leaves it alone instead of cancelling
+        # the serving task. runner.start() points SIGTERM at the same handler.
+        signal.signal(signal.SIGINT, runner.handle_sigterm)
+        signal.signal(signal.SIGTERM, runner.handle_sigterm)
+        asyncio.run(runner.start())
+        echo(f"{_now()} stopped serving")
     except KeyboardInterrupt:
         pass
     finally:

@@ -77,7 +77,7 @@ def test_stock_deploy_refuses_bad_settings_and_the_server_refuses_bad_runs(prefe
         done = _prefect(["--no-prompt", "deploy", "--name", name], env, project)
         out = done.stdout + done.stderr
         assert done.returncode != 0, f"deployment {name} with bad settings was accepted:\n{out}"
-        assert bad in out, f"the refusal of {name} does not name {bad!r}:\n{out}"
+        assert bad in out and "Validation failed for field" in out, f"the refusal of {name} does not name {bad!r}:\n{out}"
     listed = _prefect(["deployment", "ls"], env, project).stdout
     assert not any(f"/{name} " in listed or listed.rstrip().endswith(f"/{name}") for name in ("typo", "wrong-type")), listed
 
@@ -92,7 +92,7 @@ def test_stock_deploy_refuses_bad_settings_and_the_server_refuses_bad_runs(prefe
                           ({"similarity": {"treshold": 0.5}}, "treshold")):
         status, body = _post(prefect_server, f"/deployments/{deployment['id']}/create_flow_run",
                              {"parameters": {"settings": settings}})
-        assert status in (409, 422) and bad in body, (status, body)
+        assert status == 409 and bad in body, (status, body)
     done = _prefect(["deployment", "run", "scheduled-ingest/inbox-hourly", "--params",
                      json.dumps({"settings": {"dbb": "x.duckdb"}})], env, project)
     assert done.returncode != 0 and "dbb" in done.stdout + done.stderr, done.stdout + done.stderr
