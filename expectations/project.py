@@ -138,9 +138,21 @@ def expectations_from_json(table: str, stored: list[dict[str, Any]]) -> list:
     from great_expectations.core.expectation_suite import ExpectationSuite, ExpectationSuiteSchema
 
     # Without their stored ids: GX adds an expectation to one suite only, and the run's suite is new.
-    stored = [{k: v for k, v in e.items() if k != "id"} for e in stored]
-    suite = ExpectationSuite(**ExpectationSuiteSchema().load({"name": table, "expectations": stored}))
-    return list(suite.expectations)
+    out = []
+    for entry in stored:
+        entry = {k: v for k, v in entry.items() if k != "id"}
+        try:
+            suite = ExpectationSuite(**ExpectationSuiteSchema().load({"name": table, "expectations": [entry]}))
+        except Exception as exc:  # say which suite and expectation, not a marshmallow trace
+            suite, error = None, f"{type(exc).__name__}: {exc}"
+        else:
+            error = "unknown type or arguments"
+        # GX logs and drops an expectation it cannot build; a user's check must not vanish silently.
+        if suite is None or len(suite.expectations) != 1:
+            raise ValueError(f"the GX project's suite {table!r} has an expectation GX cannot read "
+                             f"({entry.get('type')!r}, {entry.get('kwargs')}): {error}")
+        out.extend(suite.expectations)
+    return out
 
 
 def _shape(expectation) -> dict:
@@ -231,6 +243,8 @@ def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig |
     current = {c.name: c for c in checks(config, now)}
     prepared = _prepare(frames)
     context = get_context(root)
+    for table, stored in stored_user_expectations(root).items():
+        expectations_from_json(table, stored)  # GX would log and skip one it cannot build
     checkpoints = ensure_project(context, config)
 
     from great_expectations.core.run_identifier import RunIdentifier

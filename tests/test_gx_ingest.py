@@ -117,3 +117,25 @@ def test_a_critical_user_expectation_blocks_the_commit(prefect_harness, project,
     assert _rows(db) == before  # nothing of the failed run was committed
     with duckdb.connect(str(db)) as con:  # and the warehouse is writable again
         con.execute("SELECT 1")
+
+
+def test_an_unreadable_hand_edit_is_named():
+    from newsflow.expectations.project import expectations_from_json
+
+    with pytest.raises(ValueError, match="suite 'articles' has an expectation GX cannot read"):
+        expectations_from_json("articles", [{"type": "expect_column_values_to_be_purple", "kwargs": {"column": "x"}}])
+
+
+def test_a_typo_in_a_stored_expectation_fails_validate_instead_of_vanishing(project, tmp_path, capsys, monkeypatch):
+    from newsflow.cli import main
+    from newsflow.warehouse.db import connect
+
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    path = project / "gx" / "expectations" / "runs.json"
+    suite = json.loads(path.read_text())
+    suite["expectations"].append({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "status"}})
+    path.write_text(json.dumps(suite))
+    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(project))
+    assert main(["validate", "--db", str(db)]) == 1
+    assert "expect_column_values_to_be_purple" in capsys.readouterr().err
