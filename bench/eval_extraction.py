@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,21 +187,34 @@ def pipeline_texts(pages: list[Page]) -> tuple[dict[str, str], dict[str, str]]:
             {by_origin[Path(o).name]: why for o, why in rejected})
 
 
-def inprocess_texts(pages: list[Page]) -> tuple[dict[str, str], dict[str, str]]:
-    """The same stages called directly (no flow, no warehouse): for quick iteration."""
+def inprocess_texts(pages: list[Page], html_rules=None, text_rules=None,
+                    fired: dict[str, set] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """The same stages called directly (no flow, no warehouse): for quick iteration.
+
+    `html_rules` / `text_rules` replace the rule tables (None: the full tables); `fired`, when
+    given, collects the (stage, rule) pairs that removed something from each page.
+    """
     from newsflow.acquire.files import kind_of
     from newsflow.transforms.clean import clean
     from newsflow.transforms.extract import extract
     from newsflow.transforms.models import RawDocument, RejectError
     from newsflow.transforms.normalize import normalize_text
+    from newsflow.transforms.rules import RULES
+    from newsflow.transforms.structure import HTML_RULES
 
     texts, rejected = {}, {}
     for page in pages:
         try:
-            extracted = extract(RawDocument(str(page.path), kind_of(page.path), _read(page.path), url=page.url))
-            texts[page.key] = normalize_text(clean(extracted.text).text)
+            extracted = extract(RawDocument(str(page.path), kind_of(page.path), _read(page.path), url=page.url),
+                                HTML_RULES if html_rules is None else html_rules)
+            cleaned = clean(extracted.text, RULES if text_rules is None else text_rules)
+            texts[page.key] = normalize_text(cleaned.text)
+            if fired is not None:
+                fired[page.key] = {(r.stage, r.rule) for r in extracted.removed + cleaned.removed}
         except RejectError as exc:
             rejected[page.key] = f"{exc.stage}/{exc.reason}"
+            if fired is not None:
+                fired[page.key] = set()
     return texts, rejected
 
 
@@ -219,6 +233,95 @@ def trafilatura_texts(pages: list[Page]) -> dict[str, str]:
         doc = trafilatura.bare_extraction(decode(body, declared_charset(body)), url=page.url, with_metadata=True)
         texts[page.key] = (doc.text or "") if doc else ""
     return texts
+
+
+# --- leave one publisher out ----------------------------------------------------------------------
+
+def outlet(publisher: str) -> str:
+    """One name per outlet across the sets ("TheGuardian" in fundus-eval is "guardian" in readability-news)."""
+    name = publisher.lower()
+    return name[3:] if name.startswith("the") and len(name) > 6 else name
+
+
+# extract() choices that add or keep text on some pages only; the LOPO table treats each like a rule
+FEATURES = ("STANDFIRST", "KEY_POINTS", "LIVE_POSTS")
+
+
+@contextmanager
+def switched_off(own: set):
+    """extract()'s FEATURES named in `own` (as ("extract", NAME)) set to False for the block."""
+    from newsflow.transforms import extract as module
+
+    saved = {name: getattr(module, name) for name in FEATURES if ("extract", name) in own}
+    try:
+        for name in saved:
+            setattr(module, name, False)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+def leave_one_out(results: list[dict]) -> dict:
+    """Each outlet scored with the rules that fire only on its own pages switched off.
+
+    The rules carry no record of the pages they were written from, so "its own rules" is measured:
+    a rule family (stage, name) that removes something on this outlet's pages and on no other page
+    of the dev sets is treated as written from them, and so is an extract() choice (FEATURES) that
+    changes the text of this outlet's pages only. A rule that also fires elsewhere generalizes and
+    stays on. In-process (`--fast` stages); the rest of the pipeline is unchanged.
+    """
+    from newsflow.transforms.rules import RULES
+    from newsflow.transforms.structure import HTML_RULES
+
+    fired: dict[tuple[str, str], set] = {}
+    for result in results:
+        found: dict[str, set] = {}
+        texts, _ = inprocess_texts(result["pages"], fired=found)
+        fired.update({(result["name"], k): v for k, v in found.items()})
+        for feature in FEATURES:  # a feature "fires" on a page when switching it off changes the text
+            with switched_off({("extract", feature)}):
+                without, _ = inprocess_texts(result["pages"])
+            for key in texts:
+                if without.get(key) != texts[key]:
+                    fired[(result["name"], key)].add(("extract", feature))
+    groups: dict[str, list[tuple[dict, Page]]] = {}
+    for result in results:
+        for page in result["pages"]:
+            groups.setdefault(outlet(page.publisher), []).append((result, page))
+    rows, scores = [], {r["name"]: dict(r["ours"]) for r in results}
+    for name, members in sorted(groups.items()):
+        mine = {(r["name"], p.key) for r, p in members}
+        elsewhere = set().union(*(v for k, v in fired.items() if k not in mine))
+        own = set().union(*(fired[k] for k in mine)) - elsewhere
+        if not own:
+            continue
+        html_rules = tuple(r for r in HTML_RULES if ("html", r.name) not in own)
+        text_rules = tuple(r for r in RULES if ("text", r.name) not in own)
+        for result in {id(r): r for r, _ in members}.values():
+            pages = [p for r, p in members if r is result]
+            with switched_off(own):
+                texts, _ = inprocess_texts(pages, html_rules, text_rules)
+            without = {p.key: page_score(texts.get(p.key), p.gold) for p in pages}
+            scores[result["name"]].update(without)
+            rows.append((name, result["name"], len(pages), summarize([result["ours"][p.key] for p in pages]),
+                         summarize(without), summarize([result["base"][p.key] for p in pages]),
+                         sorted(f"{stage}:{rule}" for stage, rule in own)))
+    return {"rows": rows, "sets": {n: summarize(s) for n, s in scores.items()}}
+
+
+def print_leave_one_out(loo: dict, results: list[dict]) -> None:
+    print("\n== leave one outlet out: rules that fire only on an outlet's own pages switched off for it")
+    for result in results:
+        f1, without = summarize(result["ours"])["f1"], loo["sets"][result["name"]]["f1"]
+        print(f"{result['name']:22} F1 {f1:.4f} -> {without:.4f} with each outlet's own-only rules off "
+              f"({without - f1:+.4f}; plain {summarize(result['base'])['f1']:.4f})")
+    if not loo["rows"]:
+        print("no rule fires on one outlet's pages only")
+        return
+    print(f"{'outlet':16}{'set':18}{'pages':>6}{'plain':>7}{'ours':>7}{'w/o own':>8}  own-only rules")
+    for name, set_name, n, ours, without, base, own in loo["rows"]:
+        print(f"{name:16}{set_name:18}{n:6d}{base['f1']:7.3f}{ours['f1']:7.3f}{without['f1']:8.3f}  {', '.join(own)}")
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -295,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                "readability-news": lambda: readability_pages(args.corpora / "readability-news"),
                "samples": sample_pages}
     floors = json.loads(FLOOR_FILE.read_text())["f1_floor"]
-    failed, report = [], {}
+    failed, report, scored = [], {}, []
     for name in wanted:
         try:
             pages = loaders[name]()
@@ -304,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         result = score_set(name, pages, args.fast)
+        if name != "samples":
+            scored.append(result)
         floor = floors.get(name)
         print_set(result, floor, by_publisher=name != "samples")
         f1 = summarize(result["ours"])["f1"]
@@ -315,6 +420,13 @@ def main(argv: list[str] | None = None) -> int:
                                   for k in sorted(result["ours"])}}
         if floor is not None and f1 < floor:
             failed.append(f"{name}: F1 {f1:.4f} is below the floor {floor}")
+    if scored:
+        loo = leave_one_out(scored)
+        print_leave_one_out(loo, scored)
+        report["leave_one_outlet_out"] = {
+            "sets": loo["sets"],
+            "outlets": [{"outlet": o, "set": s, "pages": n, "newsflow": ours, "without_own": w, "trafilatura": b,
+                         "own_rules": own} for o, s, n, ours, w, b, own in loo["rows"]]}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -71,7 +71,7 @@ def test_teaser_cards_without_a_heading_are_cut():
 
 
 @pytest.mark.parametrize("heading", ["Lesen Sie auch", "À lire aussi", "Lee también", "Leia também", "Leggi anche",
-                                     "Most read", "Recommended"])
+                                     "Most read", "Recommended", "Today on County Courier"])
 def test_rail_headings_in_other_languages(heading):
     """A rail heading over two linked teasers with summaries, inside the story container."""
     rail = f'<section class="zone-7"><h2>{heading}</h2><ul>' + "".join(
@@ -108,6 +108,85 @@ def test_links_inside_paragraphs_are_not_cards():
               'recruitment plan for winter</a> when they explained the vote.</p>')
     extracted = extract_html(page("", extra=linked))
     assert "the hospital staff survey on late travel" in extracted.text
+
+
+def test_cards_with_control_links_are_still_cards():
+    """Feedback controls dressed as links ("More like this", href="#") are not a second headline."""
+    controls = ('<ul class="acts"><li><a href="#0" role="button">More like this</a></li>'
+                '<li><a href="javascript:void(0)">Fewer like this</a></li></ul>')
+    rail = '<ul class="stream">' + "".join(
+        f'<li class="stream-item"><h3><a href="/s/{i}">{h}</a></h3><p>{s}</p>{controls}</li>'
+        for i, (h, s) in enumerate(TEASERS)) + "</ul>"
+    extracted = extract_html(page(rail))
+    assert leaked(clean(extracted.text).text) == [] and all(p in extracted.text for p in BODY)
+    assert {r.rule for r in extracted.removed} == {"teaser_cards"}
+
+
+def test_numbered_card_classes_are_one_run():
+    """A CMS numbers each card in its class ("pos-2", "id1227"): the cards are still one run of siblings."""
+    rail = '<div class="stack">' + "".join(
+        f'<div class="unit unit-news pos-{i} id{90210 + i}"><h4><a href="/s/{i}">{h}</a></h4><p>{s}</p></div>'
+        for i, (h, s) in enumerate(TEASERS)) + "</div>"
+    extracted = extract_html(page("", extra=rail))
+    assert leaked(clean(extracted.text).text) == [] and all(p in extracted.text for p in BODY)
+    assert {r.rule for r in extracted.removed} == {"teaser_cards"}
+
+
+def test_photo_captions_are_removed_and_noted():
+    figure = ('<figure><img src="/bus.jpg" alt=""><figcaption>Drivers at the depot on Thursday evening after the vote. '
+              'Photo: Courier staff</figcaption></figure>')
+    extracted = extract_html(page("", extra=figure))
+    assert "Drivers at the depot" not in extracted.text and all(p in extracted.text for p in BODY)
+    assert [(r.rule, r.stage) for r in extracted.removed] == [("caption", "html")]
+
+
+POINTS = ["The night bus keeps running through the winter after a board vote.",
+          "Ridership recovered faster than expected since the spring.",
+          "A timetable review follows in March."]
+
+
+@pytest.mark.parametrize("heading", ["Key points", "Das Wichtigste in Kürze", "L'essentiel", "Lo más importante"])
+def test_summary_bullets_outside_the_body_are_kept(heading):
+    """The article's own bullet summary sits above the story container, where trafilatura does not look."""
+    box = f'<aside class="box-7"><h2>{heading}</h2><ul>' + "".join(f"<li>{p}</li>" for p in POINTS) + "</ul></aside>"
+    text = extract_html(page(box, rail_first=True)).text
+    assert text.splitlines()[:3] == POINTS and all(p in text for p in BODY)
+
+
+def test_a_list_of_links_under_key_points_is_not_a_summary():
+    """Under the same heading, a list of links is a table of contents (a live blog's posts), not bullets."""
+    box = '<aside class="box-7"><h2>Key points</h2><ul>' + "".join(
+        f'<li><a href="#post-{i}">{p}</a></li>' for i, p in enumerate(POINTS)) + "</ul></aside>"
+    text = extract_html(page(box, rail_first=True)).text
+    assert not any(p in text for p in POINTS)
+
+
+POSTS = [("Board meets at noon", "Members arrive at the county hall for the vote on the night bus service this afternoon."),
+         ("Vote passes seven to two", "The board keeps the night bus running through the winter after a short debate in the chamber.")]
+
+
+def live_blog(printed: bool) -> str:
+    import json
+
+    ld = {"@context": "https://schema.org", "@type": "LiveBlogPosting", "headline": "Night bus vote: live",
+          "liveBlogUpdate": [{"@type": "BlogPosting", "headline": h, "articleBody": b} for h, b in POSTS]}
+    stream = "".join(f'<div class="entry"><h3>{h}</h3><p>{b}</p></div>' for h, b in POSTS) if printed else ""
+    return page("").replace("</head>", f'<script type="application/ld+json">{json.dumps(ld)}</script></head>').replace(
+        "</main>", f'<section class="stream">{stream}</section></main>')
+
+
+def test_live_blog_posts_the_page_declares_and_prints_are_kept():
+    """trafilatura often keeps a live blog's summary and leaves the posts below it; the page lists them in JSON-LD."""
+    from trafilatura.utils import load_html
+
+    from newsflow.transforms.extract import add_live_posts
+
+    summary = "\n".join(BODY)
+    text = add_live_posts(summary, load_html(live_blog(printed=True)))
+    assert text.startswith(summary) and text.splitlines()[len(BODY):] == [x for post in POSTS for x in post]
+    # declared but not printed (metadata only): not added; already in the text: not added twice
+    assert add_live_posts(summary, load_html(live_blog(printed=False))) == summary
+    assert add_live_posts(text, load_html(live_blog(printed=True))) == text
 
 
 def test_html_rules_are_a_declarative_table():

@@ -7,15 +7,18 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from newsflow.transforms.decode import declared_charset, decode_noted
+from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, RejectError
-from newsflow.transforms.structure import strip_structure
+from newsflow.transforms.structure import HTML_RULES, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
 # Choices settled by measurement on both dev sets (docs/extraction.md, `make eval`).
 STRUCTURAL = True  # the structural stage (transforms/structure.py) before trafilatura
 INCLUDE_TABLES = True  # tables in the story are kept, one row per line
 STANDFIRST = True  # the meta description on top when the page prints it outside the body
+KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when trafilatura left them out
+LIVE_POSTS = True  # a live blog's posts (schema.org liveBlogUpdate) after the text when trafilatura left them out
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
 # htmldate's extensive search was measured on both dev sets (bench/eval_dates.py): the same dates
@@ -39,11 +42,11 @@ _WORDS = re.compile(r"\w+")
 _STANDFIRST_MIN_WORDS = 8
 
 
-def extract(raw: RawDocument) -> Extracted:
+def extract(raw: RawDocument, html_rules=HTML_RULES) -> Extracted:
     """Decode and extract one document by its kind."""
     if raw.kind == "html":
         html, note = decode_noted(raw.body, raw.charset or declared_charset(raw.body))
-        extracted = extract_html(html, raw.url)
+        extracted = extract_html(html, raw.url, html_rules)
         extracted.charset_note = note
         return extracted
     if raw.kind == "text":
@@ -56,12 +59,13 @@ def extract(raw: RawDocument) -> Extracted:
     raise RejectError("extract", "unsupported_type", f"no extractor for {raw.kind!r}")
 
 
-def extract_html(html: str, url: str | None = None) -> Extracted:
+def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Extracted:
     """Main text and metadata of an HTML page.
 
     The page is parsed once (trafilatura's own loader, so the tree is what trafilatura would have
     built); the structural stage cuts rails and widgets from that tree, and the same tree goes to
-    trafilatura.bare_extraction (which copies it) and to the standfirst lookup.
+    trafilatura.bare_extraction (which copies it) and to the standfirst lookup. `html_rules` is
+    the structural stage's table (the eval switches rules off to score a publisher without them).
     """
     from trafilatura import bare_extraction  # heavy import, kept off the CLI's start-up path
     from trafilatura.utils import load_html
@@ -73,7 +77,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     tree = load_html(html)
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
-    removed = strip_structure(tree) if STRUCTURAL else []
+    removed = strip_structure(tree, html_rules) if STRUCTURAL else []
     doc = bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
         date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
@@ -81,6 +85,10 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if doc is None or not (doc.text or "").strip():
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
+    if KEY_POINTS:
+        text = add_key_points(text, tree)
+    if LIVE_POSTS:
+        text = add_live_posts(text, tree)
     meta = repair_metadata(doc, html, tree, url)
     return Extracted(
         text=add_standfirst(text, meta.description, tree) if STANDFIRST else text,
@@ -159,6 +167,97 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
     if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(visible_text(tree))) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
+
+
+_KEY_POINTS_HEADING = re.compile(rf"^\s*(?:{KEY_POINTS_WORDS})\s*[:.]?\s*$", re.I)
+# short text nodes in the body (a heading's text is its own node): the cheap way to find the heading
+_KEY_POINTS_TEXT = "//body//text()[string-length(normalize-space()) > 3 and string-length(normalize-space()) < 40]"
+_KEY_POINT_WORDS = (4, 60)  # a bullet is a sentence: longer is body text, shorter a label or a link
+_KEY_POINTS_ITEMS = (2, 8)
+
+
+def key_points(tree) -> list[str]:
+    """The bullets of the page's own summary box: a short heading ("Key points", "Das Wichtigste",
+    "L'essentiel", ...) followed closely by a list of 2-8 sentence-long items that are not links
+    (a list of links under such a heading is a table of contents, e.g. of a live blog)."""
+    for node in tree.xpath(_KEY_POINTS_TEXT):
+        el = node.getparent()
+        if el is None or len(el.text_content()) > 40 or not _KEY_POINTS_HEADING.match(str(node)):
+            continue
+        following = el.xpath("following::*[self::ul or self::ol][1]")
+        if not following or not _near(el, following[0]):
+            continue
+        items = [" ".join(li.text_content().split()) for li in following[0].findall("li")]
+        linked = sum(len(_WORDS.findall(a.text_content())) for a in following[0].iter("a"))
+        words = [len(_WORDS.findall(item)) for item in items]
+        if (_KEY_POINTS_ITEMS[0] <= len(items) <= _KEY_POINTS_ITEMS[1]
+                and all(_KEY_POINT_WORDS[0] <= w <= _KEY_POINT_WORDS[1] for w in words)
+                and linked < 0.5 * sum(words)):
+            return items
+    return []
+
+
+def _near(heading, lst, levels: int = 4) -> bool:
+    """Whether `lst` sits within `levels` ancestors of `heading` (the same box, not a list further down the page)."""
+    ancestors = list(heading.iterancestors())[:levels]
+    return any(a in ancestors for a in lst.iterancestors())
+
+
+def add_key_points(text: str, tree) -> str:
+    """The text with the page's summary bullets on top, when trafilatura left them out (most do not repeat in the body)."""
+    points = key_points(tree)
+    if not points or _share(_shingles(" ".join(points)), _shingles(text)) >= 0.5:
+        return text
+    return "\n".join([*points, text])
+
+
+def live_posts(tree) -> list[str]:
+    """A live blog's posts as the page declares them (schema.org LiveBlogPosting.liveBlogUpdate, JSON-LD):
+    each post's headline and body, in the page's order."""
+    import json
+
+    posts: list[str] = []
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        if "liveBlogUpdate" not in (script.text or ""):
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        for blog in _ld_objects(data):
+            for update in blog.get("liveBlogUpdate") or []:
+                if not isinstance(update, dict):
+                    continue
+                for key in ("headline", "articleBody"):
+                    value = update.get(key)
+                    if isinstance(value, str) and value.strip():
+                        posts.append(" ".join(value.split()))
+    return posts
+
+
+def _ld_objects(data):
+    """The JSON-LD objects in `data` that carry liveBlogUpdate (top level, a list, or an @graph)."""
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        if isinstance(item, dict):
+            if "liveBlogUpdate" in item:
+                yield item
+            yield from _ld_objects(item.get("@graph") or [])
+
+
+def add_live_posts(text: str, tree) -> str:
+    """The text with the live blog's posts after it, when trafilatura kept only the summary above them.
+
+    The posts are added only when they are printed on the page too (so metadata-only text never
+    enters) and less than half of them is already in the text.
+    """
+    posts = live_posts(tree)
+    if not posts:
+        return text
+    shingles = _shingles(" ".join(posts))
+    if _share(shingles, _shingles(text)) >= 0.5 or _share(shingles, _shingles(visible_text(tree))) < 0.8:
+        return text
+    return "\n".join([text, *posts])
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:

@@ -17,7 +17,7 @@ RAIL_HEADERS_EN = (
     r"|(?:most|the most) (?:read|popular|viewed|shared)|popular (?:right now|now|stories|articles|today)"
     r"|top stories|latest (?:news|stories|articles|headlines)|what to read next|read (?:this )?next|up next"
     r"|further reading|editor['’]?s picks|(?:sponsored|partner|promoted) (?:content|stories|links)"
-    r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading"
+    r"|from (?:our|the) partners|around the web|(?:explore|discover) more|keep reading|today on [\w .&'’-]{2,40}"
 )
 RAIL_HEADERS_INTL = (
     # de
@@ -76,4 +76,14 @@ CONTINUES = (
     r"|el art[ií]culo contin[uú]a (?:debajo|abajo|después de la publicidad)"
     r"|publicidade|an[uú]ncio|continua (?:após|depois d[ao]) (?:a )?(?:publicidade|anúncio)|continue lendo(?: após (?:o|a) (?:anúncio|publicidade))?"
     r"|pubblicità|annuncio|continua a leggere(?: dopo la pubblicità)?|l['’]articolo continua (?:sotto|dopo la pubblicità)"
+)
+
+# The heading of an article's own summary box ("Key points" over a few bullet sentences): part of the story.
+KEY_POINTS = (
+    r"key (?:points|takeaways|facts)|(?:the )?takeaways|highlights|summary|at a glance|in brief|the big picture"
+    r"|das wichtigste(?: in kürze)?|auf einen blick|in kürze|zusammenfassung"
+    r"|l['’]essentiel|en bref|(?:ce qu['’]il faut )?(?:à|a) retenir|résumé|points clés"
+    r"|lo (?:más|mas) importante|en resumen|resumen|claves|puntos clave"
+    r"|resumo|destaques|pontos-chave|o que (?:você precisa )?saber"
+    r"|in sintesi|in breve|punti chiave|riassunto"
 )

@@ -77,6 +77,8 @@ HTML_RULES: tuple[HtmlRule, ...] = (
     # Elements that never hold the article.
     HtmlRule("navigation", "tag", r"nav|dialog", max_words=300),
     HtmlRule("form", "tag", r"form", max_words=120),
+    # A photo's caption and credit describe the picture, not the story (neither dev set's gold counts them).
+    HtmlRule("caption", "tag", r"figcaption", max_words=120),
 )
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -191,7 +193,7 @@ def is_card(el) -> bool:
     """One teaser card: a short block whose headline is a link (in a heading, or the block's first text)."""
     if el.tag not in _CARD_TAGS:
         return False
-    links = el.findall(".//a")
+    links = [a for a in el.iter("a") if _navigates(a)]
     if not links or len(links) > 6:
         return False
     words = _words(_text(el))
@@ -208,6 +210,24 @@ def is_card(el) -> bool:
     return bool(first) and first in _text(headline) and _link_words(el) >= 0.35 * words
 
 
+def _navigates(a) -> bool:
+    """Whether a link goes somewhere: not a control dressed as a link (role=button, href "#..." or "javascript:")."""
+    href = (a.get("href") or "").strip().lower()
+    return a.get("role") != "button" and not href.startswith(("#", "javascript:"))
+
+
+_NUMBERED = re.compile(r"\S*\d\S*")
+
+
+def _sibling_key(el) -> tuple:
+    """What makes siblings the same kind of card: the tag and the class, less numbered tokens.
+
+    A CMS often numbers each card ("pos-2", "item-7", "id1227272060915"); the rest of the class
+    names the template.
+    """
+    return el.tag, " ".join(_NUMBERED.sub("", el.get("class") or "").split())
+
+
 def teaser_run(siblings: list) -> list:
     """The longest run of consecutive teaser cards with the same tag and class among `siblings`."""
     best: list = []
@@ -216,7 +236,7 @@ def teaser_run(siblings: list) -> list:
     for el in siblings:
         if not isinstance(el.tag, str):
             continue
-        k = (el.tag, el.get("class"))
+        k = _sibling_key(el)
         if k != key:
             run, key = [], k
         if el.tag in _CARD_TAGS and is_card(el):
@@ -237,7 +257,7 @@ def _card_parents(body) -> list:
     for parent in body.xpath(".//*[count(article) >= 2 or count(li) >= 3 or count(div) >= 3 or count(section) >= 3]"):
         prev, length = None, 0
         for child in parent:
-            k = (child.tag, child.get("class")) if isinstance(child.tag, str) else None
+            k = _sibling_key(child) if isinstance(child.tag, str) else None
             length = length + 1 if k == prev and k is not None else 1
             prev = k
             if k and k[0] in _CARD_TAGS and length >= (_ARTICLE_CARD_MIN_RUN if k[0] == "article" else _CARD_MIN_RUN):
@@ -271,7 +291,8 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
                         _drop(el, rule.name, removed)
     # class/id, role, aria-label and tag rules: one pass in document order, the first rule that matches
     gone: set = set()
-    for el in body.xpath(_ATTRIBUTED + "|.//nav|.//dialog|.//form"):
+    tags = sorted({t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")})
+    for el in body.xpath("|".join([_ATTRIBUTED, *(f".//{t}" for t in tags)])):
         if el in gone or not prefilter(el) or not _attached(el, body):
             continue
         for rule in attr_rules:
