@@ -138,7 +138,8 @@ def test_sigterm_gives_the_running_run_its_grace_then_cancels_it(prefect_server,
             and time.monotonic() < deadline:
         time.sleep(1)
     logs = _api(prefect_server, "/logs/filter", {"logs": {"flow_run_id": {"any_": [slow]}}, "limit": 200})
-    assert held == 0, "the cut-off run still holds the writer slot" + "\n".join(f"{l['timestamp']} {l['message'][:3000]}" for l in logs)
+    assert held == 0, "the cut-off run still holds the writer slot; its logs:\n" + "\n".join(
+        f"{entry['timestamp']} {entry['message'][:3000]}" for entry in logs)
     # One line says what serve does; nothing is left half-done.
     assert out.count("shutting down: no new runs") == 1 and f"up to {grace:g} s" in out, out
     assert "cancelled in" in out  # the cut-off run gets its line too
