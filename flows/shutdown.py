@@ -16,10 +16,10 @@ at any point leaves the warehouse as it was and the lock free.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Callable
 
-import anyio
 from prefect.runner import Runner
 
 # Seconds a cancelled run's process gets to exit after SIGTERM before SIGKILL: enough for the flow to
@@ -35,14 +35,16 @@ class GracefulRunner(Runner):
         self.grace = grace
         self.echo = echo
         self._hurry = False
+        self._shutting_down = False
 
     def handle_sigterm(self, *args, **kwargs) -> None:
         """Signal handler (SIGTERM, and SIGINT via serve): start the shutdown; a second signal hurries it."""
         if not self.started or self._loop is None:
             raise KeyboardInterrupt  # not serving yet: serve's own cleanup runs
-        if self.stopping:
+        if self._shutting_down:
             self._hurry = True
             return
+        self._shutting_down = True  # our own flag: Prefect sets `stopping` for other reasons too
         self.stopping = True
         self.execute_in_background(self.shutdown)
 
@@ -62,18 +64,19 @@ class GracefulRunner(Runner):
                   "to finish, then are cancelled (signal again to cancel now)")
         deadline = time.monotonic() + self.grace
         while self._busy() and time.monotonic() < deadline and not self._hurry:
-            await anyio.sleep(0.2)
+            await asyncio.sleep(0.2)
         left = self._process_manager.flow_run_ids()
         if left:
             self.echo(f"{_now()} cancelling {len(left)} run(s) still running")
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._kill_after, left, KILL_AFTER)
+        killer = asyncio.ensure_future(self._kill_after(left, KILL_AFTER))
+        try:
             await self.astop()  # Prefect's cancellation of every tracked run, then the loops stop
-            group.cancel_scope.cancel()
+        finally:
+            killer.cancel()
 
     async def _kill_after(self, flow_run_ids, seconds: float) -> None:
         """SIGKILL (the process group) of runs still alive `seconds` after their cancellation began."""
-        await anyio.sleep(seconds)
+        await asyncio.sleep(seconds)
         for flow_run_id in flow_run_ids:
             handle = self._process_manager.get(flow_run_id)
             if handle is not None and handle.is_alive():
