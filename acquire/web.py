@@ -105,8 +105,7 @@ def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state
     out = WebDiscovery()
     if not groups:
         return out
-    with ThreadPoolExecutor(max_workers=min(8, len(groups)), thread_name_prefix="discover") as pool:
-        expansions = list(pool.map(run, groups))
+    expansions = _map_threads(run, groups, min(8, len(groups)), "discover")
     seen: set[str] = set()
     now = datetime.now(timezone.utc)
     out.filtered += unwanted
@@ -134,10 +133,25 @@ def fetch_stage(items: list, fetcher: Fetcher | None, state: UrlState, raw_dir: 
     if fetcher is None:
         raise ValueError("web items need a Fetcher")
     out = list(items)
-    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(web))), thread_name_prefix="fetch") as pool:
-        for i, result in zip(web, pool.map(lambda i: fetch_one(items[i], fetcher, state, raw_dir), web)):
-            out[i] = result
+    results = _map_threads(lambda i: fetch_one(items[i], fetcher, state, raw_dir), web,
+                           max(1, min(threads, len(web))), "fetch")
+    for i, result in zip(web, results):
+        out[i] = result
     return out
+
+
+def _map_threads(fn, items: list, workers: int, name: str) -> list:
+    """`fn` over `items` in a thread pool, in order. Interrupted (Ctrl-C, a cancelled run's SIGTERM),
+    it does not wait for requests in flight, so the run unwinds now (write lock, writer slot, its
+    Prefect state) rather than after the slowest read."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    try:
+        results = list(pool.map(fn, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def fetch_one(item: WebItem, fetcher: Fetcher, state: UrlState, raw_dir: Path) -> FetchedItem | Unchanged | Reject:

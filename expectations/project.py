@@ -8,7 +8,8 @@ A GX user works on it with GX's own API:
     suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(
         column="site_name", meta={"severity": "warning"}))   # add_expectation saves the suite
 
-and the next `newsflow validate` runs it. Each table (articles, documents, rejects, runs) has a suite,
+and the next `newsflow validate` runs it, and so does every ingest's batch gate (runner.validate reads
+the user's expectations from the suite files: stored_user_expectations). Each table (articles, documents, rejects, runs) has a suite,
 a validation definition and a checkpoint of that name (a checkpoint's batch parameters, the table's
 DataFrame, apply to all its definitions, so one checkpoint per table).
 
@@ -16,11 +17,13 @@ The built-in expectations come from `suites.checks()` and carry `meta.check` (th
 `meta.severity`; thresholds that come from settings are GX suite parameters (`{"$PARAMETER": …}`)
 filled in at run time, so the stored JSON does not change with newsflow.toml or the clock. Any other
 expectation in a stored suite is the user's: it runs as stored, with `meta.severity` (critical or
-warning; default: GX's own `severity`, itself critical by default). GX is imported lazily (2-3 s).
+warning; default: GX's own `severity`, itself critical by default); `meta.quarantine: true` on an
+articles warning holds failing rows back. GX is imported lazily (2-3 s).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import replace
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from newsflow.expectations.suites import (
+    QUARANTINE_TABLE,
     SEVERITIES,
     SUITES,
     Check,
@@ -97,6 +101,60 @@ def builtin_expectations(table: str, config: QualityConfig | None = None) -> lis
     return out
 
 
+def builtin_names() -> frozenset[str]:
+    """Every check suites.py can make, whatever the settings (the language checks exist only when
+    languages are listed): a stored expectation whose meta.check is one of these is built-in, never a user's."""
+    then = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    return frozenset(c.name for config in (QualityConfig(), QualityConfig(languages=("en",)))
+                     for c in checks(config, then))
+
+
+def stored_user_expectations(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The user's expectations in the project's stored table suites, as their JSON: {table: [expectation]}.
+
+    Reads the suite files (gx/expectations/<table>.json) without GX, so a run whose project holds only
+    the built-in expectations (marked by meta.check) pays nothing for it. Tables with none are left out.
+    """
+    folder = Path(root or PROJECT_ROOT) / "gx" / "expectations"
+    builtin = builtin_names()
+    out = {}
+    for table in SUITES:
+        path = folder / f"{table}.json"
+        if not path.is_file():
+            continue
+        try:
+            suite = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read the GX suite {path}: {exc}") from exc
+        users = [e for e in suite.get("expectations") or []
+                 if isinstance(e, dict) and (e.get("meta") or {}).get("check") not in builtin]
+        if users:
+            out[table] = users
+    return out
+
+
+def expectations_from_json(table: str, stored: list[dict[str, Any]]) -> list:
+    """GX expectation objects, not yet in a suite, for stored expectation JSON (GX's own schema reads it)."""
+    from great_expectations.core.expectation_suite import ExpectationSuite, ExpectationSuiteSchema
+
+    # Without their stored ids: GX adds an expectation to one suite only, and the run's suite is new.
+    out = []
+    for entry in stored:
+        entry = {k: v for k, v in entry.items() if k != "id"}
+        try:
+            suite = ExpectationSuite(**ExpectationSuiteSchema().load({"name": table, "expectations": [entry]}))
+        except Exception as exc:  # say which suite and expectation, not a marshmallow trace
+            suite, error = None, f"{type(exc).__name__}: {exc}"
+        else:
+            error = "unknown type or arguments"
+        # GX logs and drops an expectation it cannot build; a user's check must not vanish silently.
+        if suite is None or len(suite.expectations) != 1:
+            raise ValueError(f"the GX project's suite {table!r} has an expectation GX cannot read "
+                             f"({entry.get('type')!r}, {entry.get('kwargs')}): {error}")
+        out.extend(suite.expectations)
+    return out
+
+
 def _shape(expectation) -> dict:
     """What makes two expectations the same, for deciding whether a stored suite is up to date."""
     config = expectation.configuration.to_json_dict()
@@ -117,11 +175,7 @@ def ensure_project(context, config: QualityConfig | None = None) -> dict[str, An
         source = context.data_sources.get(DATASOURCE)
     except (KeyError, ValueError, DataContextError):
         source = context.data_sources.add_pandas(DATASOURCE)
-    # Every check suites.py can make, whatever the settings (the language checks exist only when
-    # languages are listed): a stored one of these is built-in, never a user's expectation.
-    then = datetime(2000, 1, 1, tzinfo=timezone.utc)
-    builtin_names = {c.name for config_ in (QualityConfig(), QualityConfig(languages=("en",)))
-                     for c in checks(config_, then)}
+    builtin = builtin_names()
     checkpoints = {}
     for table in SUITES:
         try:
@@ -138,7 +192,7 @@ def ensure_project(context, config: QualityConfig | None = None) -> dict[str, An
         except DataContextError:
             suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=wanted))
         else:
-            stored = [e for e in suite.expectations if (e.meta or {}).get("check") in builtin_names]
+            stored = [e for e in suite.expectations if (e.meta or {}).get("check") in builtin]
             if [_shape(e) for e in stored] != [_shape(e) for e in wanted]:
                 users = [e for e in suite.expectations if e not in stored]
                 suite.expectations = wanted + users
@@ -168,7 +222,9 @@ def user_check(table: str, expectation) -> Check:
                                                                                  "column_list")}
     name = meta.get("check") or f"{expectation.expectation_type}" + (f"_{kwargs['column']}" if "column" in kwargs else "")
     description = (expectation.description or expectation.notes or expectation.expectation_type)
-    return Check(name, table, type(expectation).__name__, kwargs, severity, str(description))
+    # Opt-in, as for the built-ins: a failing warning on articles holds its rows back.
+    quarantine = table == QUARANTINE_TABLE and meta.get("quarantine") is True
+    return Check(name, table, type(expectation).__name__, kwargs, severity, str(description), quarantine)
 
 
 def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
@@ -187,6 +243,8 @@ def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig |
     current = {c.name: c for c in checks(config, now)}
     prepared = _prepare(frames)
     context = get_context(root)
+    for table, stored in stored_user_expectations(root).items():
+        expectations_from_json(table, stored)  # GX would log and skip one it cannot build
     checkpoints = ensure_project(context, config)
 
     from great_expectations.core.run_identifier import RunIdentifier

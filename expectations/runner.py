@@ -108,13 +108,17 @@ def result_format_for(table: str) -> dict[str, Any]:
 
 
 def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
-             docs_dir: Path | None = None, *, now: datetime | None = None) -> Report:
+             docs_dir: Path | None = None, *, now: datetime | None = None,
+             user: Mapping[str, list[dict[str, Any]]] | None = None) -> Report:
     """Validate each frame against its table's suite; build Data Docs into `docs_dir` if given.
 
     `frames` maps table name (articles, documents, rejects, runs) to a DataFrame with that table's
     columns; any subset may be given, but `runs` needs `documents` and `rejects` to check its counts.
+    `user` holds the expectations a user added to the GX project's stored suites, as their JSON
+    (`project.stored_user_expectations`): they run after the built-ins, with their `meta.severity`.
     """
     started = time.perf_counter()
+    now = now or datetime.now(timezone.utc)
     all_checks = checks(config, now)
     prepared = _prepare(frames)
 
@@ -128,6 +132,8 @@ def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, r
         ProgressBarsConfig,
     )
     from great_expectations.expectations.row_conditions import Column
+
+    from newsflow.expectations.project import expectations_from_json, parameter_values, user_check
 
     sites = {}
     if docs_dir is not None:
@@ -150,12 +156,16 @@ def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, r
     report = Report(run_id=run_id)
     order = {c.name: i for i, c in enumerate(all_checks)}  # results in suite order, not GX's
     gx_run = RunIdentifier(run_name=run_id)
+    # The user's expectations may use the built-ins' suite parameters ({"$PARAMETER": "min_words"}).
+    params = parameter_values(config or QualityConfig(), now) if user else None
     for table, frame in prepared.items():
         table_checks = [c for c in all_checks if c.table == table]
         by_name = {c.name: c for c in table_checks}
+        users = expectations_from_json(table, user[table]) if user and user.get(table) else []
         # Built whole, then added once: add_expectation() on a stored suite re-saves it every time.
         suite = context.suites.add(gx.ExpectationSuite(
-            name=table, expectations=[_expectation(gxe, Column, c) for c in table_checks]))
+            name=table, expectations=[*(_expectation(gxe, Column, c) for c in table_checks), *users]))
+        by_id = {e.id: user_check(table, e) for e in users}  # ids given by suites.add
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{table}_validation", data=batch, suite=suite))
@@ -166,13 +176,19 @@ def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, r
             checkpoint = context.checkpoints.add(gx.Checkpoint(
                 name=f"{table}_checkpoint", validation_definitions=[definition], actions=[],
                 result_format=result_format))
-            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx_run)
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                                     run_id=gx_run)
             (validation,) = outcome.run_results.values()
         else:
-            validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
-                                        run_id=gx_run)
-        for result in sorted(validation.results, key=lambda r: order[r.expectation_config.meta["check"]]):
-            _record(report, table, by_name[result.expectation_config.meta["check"]], result)
+            validation = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                                        result_format=result_format, run_id=gx_run)
+        rows = []
+        for result in validation.results:
+            config_ = result.expectation_config
+            check = by_name.get((config_.meta or {}).get("check")) or by_id[config_.id]
+            rows.append((order.get(check.name, len(order)), check, result))
+        for _, check, result in sorted(rows, key=lambda r: r[0]):
+            _record(report, table, check, result)
 
     if docs_dir is not None:
         context.build_data_docs(site_names=["newsflow"])

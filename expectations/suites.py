@@ -116,7 +116,7 @@ class QualityConfig:
     docs_dir: Path | None = None
     """build GX Data Docs for each ingest run into this folder"""
     project: Path | None = None
-    """folder holding the GX project (its gx/) that `newsflow validate` runs; unset = the shipped expectations/"""
+    """folder holding the GX project (its gx/) that `newsflow validate` and each ingest run; unset = the shipped expectations/"""
 
     def __post_init__(self):
         object.__setattr__(self, "languages", tuple(self.languages))

@@ -26,6 +26,7 @@ from newsflow.flows.naming import deployment_run_name
 from newsflow.settings import GROUPS, Settings, load_settings
 
 WRITER_LIMIT = "newsflow-warehouse"
+WRITER_LEASE = 60.0  # seconds; Prefect's server refuses shorter leases
 
 def _constrained(field):
     """The field's type with its constraints (ge, le, min_length...), so a bad value fails at deploy."""
@@ -91,7 +92,9 @@ def writer_slot():
         return
     from prefect.concurrency.sync import concurrency
 
-    with concurrency(WRITER_LIMIT, occupy=1, strict=False):
+    # A lease of the minimum the server allows (renewed while the run lives): the slot of a run that
+    # was killed (cancelled at shutdown, OOM, kill -9) is free again about a minute later, not five.
+    with concurrency(WRITER_LIMIT, occupy=1, strict=False, lease_duration=WRITER_LEASE):
         yield
 
 

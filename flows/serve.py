@@ -50,6 +50,7 @@ class DeploymentSpec:
     schedules: list[dict[str, Any]] = field(default_factory=list)
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    enforce_parameter_schema: bool = True  # Prefect's default; the server checks run parameters
 
 
 def read_specs(path: str | Path = DEFAULT_FILE) -> list[DeploymentSpec]:
@@ -83,7 +84,8 @@ def read_specs(path: str | Path = DEFAULT_FILE) -> list[DeploymentSpec]:
                 raise DeploymentError(f"{label}: a schedule takes cron, interval or rrule (+ timezone, active)")
         specs.append(DeploymentSpec(entry["name"], entry["entrypoint"], dict(entry.get("parameters") or {}),
                                     list(entry.get("schedules") or []), entry.get("description"),
-                                    list(entry.get("tags") or [])))
+                                    list(entry.get("tags") or []),
+                                    bool(entry.get("enforce_parameter_schema", True))))
     return specs
 
 
@@ -126,7 +128,8 @@ def build_deployments(path: str | Path = DEFAULT_FILE, only: tuple[str, ...] = (
         except Exception as exc:
             raise DeploymentError(f"{path}: deployment {spec.name}: {exc}") from exc
         deployments.append(flow.to_deployment(name=spec.name, parameters=spec.parameters, schedules=schedules,
-                                              description=spec.description, tags=spec.tags))
+                                              description=spec.description, tags=spec.tags,
+                                              enforce_parameter_schema=spec.enforce_parameter_schema))
     return deployments
 
 
@@ -201,8 +204,16 @@ class RunReporter:
         self.thread.start()
 
     def close(self) -> None:
+        """Stop polling, after one last look so a run cancelled at shutdown gets its line."""
         self.stop.set()
         self.thread.join(timeout=self.every + 5)
+        from prefect.client.orchestration import get_client
+
+        try:
+            with get_client(sync_client=True) as client:
+                self.poll(client)
+        except Exception:  # the API may be going away; the lines are a courtesy
+            pass
 
     def _loop(self) -> None:
         from prefect.client.orchestration import get_client
@@ -280,9 +291,10 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
         api_url, proc = start_server(home, settings.server_port)
         os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so its settings see it
     try:
-        from prefect import serve as prefect_serve
+        import asyncio
 
         from newsflow.flows.deployments import WRITER_LIMIT, declare_writer_limit
+        from newsflow.flows.shutdown import GracefulRunner
 
         deployments = build_deployments(path, only)
         declare_writer_limit(WRITER_LIMIT, 1)  # what prefect.yaml's build step does for `prefect deploy`
@@ -292,7 +304,15 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
         reporter = RunReporter([d.name for d in deployments], echo)
         reporter.start()
         # One flow run at a time: every deployment writes the same single-writer warehouse.
-        prefect_serve(*deployments, limit=1, print_starting_message=False)
+        runner = GracefulRunner(grace=settings.shutdown_grace, echo=echo, limit=1, pause_on_shutdown=True)
+        for deployment in deployments:
+            runner.add_deployment(deployment)
+        # SIGINT too (Ctrl-C): set before asyncio.run, which then leaves it alone instead of cancelling
+        # the serving task. runner.start() points SIGTERM at the same handler.
+        signal.signal(signal.SIGINT, runner.handle_sigterm)
+        signal.signal(signal.SIGTERM, runner.handle_sigterm)
+        asyncio.run(runner.start())
+        echo(f"{_now()} stopped serving")
     except KeyboardInterrupt:
         pass
     finally:

@@ -49,10 +49,10 @@ def _load() -> bool:
     return True
 
 
-def _validate(frames, config, run_id, docs_dir):
+def _validate(frames, config, run_id, docs_dir, **options):
     from newsflow.expectations.runner import validate
 
-    return validate(frames, config, run_id, docs_dir)
+    return validate(frames, config, run_id, docs_dir, **options)
 
 
 def start() -> None:
@@ -69,7 +69,7 @@ def start() -> None:
 
 
 def validator():
-    """A function (frames, config, run_id, docs_dir) -> Report running in the started process (once:
+    """A function (frames, config, run_id, docs_dir, **options) -> Report running in the started process (once:
     the process stops after it), or None: validate in this process (none started, or GX is
     already imported here)."""
     global _IN_USE
@@ -79,12 +79,12 @@ def validator():
             return None
         executor, _IN_USE = _EXECUTOR, True
 
-    def run(frames, config, run_id, docs_dir):
+    def run(frames, config, run_id, docs_dir, **options):
         global _IN_USE
         try:
-            return executor.submit(_validate, frames, config, run_id, docs_dir).result()
+            return executor.submit(_validate, frames, config, run_id, docs_dir, **options).result()
         except BrokenProcessPool:  # the process died (killed, out of memory): validate here instead
-            return _validate(frames, config, run_id, docs_dir)
+            return _validate(frames, config, run_id, docs_dir, **options)
         finally:
             with _LOCK:
                 _IN_USE = False

@@ -427,12 +427,16 @@ def validate(db, docs, fail_on):
               help="Deployments to serve [default: ./prefect.yaml, else the one shipped with newsflow].")
 @click.option("--only", multiple=True, metavar="NAME", help="Serve only this deployment (repeatable).")
 @click.option("--port", type=int, cls=SettingOption, setting="server_port", help="Port of the Prefect server started here.")
-def serve(path, only, port):
+@click.option("--grace", type=float, cls=SettingOption, setting="shutdown_grace",
+              help="Seconds running runs get to finish after SIGTERM/Ctrl-C before they are cancelled.")
+def serve(path, only, port, grace):
     """Serve the deployments in prefect.yaml on their schedules until stopped.
 
     Schedules need a Prefect server: serve uses the one at PREFECT_API_URL, or
     starts `prefect server start` on 127.0.0.1 (state in prefect_home, default
-    ./.prefect) and stops it on exit (Ctrl-C or SIGTERM). Runs go one at a time;
+    ./.prefect) and stops it on exit. On SIGTERM or Ctrl-C it starts no new run,
+    lets a running one finish for up to --grace seconds (shutdown_grace, default
+    30), then cancels it, and exits 0. Runs go one at a time;
     each is an ingest or validate flow run in a subprocess, visible in the UI,
     and serve prints a line when each starts and when it completes or fails.
     See docs/deployments.md for the work-pool route (prefect deploy + worker).
@@ -442,7 +446,7 @@ def serve(path, only, port):
     from newsflow.flows.serve import DeploymentError, ServerError, default_file, read_specs
     from newsflow.flows.serve import serve as serve_deployments
 
-    settings = _settings(server_port=port)
+    settings = _settings(server_port=port, shutdown_grace=grace)
     try:
         path = path or default_file()
         read_specs(path)  # a file that is not a prefect.yaml fails before a server starts

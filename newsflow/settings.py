@@ -47,6 +47,8 @@ class Settings(BaseSettings):
         None, description="scheduler of an existing Dask cluster (tcp://host:8786); unset = a local cluster of `workers`")
     prefect_home: Path = Field(Path(".prefect"), description="PREFECT_HOME of the server `newsflow serve` starts")
     server_port: int = Field(4200, ge=1, le=65535, description="port of the server `newsflow serve` starts on 127.0.0.1")
+    shutdown_grace: float = Field(30.0, ge=0, le=86400, description=(
+        "seconds `newsflow serve` lets running flow runs finish after SIGTERM/Ctrl-C before cancelling them"))
     sources: Path | None = Field(None, description="sources file (TOML) naming outlets, their feeds and sitemaps")
     source_name: str | None = Field(None, min_length=1, description="outlet stored in documents.source for the run's command-line inputs")
     refresh: bool = Field(False, description="refetch URLs already ingested, without conditional requests")
