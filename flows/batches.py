@@ -14,7 +14,7 @@ from datetime import timedelta
 from prefect import task
 
 from newsflow.acquire.web import with_fetch_info
-from newsflow.flows import progress, validator
+from newsflow.flows import progress
 from newsflow.flows.cache import batch_cache_key
 from newsflow.flows.naming import batch_run_name
 from newsflow.flows.spill import Outcomes
@@ -56,8 +56,6 @@ def run_batches(items: list, settings: Settings, outlets: dict[str, str] | None 
     seconds: Counter = Counter()
     done = 0
     size = pool_size(settings, len(items))
-    if size:
-        validator.release()  # a big run validates in this process (flows/validator.py)
     with run_pool(size):  # worker processes for the whole run, not per batch
         futures = [process_batch.submit(batch, settings) for batch in batches]
         del batches

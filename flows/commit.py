@@ -47,8 +47,8 @@ def quality_gate(settings: Settings):
     if not settings.quality.enabled:
         return None
     from newsflow.expectations.project import expectations_from_json, stored_user_expectations
+    from newsflow.expectations.runner import load_gx, validate
     from newsflow.expectations.suites import SUITES
-    from newsflow.flows import validator
 
     config = settings.quality
     # Expectations a user added to the GX project's stored suites run in every batch too (read once
@@ -56,12 +56,7 @@ def quality_gate(settings: Settings):
     user = stored_user_expectations(config.project)
     for table, stored in user.items():
         expectations_from_json(table, stored)  # one GX cannot build fails the run here, naming it (imports GX)
-    # In the run's validation process when the CLI started one (GX imported there, on the other core).
-    validate = validator.validator()
-    if validate is None:
-        from newsflow.expectations.runner import load_gx, validate
-
-        load_gx()  # paid here rather than inside the transaction
+    load_gx()  # paid here rather than inside the transaction
     return lambda frames, run_id: validate({t: frames[t] for t in SUITES}, config, run_id, config.docs_dir,
                                            user=user)
 

@@ -80,11 +80,6 @@ def run_items(items: list, settings) -> tuple[list[Processed | Reject], Counter]
     return [outcome for outcome, _ in done], seconds
 
 
-# What the fork server imports once, so that every process forked from it starts with it: the
-# worker pool's and the validation process's (flows/validator.py) -- one fork server per process.
-FORKSERVER_PRELOAD = ("newsflow.flows.workers", "trafilatura")
-
-
 def _warm() -> None:
     """Import the extractor as the worker starts, not inside its first item."""
     import trafilatura  # noqa: F401
@@ -114,7 +109,7 @@ class _LazyPool:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
                 # The fork server imports these once; every worker forked from it starts with them.
-                context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
+                context.set_forkserver_preload(["newsflow.flows.workers", "trafilatura"])
                 self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_warm)
             return self._pool
 
