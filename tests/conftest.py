@@ -187,3 +187,20 @@ def package_modules() -> dict[str, Path]:
             parts = [p for p in rel.parts if p != "__init__"]
             out[".".join([name, *parts])] = file
     return out
+
+
+def import_gx():
+    """great_expectations, imported with its analytics off."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations
+
+    return great_expectations
+
+
+@pytest.fixture
+def gx_project(tmp_path) -> Path:
+    """A copy of the shipped GX project (without its validation history), as a user's checkout."""
+    root = tmp_path / "dq"
+    shutil.copytree(REPO / "expectations" / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+    return root
+

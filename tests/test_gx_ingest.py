@@ -4,8 +4,6 @@ validation, with the severity in their meta; built-ins still run once. Real GX, 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,23 +15,7 @@ from newsflow.expectations.project import builtin_names, stored_user_expectation
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
 
-from conftest import FERRY, ORCHARD, html_page, write
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _gx():
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
-
-    return gx
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    root = tmp_path / "dq"
-    shutil.copytree(REPO / "expectations" / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
-    return root
+from conftest import FERRY, ORCHARD, html_page, import_gx, write
 
 
 @pytest.fixture
@@ -50,16 +32,16 @@ def _rows(db) -> dict:
                 for t in ("articles", "documents", "rejects", "runs", "dq_results", "quarantine")}
 
 
-def test_the_shipped_project_has_no_user_expectations_and_reading_it_skips_gx():
+def test_the_shipped_project_has_no_user_expectations_and_reading_it_skipsgx():
     code = ("import sys; from newsflow.expectations.project import stored_user_expectations as s; "
             "print(s(), 'great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["{}", "False"]
 
 
-def test_user_expectations_run_in_every_ingest(prefect_harness, project, inbox, tmp_path):
-    gx = _gx()
-    context = gx.get_context(mode="file", project_root_dir=str(project))
+def test_user_expectations_run_in_every_ingest(prefect_harness, gx_project, inbox, tmp_path):
+    gx = import_gx()
+    context = gx.get_context(mode="file", project_root_dir=str(gx_project))
     articles = context.suites.get("articles")
     articles.add_expectation(gx.expectations.ExpectColumnValueLengthsToBeBetween(
         column="title", max_value=60, meta={"severity": "warning"}))  # fails: one title is long
@@ -68,17 +50,17 @@ def test_user_expectations_run_in_every_ingest(prefect_harness, project, inbox, 
     articles.add_expectation(gx.expectations.ExpectColumnValuesToBeBetween(   # the built-ins' parameter
         column="word_count", min_value={"$PARAMETER": "min_words"}, meta={"severity": "warning"}))
     # ...and one written into a suite file by hand (no id, no GX).
-    path = project / "gx" / "expectations" / "documents.json"
+    path = gx_project / "gx" / "expectations" / "documents.json"
     suite = json.loads(path.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_be_in_set",
                                   "kwargs": {"column": "kind", "value_set": ["text"]}, "meta": {"severity": "warning"}})
     path.write_text(json.dumps(suite, indent=2))
-    assert sorted(stored_user_expectations(project)) == ["articles", "documents"]
+    assert sorted(stored_user_expectations(gx_project)) == ["articles", "documents"]
 
     db = tmp_path / "w.duckdb"
     write(inbox / "long.html", html_page("A long headline about the harbour board and its ferry timetable meeting",
                                          [p.replace("ferry", "boat") for p in FERRY]))
-    summary = run_ingest([str(inbox)], Settings(db=db, quality={"project": str(project)}))
+    summary = run_ingest([str(inbox)], Settings(db=db, quality={"project": str(gx_project)}))
 
     assert (summary.inputs, summary.new_articles, summary.quarantined) == (3, 2, 1)
     with duckdb.connect(str(db), read_only=True) as con:
@@ -98,14 +80,14 @@ def test_user_expectations_run_in_every_ingest(prefect_harness, project, inbox, 
     assert builtins and len(builtins) == len(set(builtins))
 
 
-def test_a_critical_user_expectation_blocks_the_commit(prefect_harness, project, inbox, tmp_path):
+def test_a_critical_user_expectation_blocks_the_commit(prefect_harness, gx_project, inbox, tmp_path):
     db = tmp_path / "w.duckdb"
-    settings = Settings(db=db, quality={"project": str(project)})
+    settings = Settings(db=db, quality={"project": str(gx_project)})
     run_ingest([str(inbox)], settings)
     before = _rows(db)
 
-    gx = _gx()
-    context = gx.get_context(mode="file", project_root_dir=str(project))
+    gx = import_gx()
+    context = gx.get_context(mode="file", project_root_dir=str(gx_project))
     # No meta.severity: GX's own severity, critical by default (docs/quality.md).
     context.suites.get("runs").add_expectation(gx.expectations.ExpectColumnValuesToBeBetween(
         column="inputs", max_value=2, description="at most two inputs per run"))
@@ -126,16 +108,16 @@ def test_an_unreadable_hand_edit_is_named():
         expectations_from_json("articles", [{"type": "expect_column_values_to_be_purple", "kwargs": {"column": "x"}}])
 
 
-def test_a_typo_in_a_stored_expectation_fails_validate_instead_of_vanishing(project, tmp_path, capsys, monkeypatch):
+def test_a_typo_in_a_stored_expectation_fails_validate_instead_of_vanishing(gx_project, tmp_path, capsys, monkeypatch):
     from newsflow.cli import main
     from newsflow.warehouse.db import connect
 
     db = tmp_path / "w.duckdb"
     connect(db).close()
-    path = project / "gx" / "expectations" / "runs.json"
+    path = gx_project / "gx" / "expectations" / "runs.json"
     suite = json.loads(path.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "status"}})
     path.write_text(json.dumps(suite))
-    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(project))
+    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(gx_project))
     assert main(["validate", "--db", str(db)]) == 1
     assert "expect_column_values_to_be_purple" in capsys.readouterr().err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,25 +11,7 @@ from newsflow.cli import main
 from newsflow.expectations.suites import SUITES, QualityConfig, checks
 from newsflow.warehouse.db import connect
 
-REPO = Path(__file__).resolve().parent.parent
-PROJECT = REPO / "expectations"
-
-
-def _gx():
-    import os
-
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
-
-    return gx
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the shipped project (without its validation history), as a user's checkout."""
-    root = tmp_path / "dq"
-    shutil.copytree(PROJECT / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
-    return root
+from conftest import import_gx
 
 
 @pytest.fixture
@@ -41,8 +22,8 @@ def warehouse(tmp_path) -> Path:
     return db
 
 
-def test_gx_lists_the_shipped_suites_checkpoints_and_severity(project):
-    context = _gx().get_context(mode="file", project_root_dir=str(project))
+def test_gx_lists_the_shipped_suites_checkpoints_and_severity(gx_project):
+    context = import_gx().get_context(mode="file", project_root_dir=str(gx_project))
     assert sorted(s.name for s in context.suites.all()) == sorted(SUITES)
     assert sorted(c.name for c in context.checkpoints.all()) == sorted(SUITES)
     builtin = {c.name: c for c in checks(QualityConfig())}
@@ -54,23 +35,23 @@ def test_gx_lists_the_shipped_suites_checkpoints_and_severity(project):
     assert stored["word_count_in_bounds"].configuration.kwargs["min_value"] == {"$PARAMETER": "min_words"}
 
 
-def test_shipped_project_matches_suites_py(project):
+def test_shipped_project_matches_suites_py(gx_project):
     """Regenerating the built-ins with the default settings changes no stored file."""
     from newsflow.expectations.project import ensure_project, get_context
 
-    files = sorted(p for p in (project / "gx").rglob("*") if p.is_file() and "uncommitted" not in p.parts)
+    files = sorted(p for p in (gx_project / "gx").rglob("*") if p.is_file() and "uncommitted" not in p.parts)
     before = {p: p.read_bytes() for p in files}
-    ensure_project(get_context(project))
+    ensure_project(get_context(gx_project))
     assert {p: p.read_bytes() for p in files} == before
 
 
-def test_expectation_added_with_the_gx_api_runs_in_the_next_validate(project, warehouse, monkeypatch, capsys):
-    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(project))
+def test_expectation_added_with_the_gx_api_runs_in_the_next_validate(gx_project, warehouse, monkeypatch, capsys):
+    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(gx_project))
     assert main(["validate", "--db", str(warehouse)]) == 0
     capsys.readouterr()
 
-    gx = _gx()
-    context = gx.get_context(mode="file", project_root_dir=str(project))
+    gx = import_gx()
+    context = gx.get_context(mode="file", project_root_dir=str(gx_project))
     suite = context.suites.get("articles")
     suite.add_expectation(gx.expectations.ExpectTableRowCountToBeBetween(min_value=1, meta={"severity": "warning"}))
 
@@ -86,9 +67,9 @@ def test_expectation_added_with_the_gx_api_runs_in_the_next_validate(project, wa
     assert rows == [("warning", False, True)] * 2
     assert runs == [("validate", "completed", 0)] * 3
     # GX keeps every validation: the project's Data Docs index links the runs' results.
-    history = list((project / "gx" / "uncommitted" / "validations" / "articles").iterdir())
+    history = list((gx_project / "gx" / "uncommitted" / "validations" / "articles").iterdir())
     assert len(history) == 3
-    assert (project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
+    assert (gx_project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
 
     # The same expectation as critical fails the run, and the runs row says so.
     suite = context.suites.get("articles")
@@ -109,16 +90,16 @@ def test_validate_refuses_a_missing_database(tmp_path, capsys):
     assert not missing.exists()
 
 
-def test_a_changed_builtin_is_rewritten_and_user_expectations_are_kept(project):
+def test_a_changed_builtin_is_rewritten_and_user_expectations_are_kept(gx_project):
     from newsflow.expectations.project import ensure_project, get_context
 
-    gx = _gx()
-    context = get_context(project)
+    gx = import_gx()
+    context = get_context(gx_project)
     context.suites.get("articles").add_expectation(
         gx.expectations.ExpectColumnValuesToNotBeNull(column="site_name", meta={"severity": "warning"}))
     ensure_project(context, QualityConfig(min_title_rate=0.5))  # GX's `mostly` cannot be a parameter
 
-    stored = get_context(project).suites.get("articles").expectations
+    stored = get_context(gx_project).suites.get("articles").expectations
     (title,) = [e for e in stored if e.meta.get("check") == "title_present_rate"]
     assert title.configuration.kwargs["mostly"] == 0.5
     assert [e.configuration.kwargs["column"] for e in stored if "check" not in e.meta] == ["site_name"]
