@@ -89,11 +89,6 @@ def chunks_of(processed) -> Iterable[list[Processed]]:
     return processed.chunks() if hasattr(processed, "chunks") else [list(processed)]
 
 
-def chunks_iter(processed) -> Iterable[Processed]:
-    for chunk in chunks_of(processed):
-        yield from chunk
-
-
 def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list[Reject],
                stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None,
                validator=None) -> LoadResult:
@@ -124,7 +119,7 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         state = fetch_state or FetchState()
         if fetch_state is not None:
             timer.enter("fetch_state")
-            write_state(con, run.run_id, chunks_iter(processed), state.rows)
+            write_state(con, run.run_id, processed, state.rows)  # a Spill iterates a batch at a time
         timer.enter("load")
         seconds = dict(stage_seconds or {})
         for stage, spent in timer.stop().items():

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from newsflow.warehouse.db import transaction
+from newsflow.warehouse.load import insert_frame
 
 
 def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | None = None, *,
@@ -24,14 +25,9 @@ def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | 
     frames = {table: con.sql(f"SELECT * FROM {table}").df() for table in SUITES}
     run_id = f"validate-{started:%Y%m%dT%H%M%S%fZ}"
     report = validate_project(frames, config, run_id, project, docs_dir, now=started)
-    frame = report.results_frame()
     error = "; ".join(report.critical_failures)[:2000] or None
     with transaction(con):
-        con.register("_dq", frame)
-        try:
-            con.execute(f"INSERT INTO dq_results ({', '.join(frame.columns)}) SELECT * FROM _dq")
-        finally:
-            con.unregister("_dq")
+        insert_frame(con, "dq_results", report.results_frame())
         con.execute("INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
                     " duplicates, rejected, error, kind) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?, 'validate')",
                     [run_id, flow_run_id, started, datetime.now(timezone.utc),

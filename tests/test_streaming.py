@@ -8,7 +8,7 @@ import weakref
 from newsflow.flows.spill import Outcomes, Spill
 from newsflow.transforms.models import Reject
 from newsflow.warehouse.db import connect, transaction
-from newsflow.warehouse.load import RunRecord, _insert
+from newsflow.warehouse.load import RunRecord, insert_frame
 
 from conftest import NOW, load_plain, processed
 
@@ -68,7 +68,7 @@ def test_a_frame_inserted_inside_the_transaction_is_not_pinned_until_the_commit(
     with transaction(con):
         frame = pd.DataFrame({"id": [1, 2], "text": ["a" * 1000, "b" * 1000]})
         probe = weakref.ref(frame)
-        _insert(con, "t", frame)
+        insert_frame(con, "t", frame)
         del frame
         gc.collect()
         assert probe() is None

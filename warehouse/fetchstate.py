@@ -84,40 +84,33 @@ def rows_for(processed: Iterable[Processed], unchanged: Iterable[Unchanged],
     return list(out.values())
 
 
-def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: list[Processed], rows: list[StateRow]) -> None:
+def write_state(con: duckdb.DuckDBPyConnection, run_id: str, processed: Iterable[Processed], rows: list[StateRow]) -> None:
     """Upsert url_state and fill the documents' fetch columns (inside the load transaction)."""
     import pandas as pd
 
     if rows:
-        frame = pd.DataFrame([r.__dict__ for r in rows])
-        con.register("_url_state", frame)
-        try:
-            # A 304 carries no body: keep the validators and raw body of the last full response
-            # unless the 304 sent new ones.
-            con.execute(
-                "INSERT INTO url_state (canonical_url, etag, last_modified, last_status, last_fetched_at,"
-                " raw_sha256, kind, failures, retry_after) SELECT canonical_url, etag, last_modified, last_status,"
-                " last_fetched_at, raw_sha256, kind, failures, retry_after"
-                " FROM _url_state ON CONFLICT (canonical_url) DO UPDATE SET"
-                " failures = excluded.failures, retry_after = excluded.retry_after,"
-                " etag = coalesce(excluded.etag, url_state.etag),"
-                " last_modified = coalesce(excluded.last_modified, url_state.last_modified),"
-                " last_status = excluded.last_status, last_fetched_at = excluded.last_fetched_at,"
-                " raw_sha256 = coalesce(excluded.raw_sha256, url_state.raw_sha256),"
-                " kind = coalesce(excluded.kind, url_state.kind)")
-        finally:
-            con.unregister("_url_state")
-    docs = [p for p in processed if p.fetch is not None]
+        # Replacement scans of local frames, not register(): a view dropped inside the run's
+        # transaction keeps its frame alive until the COMMIT (see warehouse/load.py, insert_frame).
+        url_state_rows = pd.DataFrame([r.__dict__ for r in rows])  # noqa: F841 (scanned by name)
+        # A 304 carries no body: keep the validators and raw body of the last full response
+        # unless the 304 sent new ones.
+        con.execute(
+            "INSERT INTO url_state (canonical_url, etag, last_modified, last_status, last_fetched_at,"
+            " raw_sha256, kind, failures, retry_after) SELECT canonical_url, etag, last_modified, last_status,"
+            " last_fetched_at, raw_sha256, kind, failures, retry_after"
+            " FROM url_state_rows ON CONFLICT (canonical_url) DO UPDATE SET"
+            " failures = excluded.failures, retry_after = excluded.retry_after,"
+            " etag = coalesce(excluded.etag, url_state.etag),"
+            " last_modified = coalesce(excluded.last_modified, url_state.last_modified),"
+            " last_status = excluded.last_status, last_fetched_at = excluded.last_fetched_at,"
+            " raw_sha256 = coalesce(excluded.raw_sha256, url_state.raw_sha256),"
+            " kind = coalesce(excluded.kind, url_state.kind)")
+    # Only the fetch columns of each document, not the Processed (a Spill gives back a batch at a time).
+    docs = [(document_id(run_id, p.origin), *(getattr(p.fetch, c) for c in _DOC_COLUMNS))
+            for p in processed if p.fetch is not None]
     if docs:
-        frame = pd.DataFrame({
-            "document_id": [document_id(run_id, p.origin) for p in docs],
-            **{c: [getattr(p.fetch, c) for p in docs] for c in _DOC_COLUMNS},
-        })
-        frame["listed_published_at"] = pd.to_datetime(frame["listed_published_at"], utc=True)
-        frame["listed_updated_at"] = pd.to_datetime(frame["listed_updated_at"], utc=True)
-        con.register("_fetch_docs", frame)
-        try:
-            sets = ", ".join(f"{c} = b.{c}" for c in _DOC_COLUMNS)
-            con.execute(f"UPDATE documents SET {sets} FROM _fetch_docs b WHERE documents.document_id = b.document_id")
-        finally:
-            con.unregister("_fetch_docs")
+        fetch_docs = pd.DataFrame(docs, columns=["document_id", *_DOC_COLUMNS])
+        fetch_docs["listed_published_at"] = pd.to_datetime(fetch_docs["listed_published_at"], utc=True)
+        fetch_docs["listed_updated_at"] = pd.to_datetime(fetch_docs["listed_updated_at"], utc=True)
+        sets = ", ".join(f"{c} = b.{c}" for c in _DOC_COLUMNS)
+        con.execute(f"UPDATE documents SET {sets} FROM fetch_docs b WHERE documents.document_id = b.document_id")

@@ -82,16 +82,16 @@ class RunLoader:
         self._seen.update(hashes)
         new = [p for p, d in zip(processed, dup) if not d]
         frames = _frames(self.run, self.prepared_at, processed, dup, new)
-        _insert(self.con, "_run_articles", frames["articles"])
-        _insert(self.con, "documents", frames["documents"])
-        _insert(self.con, "removed_segments", frames["removed_segments"])
+        insert_frame(self.con, "_run_articles", frames["articles"])
+        insert_frame(self.con, "documents", frames["documents"])
+        insert_frame(self.con, "removed_segments", frames["removed_segments"])
         self.processed += len(processed)
         self.new += len(new)
 
     def finish(self, rejects: list[Reject]) -> None:
         """The run's rejects (a few rows, kept in memory until now)."""
         self.rejects = list(rejects)
-        _insert(self.con, "rejects", self._rejects_frame())
+        insert_frame(self.con, "rejects", self._rejects_frame())
 
     def frames(self) -> dict:
         """The run's rows as DataFrames named like their tables (what validation sees), read back."""
@@ -124,7 +124,7 @@ class RunLoader:
                              "FROM _run_articles a JOIN held_frame h USING (article_id)", [run.run_id, now])
         self.con.execute("DROP TABLE _run_articles")
         if dq_results is not None:
-            _insert(self.con, "dq_results", dq_results)
+            insert_frame(self.con, "dq_results", dq_results)
 
     @property
     def quarantined(self) -> int:
@@ -206,7 +206,7 @@ def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: in
         )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
     """INSERT the frame's columns by name.
 
     Read through DuckDB's replacement scan of the local `frame`, not `con.register`: a registered

@@ -36,7 +36,7 @@ def index_new(con: duckdb.DuckDBPyConnection) -> int:
             docs.append((article_id, sum(sum(c.values()) for c in fields.values())))
             terms += [(t, article_id, field, n) for field, c in fields.items() for t, n in c.items()]
         # Replacement scans of the local frames, not register(): a view dropped inside the run's
-        # transaction keeps its frame alive until the COMMIT (see warehouse/load.py, _insert).
+        # transaction keeps its frame alive until the COMMIT (see warehouse/load.py, insert_frame).
         fts_docs = pd.DataFrame(docs, columns=["article_id", "len"])  # noqa: F841 (scanned by name)
         fts_terms = pd.DataFrame(terms, columns=["term", "article_id", "field", "tf"])  # noqa: F841
         con.execute("INSERT INTO internal.search_docs SELECT article_id, len FROM fts_docs")
