@@ -164,7 +164,7 @@ def test_trickling_body_is_not_retried_after_the_deadline(server):
         start = time.monotonic()
         rejected = reason_of(fetcher, server.url("/trickle"))
     assert rejected.reason == "timeout" and server.hits("/trickle") == 1
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 3.0  # the whole body would take 10 s
 
 
 def test_a_slow_host_uses_up_its_budget_and_only_its_own_urls_wait(server):

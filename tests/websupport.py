@@ -146,10 +146,17 @@ def options(**overrides) -> FetchOptions:
     return FetchOptions(**{**base, **overrides})
 
 class Sleeps(list):
-    """A sleep function that records instead of sleeping."""
+    """A sleep function that records instead of sleeping; `clock` is its clock, which moves only by
+    the seconds slept, so waits computed from it do not depend on how fast the machine is."""
+
+    now = 0.0
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 def reason_of(fetcher: Fetcher, url: str, **kwargs) -> FetchError:
     with pytest.raises(FetchError) as info:
