@@ -138,16 +138,58 @@ def corpus_of(pages: int) -> Path:
     return folder
 
 
+def rss_runs(sizes: list[int], tmp: Path, env: dict) -> dict[int, dict]:
+    """A fresh ingest of each corpus size (default settings, a PREFECT_HOME of its own): peak RSS of its tree."""
+    empty_py = tmp / "empty_flow.py"
+    empty_py.write_text(EMPTY_FLOW)
+    rss = {}
+    for size in sizes:
+        big = corpus_of(size)
+        rss_home = tmp / f"prefect-home-rss-{size}"
+        timed([sys.executable, str(empty_py)], {**env, "PREFECT_HOME": str(rss_home)})
+        rss[size] = note(f"RSS {size}", newsflow(big, tmp / f"rss-{size}.duckdb", rss_home))
+        for leftover in tmp.glob(f"rss-{size}.duckdb*"):  # a 50k warehouse is ~GBs: not kept
+            leftover.unlink() if leftover.is_file() else shutil.rmtree(leftover)
+        shutil.rmtree(rss_home, ignore_errors=True)  # Prefect's result storage of the run
+    return rss
+
+
+def rss_only(sizes: list[int], json_path: Path | None) -> None:
+    """`--rss-only`: the peak-RSS target alone (a 50k run takes most of an hour)."""
+    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+                     f"{platform.python_version()}, {platform.platform()}", "load_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="nf-bench-rss-") as tmp:
+        env = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}
+        rss = rss_runs(sizes, Path(tmp), env)
+    lines = [f"peak RSS at {size} pages: {r['peak_rss_mb']:.0f} MB in {r['seconds']:.0f} s "
+             f"({size / r['seconds']:.1f} pages/s) {json.dumps(r['stage_seconds'])}" for size, r in rss.items()]
+    if len(rss) >= 2:
+        lo, hi = min(rss), max(rss)
+        growth = rss[hi]["peak_rss_mb"] / rss[lo]["peak_rss_mb"]
+        lines.append(f"| peak RSS at {hi} <= 1.3x at {lo} | {rss[hi]['peak_rss_mb']:.0f} / "
+                     f"{rss[lo]['peak_rss_mb']:.0f} MB = {growth:.2f}x | {'yes' if growth <= 1.3 else 'NO'} |")
+    results["load_after"] = os.getloadavg()
+    print("\n".join(lines))
+    if json_path:
+        results.update({"rss": {s: r["peak_rss_mb"] for s, r in rss.items()},
+                        "runs": {s: {k: v for k, v in r.items() if k != "output"} for s, r in rss.items()},
+                        "table": lines})
+        json_path.write_text(json.dumps(results, indent=1, default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--rss", default="5000,50000", help="corpus sizes whose peak RSS is compared")
     parser.add_argument("--quick", action="store_true", help="300 pages, RSS at 300 and 1500")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--rss-only", action="store_true", help="only the peak-RSS runs (sizes from --rss)")
     parser.add_argument("--bare-loop", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_loop:
         return bare_loop(args.bare_loop)
+    if args.rss_only:
+        return rss_only([int(s) for s in args.rss.split(",") if s], args.json)
     if args.quick:
         args.pages, args.rss = 300, "300,1500"
     rss_sizes = [int(s) for s in args.rss.split(",") if s]
@@ -204,12 +246,7 @@ def main() -> None:
         helps = [timed([str(BIN / "newsflow"), "--help"]) for _ in range(3)]
         help_s = min(h["seconds"] for h in helps)
 
-        rss = {}
-        for size in rss_sizes:
-            big = corpus_of(size)
-            rss_home = tmp / f"prefect-home-rss-{size}"
-            timed([sys.executable, str(empty_py)], {**env, "PREFECT_HOME": str(rss_home)})
-            rss[size] = note(f"RSS {size}", newsflow(big, tmp / f"rss-{size}.duckdb", rss_home))
+        rss = rss_runs(rss_sizes, tmp, env)
 
     base = bare["seconds"]
     lines = [f"Corpus: {n} pages (bench/corpus.py v{corpus.VERSION}), {results['machine']}; "

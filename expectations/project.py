@@ -235,13 +235,14 @@ def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig |
     `docs_dir`, if given, gets a copy of the project's Data Docs (every stored validation) plus
     newsflow's static index.html of this run.
     """
-    from newsflow.expectations.runner import GX_INDEX, Report, _prepare, _record, _write_summary_html
+    from newsflow.expectations.runner import GX_INDEX, Report, _prepare, _prepare_chunk, _record, _write_summary_html
 
     started = time.perf_counter()
     config = config or QualityConfig()
     now = now or datetime.now(timezone.utc)
     current = {c.name: c for c in checks(config, now)}
-    prepared = _prepare(frames)
+    # Whole tables, one frame each (FrameRows without a chunk size): the project's checkpoints run once.
+    prepared = {t: _prepare_chunk(t, rows.frame) for t, rows in _prepare(frames).items()}
     context = get_context(root)
     for table, stored in stored_user_expectations(root).items():
         expectations_from_json(table, stored)  # GX would log and skip one it cannot build

@@ -7,13 +7,14 @@ in memory, or `con.sql("FROM articles").df()`). GX takes 2-3 s to import, so it 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Protocol
 
 from newsflow.expectations.suites import (
     QUARANTINE_ID,
@@ -34,6 +35,7 @@ DQ_COLUMNS = ("run_id", "suite", "expectation", "column_name", "success", "obser
 GX_INDEX = "gx-index.html"
 OBSERVED_MAX = 300  # characters of observed_value kept in dq_results
 _EXAMPLES = 3  # offending values or ids quoted per failed check
+_PARTIAL = 20  # GX's partial_unexpected_count: examples a SUMMARY result keeps
 # The column that names a failing row in observed_value (rejects rows have no id).
 INDEX_COLUMNS = {"articles": QUARANTINE_ID, "documents": "document_id", "runs": "run_id"}
 _RESIDUE = {name: re.compile(r"^[ \t]*(?:" + p + ")", re.I | re.M) for name, p in RESIDUE_MARKERS.items()}
@@ -107,20 +109,28 @@ def result_format_for(table: str) -> dict[str, Any]:
     return result_format
 
 
-def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
+def validate(frames: Mapping[str, pd.DataFrame | Rows], config: QualityConfig | None, run_id: str,
              docs_dir: Path | None = None, *, now: datetime | None = None,
-             user: Mapping[str, list[dict[str, Any]]] | None = None) -> Report:
-    """Validate each frame against its table's suite; build Data Docs into `docs_dir` if given.
+             user: Mapping[str, list[dict[str, Any]]] | None = None, chunk_rows: int | None = None) -> Report:
+    """Validate each table's rows against its suite; build Data Docs into `docs_dir` if given.
 
     `frames` maps table name (articles, documents, rejects, runs) to a DataFrame with that table's
-    columns; any subset may be given, but `runs` needs `documents` and `rejects` to check its counts.
-    `user` holds the expectations a user added to the GX project's stored suites, as their JSON
-    (`project.stored_user_expectations`): they run after the built-ins, with their `meta.severity`.
+    columns, or to `Rows` (a run's staged rows read back a chunk at a time); any subset may be given,
+    but `runs` needs `documents` and `rejects` to check its counts. A DataFrame is cut into chunks
+    of `chunk_rows` (None: one chunk). `user` holds the expectations a user added to the GX
+    project's stored suites, as their JSON (`project.stored_user_expectations`): they run after the
+    built-ins, with their `meta.severity`.
+
+    Rows are checked a chunk at a time, so memory does not grow with the run: GX validates each
+    chunk and the results of an expectation are merged (counts summed, examples and quarantined ids
+    in row order), which gives what one validation of all the rows gives. Expectations that compare
+    rows with each other (uniqueness) or summarize a column run once, on a frame of only the
+    columns they read (ids, hashes). A table that fits in one chunk is validated in one GX run.
     """
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
     all_checks = checks(config, now)
-    prepared = _prepare(frames)
+    prepared = _prepare(frames, chunk_rows)
 
     quiet_gx_environment()
     import great_expectations as gx
@@ -158,36 +168,81 @@ def validate(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, r
     gx_run = RunIdentifier(run_name=run_id)
     # The user's expectations may use the built-ins' suite parameters ({"$PARAMETER": "min_words"}).
     params = parameter_values(config or QualityConfig(), now) if user else None
-    for table, frame in prepared.items():
-        table_checks = [c for c in all_checks if c.table == table]
-        by_name = {c.name: c for c in table_checks}
-        users = expectations_from_json(table, user[table]) if user and user.get(table) else []
-        # Built whole, then added once: add_expectation() on a stored suite re-saves it every time.
-        suite = context.suites.add(gx.ExpectationSuite(
-            name=table, expectations=[*(_expectation(gxe, Column, c) for c in table_checks), *users]))
-        by_id = {e.id: user_check(table, e) for e in users}  # ids given by suites.add
-        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{table}_validation", data=batch, suite=suite))
-        result_format = result_format_for(table)
-        if docs_dir is not None:
-            # One checkpoint per suite: a checkpoint's batch_parameters (the DataFrame) apply to all
-            # its validation definitions. Docs are built once below, not per checkpoint (2x faster).
-            checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=f"{table}_checkpoint", validation_definitions=[definition], actions=[],
-                result_format=result_format))
+
+    runners: dict[str, tuple] = {}
+    positions: dict[str, int] = {}  # expectation id -> its place in the table's list of expectations
+
+    def run(name: str, expectations: list[tuple[int, Any]], frame: pd.DataFrame, result_format: dict) -> list:
+        """One GX validation of `frame` with the suite `name` of (place, expectation) (added once)."""
+        if name not in runners:
+            # Built whole, then added once: add_expectation() on a stored suite re-saves it every time.
+            suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=[e for _, e in expectations]))
+            positions.update((e.id, i) for (i, _), e in zip(expectations, suite.expectations))  # ids given by add
+            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{name}_validation", data=batch, suite=suite))
+            checkpoint = None
+            if docs_dir is not None:
+                # One checkpoint per suite: a checkpoint's batch_parameters (the DataFrame) apply to all
+                # its validation definitions. Docs are built once below, not per checkpoint (2x faster).
+                checkpoint = context.checkpoints.add(gx.Checkpoint(
+                    name=f"{name}_checkpoint", validation_definitions=[definition], actions=[],
+                    result_format=result_format))
+            runners[name] = (definition, checkpoint)
+        definition, checkpoint = runners[name]
+        if checkpoint is not None:
             outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
                                      run_id=gx_run)
             (validation,) = outcome.run_results.values()
         else:
             validation = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
                                         result_format=result_format, run_id=gx_run)
-        rows = []
-        for result in validation.results:
+        return list(validation.results)
+
+    for table, rows in prepared.items():
+        table_checks = [c for c in all_checks if c.table == table]
+        by_name = {c.name: c for c in table_checks}
+        stored = user[table] if user and user.get(table) else []
+
+        def expectations(keep=lambda e: True) -> list[tuple[int, Any]]:
+            """Fresh GX objects (one can be in one suite only): the built-ins, then the user's, by place."""
+            built = [*(_expectation(gxe, Column, c) for c in table_checks), *expectations_from_json(table, stored)]
+            return [(i, e) for i, e in enumerate(built) if keep(e)]
+
+        everything = expectations()
+        users = {i: user_check(table, e) for i, e in everything[len(table_checks):]}
+        result_format = result_format_for(table)
+        chunks = iter(rows.chunks())
+        pending = [next(chunks)]
+        if (second := next(chunks, None)) is None:  # every row in one frame: one GX run, GX's own results
+            results = run(table, everything, _prepare_chunk(table, pending.pop()), result_format)
+        else:
+            pending.append(second)
+            del second
+            merged: dict[int, _Merged] = {}
+            row_wise = expectations(_row_wise)
+
+            def frames():
+                while pending:  # popped, so that no chunk outlives its turn
+                    yield _prepare_chunk(table, pending.pop(0))
+                for chunk in chunks:
+                    yield _prepare_chunk(table, chunk)
+
+            for frame in frames():
+                for result in run(f"{table}.chunks", row_wise, frame, result_format):
+                    place = positions[result.expectation_config.id]
+                    merged.setdefault(place, _Merged(result.expectation_config, params)).add(result)
+            results = [merged[k] for k in sorted(merged)]
+            if across := expectations(lambda e: not _row_wise(e)):
+                needed = _columns_read([e for _, e in across], rows.column_names, INDEX_COLUMNS.get(table))
+                results += run(f"{table}.whole", across, _prepare_chunk(table, rows.columns(needed)), result_format)
+        ordered = []
+        for result in results:
             config_ = result.expectation_config
-            check = by_name.get((config_.meta or {}).get("check")) or by_id[config_.id]
-            rows.append((order.get(check.name, len(order)), check, result))
-        for _, check, result in sorted(rows, key=lambda r: r[0]):
+            place = positions[config_.id]
+            check = by_name.get((config_.meta or {}).get("check")) if place < len(table_checks) else users[place]
+            ordered.append(((order.get(check.name, len(order)), place), check, result))
+        for _, check, result in sorted(ordered, key=lambda r: r[0]):
             _record(report, table, check, result)
 
     if docs_dir is not None:
@@ -302,8 +357,39 @@ def residue_found(text: str) -> list[tuple[str, str]]:
     return [(name, m.group(0).strip()) for name, rx in _RESIDUE.items() if (m := rx.search(text))]
 
 
-def _prepare(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Check the frames' shape and add what the checks need, without touching the caller's frames."""
+class Rows(Protocol):
+    """A table's rows for validation, without holding them all: every column a chunk at a time, or
+    chosen columns of every row (in the same row order). warehouse.staged.StagedRows reads a run's
+    staged rows this way; FrameRows cuts a DataFrame."""
+
+    column_names: list[str]
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        """Every row, a chunk at a time, in order; at least one (empty) frame when there is none."""
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        """The `names` columns of every row, in the order of `chunks`."""
+
+
+class FrameRows:
+    """A DataFrame as Rows: `chunk_rows` rows at a time (None: the whole frame as one chunk)."""
+
+    def __init__(self, frame: pd.DataFrame, chunk_rows: int | None = None):
+        self.frame, self.chunk_rows = frame, chunk_rows
+        self.column_names = list(frame.columns)
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        size = self.chunk_rows or max(len(self.frame), 1)
+        yield self.frame.iloc[:size]
+        for start in range(size, len(self.frame), size):
+            yield self.frame.iloc[start:start + size]
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        return self.frame[names]
+
+
+def _prepare(frames: Mapping[str, pd.DataFrame | Rows], chunk_rows: int | None = None) -> dict[str, Rows]:
+    """Check the tables' columns, and derive the runs checks' columns, without touching the caller's frames."""
     import pandas as pd
 
     unknown = set(frames) - set(SUITES)
@@ -311,18 +397,109 @@ def _prepare(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         raise ValueError(f"no suite for {sorted(unknown)}; frames may be any of {list(SUITES)}")
     if "runs" in frames and not {"documents", "rejects"} <= set(frames):
         raise ValueError("validating `runs` needs the `documents` and `rejects` frames too (to check counts)")
-    for table, frame in frames.items():
-        missing = [c for c in REQUIRED_COLUMNS[table] if c not in frame.columns]
+    out: dict[str, Rows] = {t: frames[t] if hasattr(frames[t], "chunks") else FrameRows(frames[t], chunk_rows)
+                            for t in SUITES if t in frames}
+    for table, rows in out.items():
+        missing = [c for c in REQUIRED_COLUMNS[table] if c not in rows.column_names]
         if missing:
             raise ValueError(f"the {table} frame lacks columns {missing}; pass the table's columns "
                              f"(see expectations.suites.REQUIRED_COLUMNS)")
-    out = {t: frames[t].copy(deep=False) for t in SUITES if t in frames}  # copy-on-write: cheap
-    if "articles" in out:
-        # Naive timestamps are taken as UTC, as the warehouse (TimeZone=UTC) does.
-        out["articles"]["published_at"] = pd.to_datetime(out["articles"]["published_at"], utc=True)
-    if "runs" in out:
-        out["runs"] = _derive_runs(out["runs"], out["documents"], out["rejects"])
+    if "runs" in out:  # a few rows: derived whole (documents and rejects give their run_id only)
+        runs = pd.concat(list(out["runs"].chunks()))
+        out["runs"] = FrameRows(_derive_runs(runs, out["documents"].columns(["run_id"]),
+                                             out["rejects"].columns(["run_id"])))
     return out
+
+
+def _prepare_chunk(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """What the checks need of one chunk of `table`, without touching the caller's frame."""
+    import pandas as pd
+
+    if table == "articles" and "published_at" in frame.columns:
+        # Naive timestamps are taken as UTC, as the warehouse (TimeZone=UTC) does.
+        frame = frame.copy(deep=False)  # copy-on-write: cheap
+        frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
+    return frame
+
+
+# Map expectations that still compare a row with other rows: they need every row at once.
+_CROSS_ROW = frozenset({"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique",
+                        "ExpectMulticolumnValuesToBeUnique", "ExpectColumnValuesToBeIncreasing",
+                        "ExpectColumnValuesToBeDecreasing"})
+
+
+def _row_wise(expectation) -> bool:
+    """True when each row passes or fails on its own, so chunks' results add up to the whole's."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    return (isinstance(expectation, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation))
+            and type(expectation).__name__ not in _CROSS_ROW)
+
+
+def _columns_read(expectations: list, available: list[str], index_column: str | None) -> list[str]:
+    """The columns `expectations` read (plus the id column that names failing rows); all of them if one
+    names no column or filters rows by a condition."""
+    wanted = [index_column] if index_column in available else []
+    for e in expectations:
+        kwargs = e.configuration.kwargs
+        named = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)] + list(kwargs.get("column_list") or [])
+        if not named or kwargs.get("row_condition"):
+            return list(available)
+        wanted += [c for c in named if c in available and c not in wanted]
+    return wanted
+
+
+class _Merged:
+    """One row-wise expectation's results over the chunks, read like a GX result by `_record`."""
+
+    def __init__(self, config, params: Mapping[str, Any] | None):
+        self.expectation_config = config
+        mostly = config.kwargs.get("mostly", 1.0)
+        if isinstance(mostly, dict) and "$PARAMETER" in mostly:  # a suite parameter
+            mostly = (params or {}).get(mostly["$PARAMETER"], 1.0)
+        self.mostly = 1.0 if mostly is None else float(mostly)
+        self.exception_info: dict = {}
+        self.successes: list[bool] = []
+        self.element_count = self.missing_count = 0
+        self.unexpected_count: int | None = None
+        self.lists: dict[str, list] = {}
+
+    def add(self, result) -> None:
+        res = result.result or {}
+        self.successes.append(bool(result.success))
+        if not self.exception_info and _error(result.exception_info or {}):
+            self.exception_info = result.exception_info
+        self.element_count += res.get("element_count") or 0
+        self.missing_count += res.get("missing_count") or 0
+        if res.get("unexpected_count") is not None:
+            self.unexpected_count = (self.unexpected_count or 0) + res["unexpected_count"]
+        for key in ("unexpected_list", "unexpected_index_list", "partial_unexpected_list",
+                    "partial_unexpected_index_list"):
+            if res.get(key):
+                kept = self.lists.setdefault(key, [])
+                # GX keeps 20 partial examples; the complete lists (quarantine) keep every row.
+                kept += res[key][:max(0, _PARTIAL - len(kept))] if key.startswith("partial") else res[key]
+
+    @property
+    def success(self) -> bool:
+        """GX's rule for map expectations, on the summed counts (vacuously true without rows)."""
+        if _error(self.exception_info):
+            return False
+        if self.unexpected_count is None:
+            return all(self.successes)
+        considered = self.element_count - self.missing_count
+        if not self.element_count or not considered:
+            return True
+        return (considered - self.unexpected_count) / considered >= self.mostly
+
+    @property
+    def result(self) -> dict:
+        return {"element_count": self.element_count, "unexpected_count": self.unexpected_count,
+                "missing_count": self.missing_count, **self.lists}
 
 
 def _derive_runs(runs: pd.DataFrame, documents: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:

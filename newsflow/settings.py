@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ByteSize, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from newsflow.acquire.options import FetchOptions
@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(20_000_000, ge=1, description="larger input files are rejected (decompressed size)")
     follow_symlinks: bool = Field(False, description="follow symbolic links inside scanned folders (files named directly are always followed)")
     cache_extraction: bool = Field(True, description="reuse a batch's extraction results when its files, the code and these settings are unchanged (7 days)")
+    db_memory_limit: ByteSize = Field(ByteSize(512 * 2**20), gt=2**20, description=(
+        "DuckDB memory_limit while a run writes the warehouse (e.g. \"512MiB\", \"2GB\"): beyond it DuckDB spills the "
+        "run's uncommitted rows to <db>.tmp beside the warehouse, so a large run's memory stays bounded"))
     lock_timeout: float = Field(10.0, ge=0, le=366 * 86400, description="seconds to wait for another process's lock on the db")
     runner: Literal["threads", "processes", "dask"] = Field(
         "threads", description="where batches run: threads here, a local process pool, or Dask (see dask_address)")

@@ -14,7 +14,7 @@ import duckdb
 from newsflow.transforms import fulltext
 
 K1, B = 1.2, 0.75  # match_bm25's defaults
-BATCH = 2000  # articles indexed per round trip
+BATCH = 500  # articles indexed per round trip: bounds the terms held in Python at once (~500 rows each)
 
 
 def index_new(con: duckdb.DuckDBPyConnection) -> int:

@@ -7,8 +7,10 @@ rows reach Python, never the whole index.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -209,22 +211,85 @@ def _apply(con, decision: neardup.Decision) -> None:
 
 def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
                    threshold: float = _DEFAULTS.story_threshold,
-                   window: timedelta = _DEFAULTS.story_window) -> stories.StoryResult:
+                   window: timedelta = _DEFAULTS.story_window, chunk: int | None = None) -> stories.StoryResult:
     """Put `new` (in `articles`, duplicate_of already set) into stories; update centroids and `stories`."""
+    ordered, chunk = sorted(new, key=lambda a: a.key), chunk or CHUNK
+    return _assign_chunks(con, (ordered[i:i + chunk] for i in range(0, len(ordered), chunk)), threshold, window)
+
+
+def assign_run_stories(con: duckdb.DuckDBPyConnection, run_id: str,
+                       threshold: float = _DEFAULTS.story_threshold,
+                       window: timedelta = _DEFAULTS.story_window, chunk: int | None = None) -> stories.StoryResult:
+    """`assign_stories` for the articles run `run_id` loaded, read back `chunk` at a time in canonical
+    order, so no list of the run's texts is held (the decisions are those of one list)."""
+    keys = con.execute("SELECT article_id, published_at, first_seen_at FROM articles WHERE first_run_id = ?",
+                       [run_id]).fetchall()
+    ids = [r[0] for r in sorted(keys, key=lambda r: neardup.rank_key(r[1], r[2], r[0]))]
+    chunk = chunk or CHUNK
+
+    def chunks():
+        for start in range(0, len(ids), chunk):
+            rows = con.execute("SELECT article_id, text, published_at, first_seen_at, title FROM articles "
+                               "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [ids[start:start + chunk]]).fetchall()
+            yield sorted((NewArticle(*r) for r in rows), key=lambda a: a.key)
+
+    return _assign_chunks(con, chunks(), threshold, window)
+
+
+def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
+                   window: timedelta) -> stories.StoryResult:
+    """Stories for articles given as chunks in canonical (key) order; the same decisions as one list.
+
+    Two passes: the first reads each chunk's texts once, counts their terms (kept in an anonymous
+    temporary file, not in memory) and sums the document frequencies; the second assigns chunk by
+    chunk with the run's full frequencies, each chunk seeing the stories the chunks before it wrote.
+    """
     check_index(con, STORIES, STORIES_PARAMS)
-    if not new:
-        return stories.StoryResult({}, [], {})
-    dup_of = dict(con.execute(
-        "SELECT article_id, duplicate_of FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
-        [[a.article_id for a in new]]).fetchall())
-    items = [stories.StoryItem(a.article_id, a.key, a.at, a.text, a.title, dup_of.get(a.article_id),
-                               dated=a.published_at is not None) for a in new]
-    # Terms are counted once per article: for the document frequencies, then for its vector.
-    counts = {i.article_id: stories.term_counts(i.text, i.title) for i in items if not i.duplicate_of}
-    batch_df = Counter(t for c in counts.values() for t in c)
-    n_docs, df = _update_df(con, batch_df, len(counts))
+    batch_df: Counter = Counter()
+    n_counted = 0
+    spans: list[tuple[int, int]] = []
+    with tempfile.TemporaryFile(prefix="newsflow-stories-") as spill:
+        for items in chunks:
+            if not items:
+                continue
+            dup_of = dict(con.execute(
+                "SELECT article_id, duplicate_of FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+                [[a.article_id for a in items]]).fetchall())
+            light = [stories.StoryItem(a.article_id, a.key, a.at, "", None, dup_of.get(a.article_id),
+                                       dated=a.published_at is not None) for a in items]
+            # Terms are counted once per article: for the document frequencies, then for its vector.
+            # A copy's count is kept too (not in the frequencies): it is used if its head has no story.
+            counts = {a.article_id: stories.term_counts(a.text, a.title) for a in items}
+            for i in light:
+                if not i.duplicate_of:
+                    batch_df.update(counts[i.article_id].keys())
+                    n_counted += 1
+            data = pickle.dumps((light, counts), protocol=pickle.HIGHEST_PROTOCOL)
+            spans.append((spill.tell(), len(data)))
+            spill.write(data)
+        if not spans:
+            return stories.StoryResult({}, [], {})
+        n_docs, df = _update_df(con, batch_df, n_counted)
+        del batch_df
+        assignments: dict[str, str] = {}
+        changed: dict[str, stories.Story] = {}
+        sims: dict[str, float] = {}
+        for offset, length in spans:
+            spill.seek(offset)
+            items, counts = pickle.loads(spill.read(length))
+            result = _assign_chunk(con, items, counts, df, n_docs, threshold, window)
+            assignments.update(result.assignments)
+            changed.update((s.story_id, s) for s in result.stories)
+            sims.update(result.similarity)
+    return stories.StoryResult(assignments, [changed[s] for s in sorted(changed)], sims)
+
+
+def _assign_chunk(con, items: list[stories.StoryItem], counts: dict, df: dict[str, int], n_docs: int,
+                  threshold: float, window: timedelta) -> stories.StoryResult:
+    """One chunk's assignment against the stored stories it can join; writes its stories."""
     vectors = {aid: stories.vector(c, df, n_docs) for aid, c in counts.items()}
-    vec_terms = sorted({t for v in vectors.values() for t in v})
+    # Candidate stories share a term with a vector of the chunk's own articles (not its copies').
+    vec_terms = sorted({t for i in items if not i.duplicate_of for t in vectors[i.article_id]})
     heads = sorted({i.duplicate_of for i in items if i.duplicate_of})
     head_story = dict(con.execute(
         "SELECT article_id, story_id FROM articles WHERE story_id IS NOT NULL "
@@ -316,7 +381,7 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, ids_relation: str | None = N
 
 
 def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neardup.DEFAULT_PARAMS,
-             threshold: float = _DEFAULTS.neardup_threshold, batch: int = CHUNK) -> int:
+             threshold: float = _DEFAULTS.neardup_threshold, batch: int | None = None) -> int:
     """Index the articles that have no signature yet (loaded before migration 002); returns the count.
 
     Reads their texts once, `batch` at a time in canonical order; decisions are made as in a load.
@@ -327,7 +392,7 @@ def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neard
             SELECT a.article_id, a.text, a.published_at, a.first_seen_at, a.title FROM articles a
             WHERE NOT EXISTS (SELECT 1 FROM internal.neardup_signatures s WHERE s.article_id = a.article_id)
             ORDER BY a.published_at NULLS LAST, a.first_seen_at, a.article_id LIMIT ?
-        """, [batch]).fetchall()
+        """, [batch or CHUNK]).fetchall()
         if not rows:
             return total
         link_near_duplicates(con, [NewArticle(*r) for r in rows], threshold, params)
