@@ -93,33 +93,22 @@ class RunLoader:
         self.rejects = list(rejects)
         insert_frame(self.con, "rejects", self._rejects_frame())
 
-    def frames(self, staged: bool = True) -> dict:
-        """The run's rows as DataFrames named like their tables, read back whole (`rows` reads them in
-        chunks); staged=False: only the small ones, rejects and the run's counts."""
+    def rows(self, chunk: int) -> dict:
+        """The run's rows as validation reads them: articles and documents `chunk` rows at a time from
+        the staged tables (warehouse.staged.StagedRows); rejects and the run's counts as DataFrames."""
         import pandas as pd
+
+        from newsflow.warehouse.staged import StagedRows
 
         runs = pd.DataFrame([{
             "run_id": self.run.run_id, "status": "completed", "inputs": self.processed + len(self.rejects),
             "new_articles": self.new, "duplicates": self.processed - self.new, "rejected": len(self.rejects),
             "quarantined": 0,
         }])
-        out = {"rejects": self._rejects_frame(), "runs": runs}
-        if staged:
-            out["documents"] = self.con.execute(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents "
-                                                "WHERE run_id = ?", [self.run.run_id]).df()
-            out["articles"] = self.con.execute("SELECT * FROM _run_articles").df()
-        return out
-
-    def rows(self, chunk: int) -> dict:
-        """The run's rows as validation reads them: articles and documents `chunk` rows at a time from
-        the staged tables (warehouse.staged.StagedRows); rejects and the run's counts as DataFrames."""
-        from newsflow.warehouse.staged import StagedRows
-
-        frames = self.frames(staged=False)
         return {"articles": StagedRows(self.con, "_run_articles", ARTICLE_COLUMNS, chunk=chunk),
                 "documents": StagedRows(self.con, "documents", DOCUMENT_COLUMNS, where="run_id = ?",
                                         params=[self.run.run_id], chunk=chunk),
-                "rejects": frames["rejects"], "runs": frames["runs"]}
+                "rejects": self._rejects_frame(), "runs": runs}
 
     def load(self, held: dict[str, list[str]] | None = None, dq_results=None) -> None:
         """New articles into `articles`, the `held` ones (article_id -> checks) into `quarantine`; DQ results."""
