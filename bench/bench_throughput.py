@@ -132,19 +132,19 @@ def note(label: str, r: dict) -> dict:
     return r
 
 
-def corpus_of(pages: int) -> Path:
-    folder = CACHE / f"v{corpus.VERSION}-{pages}"
-    corpus.generate(folder, pages)
+def corpus_of(pages: int, plain: bool = False) -> Path:
+    folder = CACHE / f"v{corpus.VERSION}-{'plain-' if plain else ''}{pages}"
+    corpus.generate(folder, pages, plain=plain)
     return folder
 
 
-def rss_runs(sizes: list[int], tmp: Path, env: dict) -> dict[int, dict]:
+def rss_runs(sizes: list[int], tmp: Path, env: dict, plain: bool = False) -> dict[int, dict]:
     """A fresh ingest of each corpus size (default settings, a PREFECT_HOME of its own): peak RSS of its tree."""
     empty_py = tmp / "empty_flow.py"
     empty_py.write_text(EMPTY_FLOW)
     rss = {}
     for size in sizes:
-        big = corpus_of(size)
+        big = corpus_of(size, plain)
         rss_home = tmp / f"prefect-home-rss-{size}"
         timed([sys.executable, str(empty_py)], {**env, "PREFECT_HOME": str(rss_home)})
         rss[size] = note(f"RSS {size}", newsflow(big, tmp / f"rss-{size}.duckdb", rss_home))
@@ -154,14 +154,14 @@ def rss_runs(sizes: list[int], tmp: Path, env: dict) -> dict[int, dict]:
     return rss
 
 
-def rss_only(sizes: list[int], json_path: Path | None) -> None:
+def rss_only(sizes: list[int], json_path: Path | None, plain: bool = False) -> None:
     """`--rss-only`: the peak-RSS target alone (a 50k run takes most of an hour)."""
     results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
                      f"{platform.python_version()}, {platform.platform()}", "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="nf-bench-rss-") as tmp:
         env = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}
-        rss = rss_runs(sizes, Path(tmp), env)
-    lines = [f"peak RSS at {size} pages: {r['peak_rss_mb']:.0f} MB in {r['seconds']:.0f} s "
+        rss = rss_runs(sizes, Path(tmp), env, plain)
+    lines = [f"peak RSS at {size} {'plain ' if plain else ''}pages: {r['peak_rss_mb']:.0f} MB in {r['seconds']:.0f} s "
              f"({size / r['seconds']:.1f} pages/s) {json.dumps(r['stage_seconds'])}" for size, r in rss.items()]
     if len(rss) >= 2:
         lo, hi = min(rss), max(rss)
@@ -184,12 +184,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="300 pages, RSS at 300 and 1500")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--rss-only", action="store_true", help="only the peak-RSS runs (sizes from --rss)")
+    parser.add_argument("--plain", action="store_true", help="--rss-only on the corpus's articles in minimal pages "
+                        "(bench/corpus.py --plain: same texts, dates and copies, a fraction of the extraction cost)")
     parser.add_argument("--bare-loop", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_loop:
         return bare_loop(args.bare_loop)
     if args.rss_only:
-        return rss_only([int(s) for s in args.rss.split(",") if s], args.json)
+        return rss_only([int(s) for s in args.rss.split(",") if s], args.json, args.plain)
     if args.quick:
         args.pages, args.rss = 300, "300,1500"
     rss_sizes = [int(s) for s in args.rss.split(",") if s]

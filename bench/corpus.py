@@ -151,12 +151,27 @@ def _fill(template: Template, article: Article, published: datetime) -> str:
     return "".join(out)
 
 
-def generate(out: Path, pages: int, seed: int = SEED) -> dict:
-    """Write `pages` pages to `out` (page-000000.html ...); returns counts. Reuses a complete earlier run."""
+def plain_page(article: Article, published: datetime) -> str:
+    """The article alone in a minimal page (no outlet template): what extraction finds, at a fraction
+    of the cost. For measurements of the stages after extraction (the commit) at large sizes."""
+    body = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in article.paragraphs)
+    title = html.escape(article.title)
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+            f"<meta name=\"description\" content=\"{html.escape(article.description)}\">"
+            f"<meta property=\"article:published_time\" content=\"{published.isoformat()}\"></head>"
+            f"<body><article><h1>{title}</h1>\n{body}\n</article></body></html>\n")
+
+
+def generate(out: Path, pages: int, seed: int = SEED, plain: bool = False) -> dict:
+    """Write `pages` pages to `out` (page-000000.html ...); returns counts. Reuses a complete earlier run.
+
+    `plain`: the same articles, dates and copies, each in a minimal page instead of its outlet's template.
+    """
     manifest = out.parent / f"{out.name}.manifest.json"  # beside, not in: inputs are all pages
     if manifest.is_file():
         done = json.loads(manifest.read_text())
-        if done.get("version") == VERSION and done.get("pages") == pages and done.get("seed") == seed:
+        if done.get("version") == VERSION and done.get("pages") == pages and done.get("seed") == seed \
+                and done.get("plain", False) == plain:
             return done
     out.mkdir(parents=True, exist_ok=True)
     tpls, pool = templates(), sentences()
@@ -181,10 +196,11 @@ def generate(out: Path, pages: int, seed: int = SEED) -> dict:
             recent = (recent + [article])[-200:]
             counts["distinct"] += 1
         published = _T0 + timedelta(days=i / PER_DAY, minutes=rng.randint(0, 600))
-        page = _fill(template, article, published).encode("utf-8")
+        page = (plain_page(article, published) if plain else _fill(template, article, published)).encode("utf-8")
         size += len(page)
         (out / f"page-{i:06d}.html").write_bytes(page)
-    done = {"version": VERSION, "seed": seed, "pages": pages, "templates": len(tpls), "bytes": size, **counts}
+    done = {"version": VERSION, "seed": seed, "pages": pages, "templates": len(tpls), "bytes": size, **counts,
+            **({"plain": True} if plain else {})}
     manifest.write_text(json.dumps(done, indent=1))
     return done
 
@@ -193,8 +209,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--plain", action="store_true", help="minimal pages instead of the outlets' templates")
     args = parser.parse_args()
-    print(json.dumps(generate(args.out, args.pages)))
+    print(json.dumps(generate(args.out, args.pages, plain=args.plain)))
 
 
 if __name__ == "__main__":
