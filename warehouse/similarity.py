@@ -214,14 +214,16 @@ def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
                    window: timedelta = _DEFAULTS.story_window, chunk: int | None = None) -> stories.StoryResult:
     """Put `new` (in `articles`, duplicate_of already set) into stories; update centroids and `stories`."""
     ordered, chunk = sorted(new, key=lambda a: a.key), chunk or CHUNK
-    return _assign_chunks(con, (ordered[i:i + chunk] for i in range(0, len(ordered), chunk)), threshold, window)
+    return _assign_chunks(con, (ordered[i:i + chunk] for i in range(0, len(ordered), chunk)), threshold, window,
+                          keep=True)[0]
 
 
 def assign_run_stories(con: duckdb.DuckDBPyConnection, run_id: str,
                        threshold: float = _DEFAULTS.story_threshold,
-                       window: timedelta = _DEFAULTS.story_window, chunk: int | None = None) -> stories.StoryResult:
+                       window: timedelta = _DEFAULTS.story_window, chunk: int | None = None) -> int:
     """`assign_stories` for the articles run `run_id` loaded, read back `chunk` at a time in canonical
-    order, so no list of the run's texts is held (the decisions are those of one list)."""
+    order, so no list of the run's texts is held (the decisions are those of one list); returns how
+    many were assigned (the stories are in the warehouse, not kept in memory)."""
     keys = con.execute("SELECT article_id, published_at, first_seen_at FROM articles WHERE first_run_id = ?",
                        [run_id]).fetchall()
     ids = [r[0] for r in sorted(keys, key=lambda r: neardup.rank_key(r[1], r[2], r[0]))]
@@ -233,16 +235,17 @@ def assign_run_stories(con: duckdb.DuckDBPyConnection, run_id: str,
                                "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [ids[start:start + chunk]]).fetchall()
             yield sorted((NewArticle(*r) for r in rows), key=lambda a: a.key)
 
-    return _assign_chunks(con, chunks(), threshold, window)
+    return _assign_chunks(con, chunks(), threshold, window, keep=False)[1]
 
 
 def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
-                   window: timedelta) -> stories.StoryResult:
+                   window: timedelta, keep: bool) -> tuple[stories.StoryResult, int]:
     """Stories for articles given as chunks in canonical (key) order; the same decisions as one list.
 
     Two passes: the first reads each chunk's texts once, counts their terms (kept in an anonymous
     temporary file, not in memory) and sums the document frequencies; the second assigns chunk by
     chunk with the run's full frequencies, each chunk seeing the stories the chunks before it wrote.
+    Returns the result (empty unless `keep`: a whole run's stories are not kept in memory) and the count.
     """
     check_index(con, STORIES, STORIES_PARAMS)
     batch_df: Counter = Counter()
@@ -268,20 +271,23 @@ def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
             spans.append((spill.tell(), len(data)))
             spill.write(data)
         if not spans:
-            return stories.StoryResult({}, [], {})
+            return stories.StoryResult({}, [], {}), 0
         n_docs, df = _update_df(con, batch_df, n_counted)
         del batch_df
         assignments: dict[str, str] = {}
+        assigned = 0
         changed: dict[str, stories.Story] = {}
         sims: dict[str, float] = {}
         for offset, length in spans:
             spill.seek(offset)
             items, counts = pickle.loads(spill.read(length))
             result = _assign_chunk(con, items, counts, df, n_docs, threshold, window)
-            assignments.update(result.assignments)
-            changed.update((s.story_id, s) for s in result.stories)
-            sims.update(result.similarity)
-    return stories.StoryResult(assignments, [changed[s] for s in sorted(changed)], sims)
+            assigned += len(result.assignments)
+            if keep:
+                assignments.update(result.assignments)
+                changed.update((s.story_id, s) for s in result.stories)
+                sims.update(result.similarity)
+    return stories.StoryResult(assignments, [changed[s] for s in sorted(changed)], sims), assigned
 
 
 def _assign_chunk(con, items: list[stories.StoryItem], counts: dict, df: dict[str, int], n_docs: int,
