@@ -17,7 +17,6 @@ could only find the same text again). A rejected file has no stamp recorded and 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from newsflow.acquire.files import Item
 from newsflow.acquire.stamps import file_stamp
@@ -26,12 +25,18 @@ from newsflow.warehouse.db import connect
 from newsflow.warehouse.filestate import recorded
 
 
-@dataclass
 class FileStamps:
-    """The files a run reads, origin -> (named outlet, stamp), for file_state; the files it skipped."""
+    """The files a run reads, origin -> (named outlet, stamp), for file_state; the files it skipped.
 
-    read: dict[str, tuple[str | None, tuple]] = field(default_factory=dict)
-    unchanged: int = 0
+    A plain class, not a dataclass: Prefect walks a task's dataclass parameters element by element
+    (visit_collection: ~1 s for 10,000 files on a busy machine) and may copy them; this one it passes as is.
+    """
+
+    def __init__(self, read: dict[str, tuple[str | None, tuple]] | None = None, unchanged: int = 0):
+        self.read, self.unchanged = read or {}, unchanged
+
+    def __deepcopy__(self, memo):
+        return self  # not changed after discovery
 
 
 def skip_unchanged(items: list, outlets: dict[str, str], settings: Settings) -> tuple[list, FileStamps]:
