@@ -8,7 +8,8 @@ unchanged folder therefore costs a stat per file and one query.
 Every other file is read as before. Its stamp is taken here, before it is read (a write during
 the run moves the stamp, so the next run reads it again), and recorded in the run's transaction
 if the file became a documents row (loaded, quarantined or an exact duplicate: reading it again
-could only find the same text again). A rejected file has no stamp recorded and is retried.
+could only find the same text again). A file rejected at its latest reading has no stamp (an
+older one is dropped) and is retried.
 
 `skip_unchanged_files = false` (settings) or `--refresh` reads and records every file again;
 `newsflow reprocess` reads every file whatever its stamp.

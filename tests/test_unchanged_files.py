@@ -122,6 +122,15 @@ def test_a_rejected_file_is_retried(folder, tmp_path):
         assert con.execute("SELECT count(*) FROM file_state").fetchone()[0] == 3
 
 
+def test_a_file_rejected_at_its_latest_reading_is_retried(folder, tmp_path):
+    db = tmp_path / "w.duckdb"
+    run_ingest([str(folder)], Settings(db=db))  # all three recorded
+    strict = run_ingest([str(folder)], Settings(db=db, min_words=100, skip_unchanged_files=False))
+    assert (strict.inputs, strict.rejected) == (3, 1)  # orchard, read again, is too short now
+    again = run_ingest([str(folder)], Settings(db=db))
+    assert (again.inputs, again.duplicates, again.unchanged) == (1, 1, 2)
+
+
 @pytest.mark.parametrize("override", [{"skip_unchanged_files": False}, {"refresh": True}])
 def test_setting_off_or_refresh_reads_and_records_every_file_again(folder, tmp_path, override):
     db = tmp_path / "w.duckdb"

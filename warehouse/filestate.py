@@ -25,8 +25,10 @@ def recorded(con: duckdb.DuckDBPyConnection, origins: list[str]) -> dict[str, tu
 def record(con: duckdb.DuckDBPyConnection, run_id: str, stamps: dict[str, tuple[str | None, Stamp]]) -> None:
     """Upsert the stamps of the files this run gave a documents row (inside the run's transaction).
 
-    Files it rejected are left out, so the next run reads them again.
+    Files it rejected are left out, and any stamp an earlier run recorded for them is dropped (their
+    latest outcome is a reject), so the next run reads them again.
     """
+    con.execute("DELETE FROM file_state WHERE origin IN (SELECT origin FROM rejects WHERE run_id = ?)", [run_id])
     if not stamps:
         return
     import pandas as pd

@@ -1,7 +1,8 @@
 -- Local files a committed run read, with the stat stamp they had when it found them, so the next
 -- run can count an unchanged file as `unchanged` without reading it (as a 304 is for a URL).
 -- One row per file path: the latest run that read it. Only files that became a documents row
--- (loaded, quarantined or an exact duplicate) are recorded; a rejected file is read again.
+-- (loaded, quarantined or an exact duplicate) are recorded; a file rejected at its latest reading
+-- has no row, so it is read again.
 
 CREATE TABLE file_state (
     origin       VARCHAR PRIMARY KEY,  -- the file path as given (documents.origin)
