@@ -146,11 +146,24 @@ def table_rows(text: str) -> str:
     return "\n".join(lines)
 
 
+_LABEL_WORDS = 4  # a kicker or section label above the headline ("Politics", "chaos theory")
+
+
 def drop_leading_title(text: str, title: str | None) -> str:
-    """The text without a first paragraph that only repeats the headline (trafilatura keeps an <h1>)."""
-    first, _, rest = text.strip().partition("\n")
-    if title and rest.strip() and _squash(first) == _squash(title):
-        return rest
+    """The text without a headline line that only repeats the title (trafilatura keeps an <h1>),
+    together with the short labels above it (a kicker or section name printed over the headline)."""
+    if not title:
+        return text
+    lines = text.strip().split("\n")
+    for i, line in enumerate(lines[:3]):
+        if _squash(line) == _squash(title):
+            if i + 1 < len(lines) and "".join(lines[i + 1:]).strip():
+                return "\n".join(lines[i + 1:])
+            return text
+        if not line.strip():
+            continue
+        if len(_WORDS.findall(line)) > _LABEL_WORDS or line.rstrip().endswith((".", "!", "?", ":")):
+            return text
     return text
 
 
@@ -246,18 +259,19 @@ def _ld_objects(data):
 
 
 def add_live_posts(text: str, tree) -> str:
-    """The text with the live blog's posts after it, when trafilatura kept only the summary above them.
+    """The text with the live blog's posts that trafilatura left out added after it.
 
-    The posts are added only when they are printed on the page too (so metadata-only text never
-    enters) and less than half of them is already in the text.
+    The posts count only when they are printed on the page too (at least 80% of their 4-grams,
+    so metadata-only text never enters); then each post less than half of which is in the text
+    goes in. trafilatura may keep all posts, none, or some (it drops short posts and posts in
+    another template).
     """
-    posts = live_posts(tree)
-    if not posts:
+    posts = list(dict.fromkeys(live_posts(tree)))
+    if not posts or _share(_shingles(" ".join(posts)), _shingles(visible_text(tree))) < 0.8:
         return text
-    shingles = _shingles(" ".join(posts))
-    if _share(shingles, _shingles(text)) >= 0.5 or _share(shingles, _shingles(visible_text(tree))) < 0.8:
-        return text
-    return "\n".join([text, *posts])
+    have = _shingles(text)
+    missing = [post for post in posts if _share(_shingles(post), have) < 0.5]
+    return "\n".join([text, *missing]) if missing else text
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
