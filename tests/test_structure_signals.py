@@ -135,3 +135,20 @@ def test_a_kicker_above_the_repeated_headline_goes_with_it():
     # a sentence above the headline is not a kicker: nothing is dropped
     lead = "Die Stadtwerke haben entschieden.\nFähre fährt auch im Winter\n" + BODY[0]
     assert drop_leading_title(lead, "Fähre fährt auch im Winter") == lead
+
+
+def test_a_paragraph_opening_with_the_authors_declared_description_is_a_bio():
+    """The page declares its author's bio (schema.org Person.description); the author box prints it above the story."""
+    bio = ("Lena Kraus ist Redakteurin im Lokalressort und berichtet seit 2015 über Verkehr und Umwelt am See. "
+           "Zuvor arbeitete sie bei einem Radiosender in der Region und studierte Geografie.")
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Fähre fährt auch im Winter",
+          "author": [{"@type": "Person", "name": "Lena Kraus", "description": bio.split(". ")[0] + "."}]}
+    html = page(head=f'<script type="application/ld+json">{json.dumps(ld)}</script>').replace(
+        "</h1>", f'</h1><div class="autorin"><p>{bio}</p></div>')
+    extracted = extract_html(html)
+    assert "Lena Kraus ist Redakteurin" not in extracted.text and all(p in extracted.text for p in BODY)
+    assert ("author_bio", "html") in {(r.rule, r.stage) for r in extracted.removed}
+    # a body paragraph that only mentions the author's name stays
+    said = "Lena Kraus sagte, die Fähre werde im Winter zweimal am Tag fahren, morgens und am frühen Abend."
+    kept = extract_html(html.replace(f'<div class="autorin"><p>{bio}</p></div>', f"<p>{said}</p>"))
+    assert said in kept.text

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
-from newsflow.transforms.models import Extracted, RawDocument, RejectError
+from newsflow.transforms.models import Extracted, RawDocument, RejectError, Removed
 from newsflow.transforms.structure import HTML_RULES, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
@@ -19,6 +19,7 @@ INCLUDE_TABLES = True  # tables in the story are kept, one row per line
 STANDFIRST = True  # the meta description on top when the page prints it outside the body
 KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when trafilatura left them out
 LIVE_POSTS = True  # a live blog's posts (schema.org liveBlogUpdate) after the text when trafilatura left them out
+AUTHOR_BIOS = True  # a paragraph that opens with an author's declared description (schema.org Person) is a bio
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
 # htmldate's extensive search was measured on both dev sets (bench/eval_dates.py): the same dates
@@ -85,6 +86,8 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     if doc is None or not (doc.text or "").strip():
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
+    if AUTHOR_BIOS:
+        text = drop_author_bios(text, tree, removed)
     if KEY_POINTS:
         text = add_key_points(text, tree)
     if LIVE_POSTS:
@@ -222,6 +225,55 @@ def add_key_points(text: str, tree) -> str:
     if not points or _share(_shingles(" ".join(points)), _shingles(text)) >= 0.5:
         return text
     return "\n".join([*points, text])
+
+
+_BIO_MIN_WORDS = 6
+
+
+def author_descriptions(tree) -> list[str]:
+    """The descriptions the page declares for its people (schema.org Person.description in JSON-LD):
+    outlets put the author's bio there, the same words they print in the author box."""
+    import json
+
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            kind = node.get("@type")
+            if (kind == "Person" or isinstance(kind, list) and "Person" in kind) and isinstance(node.get("description"), str):
+                found.append(" ".join(node["description"].split()))
+            for value in node.values():
+                if isinstance(value, (dict, list)):
+                    walk(value)
+
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        if '"Person"' not in (script.text or ""):
+            continue
+        try:
+            walk(json.loads(script.text))
+        except ValueError:
+            continue
+    return [d for d in dict.fromkeys(found) if len(_WORDS.findall(d)) >= _BIO_MIN_WORDS]
+
+
+def drop_author_bios(text: str, tree, removed: list[Removed]) -> str:
+    """The text without paragraphs that open with an author's declared description (the author box's bio,
+    which trafilatura may take for the first or last paragraph); each goes to `removed` as `author_bio`."""
+    bios = author_descriptions(tree)
+    if not bios:
+        return text
+    starts = [[w.casefold() for w in _WORDS.findall(b)] for b in bios]
+    kept = []
+    for line in text.split("\n"):
+        words = [w.casefold() for w in _WORDS.findall(line)]
+        if any(words[:len(start)] == start for start in starts):
+            removed.append(Removed("author_bio", line.strip()[:2000], stage="html"))
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def live_posts(tree) -> list[str]:
