@@ -368,7 +368,8 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
         for rule in attr_rules:
             if _matches(el, rule):
                 if rule.action == "widget":
-                    el = _widget_of(el, body)
+                    box = _widget_of(el, body)
+                    el = box if page.droppable(box, rule.max_words) else el
                 if page.droppable(el, rule.max_words):
                     gone.update(el.iter())
                     _drop(el, rule.name, removed)
