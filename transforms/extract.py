@@ -10,6 +10,7 @@ from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, RejectError
+from newsflow.transforms.pagemeta import page_metadata
 from newsflow.transforms.structure import HTML_RULES, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
@@ -78,12 +79,19 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
     removed = strip_structure(tree, html_rules) if STRUCTURAL else []
-    doc = bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
-        date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
+    # only the metadata we store, from the same tree trafilatura would read it from (transforms/pagemeta.py)
+    try:
+        info = page_metadata(tree, url, _DATE_PARAMS)
+    except (TypeError, ValueError) as exc:  # what bare_extraction makes of a failure in its own metadata step
+        raise RejectError("extract", "no_article", f"trafilatura found no main text in the page ({exc})") from exc
+    body = bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=INCLUDE_TABLES,
+        prune_xpath=_PRUNE_XPATH or None,
     )
-    if doc is None or not (doc.text or "").strip():
+    if body is None or not (body.text or "").strip():
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
+    doc = info
+    doc.text = body.text
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
     if KEY_POINTS:
         text = add_key_points(text, tree)
