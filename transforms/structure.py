@@ -20,6 +20,7 @@ with stage "html" (they land in removed_segments beside the text rules' rows).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -100,7 +101,7 @@ def _words(text: str) -> int:
 
 def _text(el) -> str:
     """The element's visible text (script and style contents left out; the plain C path when it has none)."""
-    if el.find(".//script") is None and el.find(".//style") is None and el.tag not in ("script", "style"):
+    if next(el.iter("script", "style"), None) is None:  # one walk: the element itself and its descendants
         return el.text_content()
     return " ".join(el.xpath(_VISIBLE))
 
@@ -251,10 +252,14 @@ def teaser_run(siblings: list) -> list:
     return best if len(best) >= minimum else []
 
 
+# an element with at least 2 <article> or 3 <li>/<div>/<section> children (article[2]: cheaper than count())
+_CARD_PARENTS = ".//*[article[2] or li[3] or div[3] or section[3]]"
+
+
 def _card_parents(body) -> list:
     """Elements with a run of same-tag, same-class block children long enough to be a card rail."""
     found = []
-    for parent in body.xpath(".//*[count(article) >= 2 or count(li) >= 3 or count(div) >= 3 or count(section) >= 3]"):
+    for parent in body.xpath(_CARD_PARENTS):
         prev, length = None, 0
         for child in parent:
             k = _sibling_key(child) if isinstance(child.tag, str) else None
@@ -272,7 +277,7 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
     removed: list[Removed] = []
     body = page.body
     attr_rules = [r for r in rules if r.match in ("token", "role", "aria", "tag")]
-    prefilter = _prefilter(attr_rules)
+    prefilter = _prefilter(tuple(attr_rules))
     for rule in rules:
         if rule.match == "heading":
             for heading in body.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
@@ -304,8 +309,13 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
     return removed
 
 
-def _prefilter(attr_rules: list[HtmlRule]):
-    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes)."""
+@functools.lru_cache(maxsize=16)
+def _prefilter(attr_rules: tuple[HtmlRule, ...]):
+    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes).
+
+    The regex's answer is remembered per class/id string: a page repeats its class names (every
+    card, every list item), and so do an outlet's pages; the big alternation costs ~10 us a search.
+    """
     token_alts = "|".join(r.pattern for r in attr_rules if r.match == "token")
     tokens = re.compile(rf"(?<![a-z0-9])(?:{token_alts})(?![a-z0-9])", re.I) if token_alts else None
     tags = {t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")}
@@ -314,7 +324,13 @@ def _prefilter(attr_rules: list[HtmlRule]):
         if el.tag in tags or el.get("role") or el.get("aria-label"):
             return True
         value = f"{el.get('class') or ''} {el.get('id') or ''}"
-        return bool(tokens and tokens.search(value))
+        hit = seen.get(value)
+        if hit is None:
+            if len(seen) >= 50_000:  # bounded: a long run meets many distinct ids
+                seen.clear()
+            hit = seen[value] = bool(tokens and tokens.search(value))
+        return hit
+    seen: dict[str, bool] = {}
     return may_match
 
 
