@@ -194,8 +194,13 @@ def is_card(el) -> bool:
     """One teaser card: a short block whose headline is a link (in a heading, or the block's first text)."""
     if el.tag not in _CARD_TAGS:
         return False
-    links = [a for a in el.iter("a") if _navigates(a)]
-    if not links or len(links) > 6:
+    links = []
+    for a in el.iter("a"):
+        if _navigates(a):
+            links.append(a)
+            if len(links) > 6:  # a block with many links is no card: stop counting
+                return False
+    if not links:
         return False
     words = _words(_text(el))
     if not 3 <= words <= _CARD_MAX_WORDS:
