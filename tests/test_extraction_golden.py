@@ -37,3 +37,23 @@ def test_a_changed_field_is_reported(tmp_path):
     name = next(iter(actual))
     altered = {**actual, name: {**actual[name], "title": "0" * 20}}
     assert golden.differences(altered, actual) == [f"{name}: title"]
+
+
+def test_share_in_a_page_is_the_share_over_all_its_shingles():
+    """extract._share_in (the standfirst and live-post checks) = _share over every shingle of the page."""
+    import gzip
+
+    from trafilatura.utils import load_html
+
+    from newsflow.transforms.extract import _share, _share_in, _shingles, visible_text
+
+    pages = list(golden.dev_pages().values())[:30]
+    if not pages:
+        pytest.skip("dev-set corpora not found")
+    shares = []
+    for path in pages:
+        page = visible_text(load_html(gzip.decompress(path.read_bytes())))
+        for part in (_shingles(page[:300]), _shingles(page[-500:]), _shingles("the of and to in a that is was he for it"), set()):
+            shares.append(_share_in(part, page))
+            assert shares[-1] == _share(part, _shingles(page))
+    assert 0 < sum(shares) < len(shares)  # both found and missing shingles were checked

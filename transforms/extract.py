@@ -172,7 +172,7 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
     if not description or len(_WORDS.findall(description)) < _STANDFIRST_MIN_WORDS:
         return text
     dek = _shingles(description)
-    if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(visible_text(tree))) < 0.8:
+    if _share(dek, _shingles(text)) >= 0.5 or _share_in(dek, visible_text(tree)) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
 
@@ -263,7 +263,7 @@ def add_live_posts(text: str, tree) -> str:
     if not posts:
         return text
     shingles = _shingles(" ".join(posts))
-    if _share(shingles, _shingles(text)) >= 0.5 or _share(shingles, _shingles(visible_text(tree))) < 0.8:
+    if _share(shingles, _shingles(text)) >= 0.5 or _share_in(shingles, visible_text(tree)) < 0.8:
         return text
     return "\n".join([text, *posts])
 
@@ -276,6 +276,17 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 def _share(part: set, whole: set) -> float:
     """How much of `part` is in `whole` (0 when `part` is empty)."""
     return len(part & whole) / len(part) if part else 0.0
+
+
+def _share_in(part: set, text: str) -> float:
+    """`_share(part, _shingles(text))` without building every shingle of `text` (a whole page):
+    only those starting with a word that starts one of `part`'s can be in `part`."""
+    if not part:
+        return 0.0
+    firsts = {shingle[0] for shingle in part}
+    words = [w.casefold() for w in _WORDS.findall(text)]
+    found = {tuple(words[i:i + 4]) for i in range(len(words) - 3) if words[i] in firsts}
+    return len(part & found) / len(part)
 
 
 def visible_text(tree) -> str:
