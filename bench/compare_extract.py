@@ -1,11 +1,12 @@
 """CPU ms per page of another checkout's extract() against this one's, page by page in one process.
 
-    python bench/compare_extract.py --old ../main [--pages 200] [--rounds 3]
+    python bench/compare_extract.py --old ../main [--pages 200] [--rounds 3] [--dev]
 
 The old checkout's transforms/extract.py and transforms/structure.py are loaded as modules of their
 own (everything else is shared), and each page goes through old extract(), new extract() and
 trafilatura.extract() in turn, round after round: on a shared machine the three see the same load,
 so their ratios hold even when the absolute milliseconds do not. Prints the minimum over rounds.
+Pages: the first of the bench corpus, or with --dev the 120 dev-set pages.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--old", type=Path, required=True, help="root of the other checkout (e.g. ../main)")
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dev", action="store_true", help="the 120 dev-set pages instead of the bench corpus")
     args = parser.parse_args()
 
     import trafilatura
@@ -47,9 +49,15 @@ def main() -> None:
     old = _load("old_extract", args.old / "transforms" / "extract.py")
     old.strip_structure, old.HTML_RULES = old_structure.strip_structure, old_structure.HTML_RULES
 
-    folder = HERE / ".corpus" / f"v{corpus.VERSION}-1000"
-    corpus.generate(folder, 1000)
-    raws = [read_item(Item(str(p), "html"), 10**9) for p in sorted(folder.iterdir())[:args.pages]]
+    if args.dev:
+        import extraction_golden
+
+        paths = list(extraction_golden.dev_pages().values())[:args.pages]
+    else:
+        folder = HERE / ".corpus" / f"v{corpus.VERSION}-1000"
+        corpus.generate(folder, 1000)
+        paths = sorted(folder.iterdir())[:args.pages]
+    raws = [read_item(Item(str(p), "html"), 10**9) for p in paths]
     runs = {"trafilatura.extract(bytes) [the bare loop]": lambda r: trafilatura.extract(r.body),
             f"old extract() ({args.old})": lambda r: old.extract(r, old_structure.HTML_RULES),
             "new extract() (this checkout)": lambda r: new.extract(r)}
