@@ -10,6 +10,7 @@ from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, RejectError, Removed
+from newsflow.transforms.pagemeta import page_metadata
 from newsflow.transforms.structure import HTML_RULES, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
@@ -79,12 +80,19 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
     removed = strip_structure(tree, html_rules) if STRUCTURAL else []
-    doc = bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
-        date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
+    # only the metadata we store, from the same tree trafilatura would read it from (transforms/pagemeta.py)
+    try:
+        info = page_metadata(tree, url, _DATE_PARAMS)
+    except (TypeError, ValueError) as exc:  # what bare_extraction makes of a failure in its own metadata step
+        raise RejectError("extract", "no_article", f"trafilatura found no main text in the page ({exc})") from exc
+    body = bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=INCLUDE_TABLES,
+        prune_xpath=_PRUNE_XPATH or None,
     )
-    if doc is None or not (doc.text or "").strip():
+    if body is None or not (body.text or "").strip():
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
+    doc = info
+    doc.text = body.text
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
     if AUTHOR_BIOS:
         text = drop_author_bios(text, tree, removed)
@@ -180,7 +188,7 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
     if not description or len(_WORDS.findall(description)) < _STANDFIRST_MIN_WORDS:
         return text
     dek = _shingles(description)
-    if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(visible_text(tree))) < 0.8:
+    if _share(dek, _shingles(text)) >= 0.5 or _share_in(dek, visible_text(tree)) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
 
@@ -319,7 +327,7 @@ def add_live_posts(text: str, tree) -> str:
     another template).
     """
     posts = list(dict.fromkeys(live_posts(tree)))
-    if not posts or _share(_shingles(" ".join(posts)), _shingles(visible_text(tree))) < 0.8:
+    if not posts or _share_in(_shingles(" ".join(posts)), visible_text(tree)) < 0.8:
         return text
     have = _shingles(text)
     missing = [post for post in posts if _share(_shingles(post), have) < 0.5]
@@ -334,6 +342,17 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 def _share(part: set, whole: set) -> float:
     """How much of `part` is in `whole` (0 when `part` is empty)."""
     return len(part & whole) / len(part) if part else 0.0
+
+
+def _share_in(part: set, text: str) -> float:
+    """`_share(part, _shingles(text))` without building every shingle of `text` (a whole page):
+    only those starting with a word that starts one of `part`'s can be in `part`."""
+    if not part:
+        return 0.0
+    firsts = {shingle[0] for shingle in part}
+    words = [w.casefold() for w in _WORDS.findall(text)]
+    found = {tuple(words[i:i + 4]) for i in range(len(words) - 3) if words[i] in firsts}
+    return len(part & found) / len(part)
 
 
 def visible_text(tree) -> str:

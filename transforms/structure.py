@@ -21,6 +21,7 @@ with stage "html" (they land in removed_segments beside the text rules' rows).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -113,7 +114,7 @@ def _words(text: str) -> int:
 
 def _text(el) -> str:
     """The element's visible text (script and style contents left out; the plain C path when it has none)."""
-    if el.find(".//script") is None and el.find(".//style") is None and el.tag not in ("script", "style"):
+    if next(el.iter("script", "style"), None) is None:  # one walk: the element itself and its descendants
         return el.text_content()
     return " ".join(el.xpath(_VISIBLE))
 
@@ -212,8 +213,13 @@ def is_card(el) -> bool:
     """One teaser card: a short block whose headline is a link (in a heading, or the block's first text)."""
     if el.tag not in _CARD_TAGS:
         return False
-    links = [a for a in el.iter("a") if _navigates(a)]
-    if not links or len(links) > 6:
+    links = []
+    for a in el.iter("a"):
+        if _navigates(a):
+            links.append(a)
+            if len(links) > 6:  # a block with many links is no card: stop counting
+                return False
+    if not links:
         return False
     words = _words(_text(el))
     if not 3 <= words <= _CARD_MAX_WORDS:
@@ -317,10 +323,14 @@ def teaser_run(siblings: list, minimum: int | None = None) -> list:
     return best if len(best) >= minimum else []
 
 
+# an element with at least 2 <article> or 3 <li>/<div>/<section> children (article[2]: cheaper than count())
+_CARD_PARENTS = ".//*[article[2] or li[3] or div[3] or section[3]]"
+
+
 def _card_parents(body) -> list:
     """Elements with a run of same-tag, same-class block children long enough to be a card rail."""
     found = []
-    for parent in body.xpath(".//*[count(article) >= 2 or count(li) >= 3 or count(div) >= 3 or count(section) >= 3]"):
+    for parent in body.xpath(_CARD_PARENTS):
         prev, length = None, 0
         for child in parent:
             k = _sibling_key(child) if isinstance(child.tag, str) else None
@@ -338,7 +348,7 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
     removed: list[Removed] = []
     body = page.body
     attr_rules = [r for r in rules if r.match in ("token", "class", "attr", "role", "aria", "tag")]
-    prefilter = _prefilter(attr_rules)
+    prefilter = _prefilter(tuple(attr_rules))
     for rule in rules:
         if rule.match == "heading":
             for heading in body.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
@@ -392,8 +402,13 @@ def _widget_of(el, body):
     return box
 
 
-def _prefilter(attr_rules: list[HtmlRule]):
-    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes)."""
+@functools.lru_cache(maxsize=16)
+def _prefilter(attr_rules: tuple[HtmlRule, ...]):
+    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes).
+
+    The answer is remembered per (class, id): a page repeats its class names (every
+    card, every list item), and so do an outlet's pages; the big alternation costs ~10 us a search.
+    """
     token_alts = "|".join(r.pattern for r in attr_rules if r.match == "token")
     tokens = re.compile(rf"(?<![a-z0-9])(?:{token_alts})(?![a-z0-9])", re.I) if token_alts else None
     class_alts = "|".join(r.pattern for r in attr_rules if r.match == "class")
@@ -404,8 +419,16 @@ def _prefilter(attr_rules: list[HtmlRule]):
     def may_match(el) -> bool:
         if el.tag in tags or el.get("role") or el.get("aria-label") or any(el.get(a) is not None for a in attrs):
             return True
-        value = f"{el.get('class') or ''} {el.get('id') or ''}"
-        return bool(tokens and tokens.search(value)) or bool(words and words.search(el.get("class") or ""))
+        cls = el.get("class") or ""
+        key = (cls, el.get("id") or "")
+        hit = seen.get(key)
+        if hit is None:
+            if len(seen) >= 50_000:  # bounded: a long run meets many distinct ids
+                seen.clear()
+            value = f"{key[0]} {key[1]}"
+            hit = seen[key] = bool(tokens and tokens.search(value)) or bool(words and words.search(cls))
+        return hit
+    seen: dict[tuple[str, str], bool] = {}
     return may_match
 
 
