@@ -28,6 +28,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import trafilatura
+    from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
 
     from newsflow.acquire.files import Item
@@ -39,7 +40,6 @@ def main() -> None:
     from newsflow.transforms.normalize import content_hash, detect_language, normalize, normalize_text
     from newsflow.transforms.pagemeta import page_metadata
     from newsflow.transforms.structure import strip_structure
-    from trafilatura.metadata import extract_metadata
 
     folder = HERE / ".corpus" / f"v{corpus.VERSION}-1000"
     corpus.generate(folder, 1000)

@@ -116,7 +116,14 @@ def page_metadata(tree, url: str | None, date_params: dict):
     """trafilatura's `extract_metadata(tree, url, date_params)` less categories, tags, license and hostname
     (a trafilatura Document; title, author, url, date, sitename and description are the same values)."""
     from trafilatura.metadata import (
-        LOGGER, META_URL, examine_meta, extract_meta_json, extract_sitename, extract_title, extract_url, find_date,
+        LOGGER,
+        META_URL,
+        examine_meta,
+        extract_meta_json,
+        extract_sitename,
+        extract_title,
+        extract_url,
+        find_date,
     )
 
     metadata = examine_meta(tree)
