@@ -1,7 +1,7 @@
 """Extraction throughput: extract + clean over the dev-set pages, now and at another git ref.
 
 Runs the loop over fundus-eval and readability-news (120 pages) `--rounds` times, alternating
-the current code and `--against` (default: main; its transforms/extract.py and the text rules
+the current code and `--against` (default: main; its transforms/extract.py, structure.py, pagemeta.py and the text rules
 of that ref, loaded from git), and prints CPU seconds per page for each and their ratio.
 
 Example: .venv/bin/python bench/bench_extract.py --against main --rounds 3
@@ -22,17 +22,23 @@ import eval_extraction as E  # noqa: E402
 
 
 def load_ref(ref: str):
-    """extract_html and clean as they are at `ref` (modules loaded from `git show`)."""
+    """extract_html and clean as they are at `ref` (modules loaded from `git show`: the text rules,
+    the structural stage, the metadata reader where it exists, extraction)."""
     tmp = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
     mods = {}
-    for name, path in (("rules", "transforms/rules.py"), ("clean", "transforms/clean.py"), ("extract", "transforms/extract.py")):
-        source = subprocess.run(["git", "-C", str(E.REPO), "show", f"{ref}:{path}"], check=True,
-                                capture_output=True, text=True).stdout
+    names = ("rules", "clean", "structure", "pagemeta", "extract")  # each after the modules it imports
+    for name in names:
+        shown = subprocess.run(["git", "-C", str(E.REPO), "show", f"{ref}:transforms/{name}.py"],
+                               capture_output=True, text=True)
+        if shown.returncode:  # not at that ref (pagemeta.py is newer than some)
+            continue
+        source = shown.stdout
         for dep in mods:  # point the ref's own modules at each other
             source = source.replace(f"from newsflow.transforms.{dep} import", f"from ref_{dep} import")
         (tmp / f"ref_{name}.py").write_text(source)
+        mods[name] = None
     sys.path.insert(0, str(tmp))
-    for name in ("rules", "clean", "extract"):
+    for name in [n for n in names if n in mods]:
         spec = importlib.util.spec_from_file_location(f"ref_{name}", tmp / f"ref_{name}.py")
         mods[name] = importlib.util.module_from_spec(spec)
         sys.modules[f"ref_{name}"] = mods[name]

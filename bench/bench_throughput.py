@@ -3,6 +3,7 @@
     python bench/bench_throughput.py                 # 1k pages; peak RSS at 5k and 50k
     python bench/bench_throughput.py --quick         # 300 pages; peak RSS at 300 and 1500 (a few minutes)
     python bench/bench_throughput.py --pages 10000 --rss 5000,50000
+    python bench/bench_throughput.py --pages 10000 --rerun-only   # only the first run and the re-run
 
 Measured, each in its own process on the same corpus (bench/corpus.py, cached under bench/.corpus):
   bare loop     read + trafilatura.extract, one process: the extraction limit of one core
@@ -177,6 +178,39 @@ def rss_only(sizes: list[int], json_path: Path | None, plain: bool = False) -> N
         json_path.write_text(json.dumps(results, indent=1, default=str))
 
 
+def rerun_only(folder: Path, n: int, results: dict, json_path: Path | None) -> None:
+    """The first run and the re-run of the unchanged corpus, as in the full bench; their ratio and stages."""
+    with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
+        tmp = Path(tmp)
+        empty_py = tmp / "empty_flow.py"
+        empty_py.write_text(EMPTY_FLOW)
+        home = tmp / "prefect-home"
+        timed([sys.executable, str(empty_py)], {"PREFECT_HOME": str(home),
+                                                 "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"})
+        first = note("newsflow", newsflow(folder, tmp / "first.duckdb", home))
+        again = note("re-run", newsflow(folder, tmp / "first.duckdb", home))
+        summary = again["output"].strip().splitlines()
+    share = again["seconds"] / first["seconds"]
+    results["load_after"] = os.getloadavg()
+    lines = [f"Corpus: {n} pages (bench/corpus.py v{corpus.VERSION}), {results['machine']}; load average before: "
+             f"{' '.join(f'{x:.1f}' for x in results['load_before'])}, after: "
+             f"{' '.join(f'{x:.1f}' for x in results['load_after'])}", "",
+             "| run | seconds | pages/s | peak RSS MB |", "|---|---:|---:|---:|",
+             f"| newsflow ingest DIR (fresh DuckDB file) | {first['seconds']:.1f} | {n / first['seconds']:.1f} "
+             f"| {first['peak_rss_mb']:.0f} |",
+             f"| newsflow ingest DIR again (unchanged corpus) | {again['seconds']:.1f} | {n / again['seconds']:.1f} "
+             f"| {again['peak_rss_mb']:.0f} |", "",
+             f"re-run <= 5% of first run: {share:.1%} ({'yes' if share <= 0.05 else 'NO'})",
+             "re-run summary: " + next((s for s in summary if " inputs: " in s), "?"),
+             "stage_seconds of the first run: " + json.dumps(first["stage_seconds"]),
+             "stage_seconds of the re-run: " + json.dumps(again["stage_seconds"])]
+    print("\n".join(lines))
+    if json_path:
+        results.update({"first": {k: v for k, v in first.items() if k != "output"},
+                        "rerun": {k: v for k, v in again.items() if k != "output"}, "share": share, "table": lines})
+        json_path.write_text(json.dumps(results, indent=1, default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
@@ -186,6 +220,8 @@ def main() -> None:
     parser.add_argument("--rss-only", action="store_true", help="only the peak-RSS runs (sizes from --rss)")
     parser.add_argument("--plain", action="store_true", help="--rss-only on the corpus's articles in minimal pages "
                         "(bench/corpus.py --plain: same texts, dates and copies, a fraction of the extraction cost)")
+    parser.add_argument("--rerun-only", action="store_true",
+                        help="only newsflow's first run and its re-run of the unchanged corpus (the re-run target)")
     parser.add_argument("--bare-loop", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_loop:
@@ -201,6 +237,8 @@ def main() -> None:
     results: dict = {"pages": n, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                      f"{platform.python_implementation()} {platform.python_version()}, {platform.platform()}",
                      "load_before": os.getloadavg()}
+    if args.rerun_only:
+        return rerun_only(folder, n, results, args.json)
     rows = []
     with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
         tmp = Path(tmp)

@@ -22,7 +22,7 @@ the publisher it was written from shows up as one big gain and flat rows elsewhe
 was not used to write rules, so its rows are held-out evidence.
 
 Exits 1 when F1 on fundus-eval or readability-news is below its floor in bench/eval_floor.json
-(floors only ever move up; bench/eval_floor.json notes the one exception and why).
+(floors only ever move up; bench/eval_floor.json notes the two exceptions and why).
 
 Example: .venv/bin/python bench/eval_extraction.py --json reports/eval.json
          .venv/bin/python bench/eval_extraction.py --fast   # in-process stages, no flow or DuckDB

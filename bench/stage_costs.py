@@ -28,6 +28,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import trafilatura
+    from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
 
     from newsflow.acquire.files import Item
@@ -37,6 +38,7 @@ def main() -> None:
     from newsflow.transforms.clean import clean
     from newsflow.transforms.decode import declared_charset, decode
     from newsflow.transforms.normalize import content_hash, detect_language, normalize, normalize_text
+    from newsflow.transforms.pagemeta import page_metadata
     from newsflow.transforms.structure import strip_structure
 
     folder = HERE / ".corpus" / f"v{corpus.VERSION}-1000"
@@ -64,8 +66,10 @@ def main() -> None:
     # extract()'s own path: one parse, and every later step works on that tree
     trees = cost("  load_html (the one parse)", lambda i: load_html(htmls[i]))
     cost("  structural stage (strip_structure, in place)", lambda i: strip_structure(trees[i]))
-    cost("  bare_extraction(shared tree), as extract() calls it", lambda i: trafilatura.bare_extraction(
-        trees[i], date_extraction_params=ex._DATE_PARAMS, **{**common, "include_tables": ex.INCLUDE_TABLES}))
+    cost("  metadata: trafilatura extract_metadata (before)", lambda i: extract_metadata(trees[i], None, ex._DATE_PARAMS))
+    cost("  metadata: page_metadata, stored fields only (now)", lambda i: page_metadata(trees[i], None, ex._DATE_PARAMS))
+    cost("  bare_extraction(shared tree), no metadata, as extract() calls it", lambda i: trafilatura.bare_extraction(
+        trees[i], **{**common, "with_metadata": False, "include_tables": ex.INCLUDE_TABLES}))
     cost("  standfirst lookup: visible_text(shared tree)", lambda i: ex.visible_text(trees[i]))
     cost("  key points lookup: key_points(shared tree)", lambda i: ex.key_points(trees[i]))
     cost("  (not done) a second parse: visible_text(html)", lambda i: ex.visible_text(htmls[i]))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from newsflow.acquire.files import Item
 from newsflow.acquire.read import open_regular
+from newsflow.acquire.stamps import stamp_of
 from newsflow.transforms.models import RejectError
 
 # Code whose change changes a batch's result: the transforms and the file reader.
@@ -58,9 +59,7 @@ def batch_cache_key(context, parameters: dict) -> str | None:
                 return None
         except (OSError, RejectError):
             return None  # unreadable, not a regular file, a link not to follow: let the batch reject it
-        # The file's identity and change stamps, as git's index and rsync use them: any write to
-        # the file moves its ctime, which no tool can set back, so unchanged stamps mean unchanged
-        # bytes -- and a re-run over unchanged files reads none of them.
-        digest.update(f"{item.origin}\0{item.kind}\0{item.follow_symlinks}\0{st.st_dev}:{st.st_ino}:"
-                      f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\0".encode())
+        # The file's identity and change stamps (acquire/stamps.py): unchanged stamps mean
+        # unchanged bytes -- and a batch of unchanged files is served without reading them.
+        digest.update(f"{item.origin}\0{item.kind}\0{item.follow_symlinks}\0{stamp_of(st)}\0".encode())
     return f"process-batch-{digest.hexdigest()}"

@@ -23,6 +23,7 @@ from newsflow.transforms.models import Processed, Reject, StateRow
 from newsflow.warehouse import search, similarity
 from newsflow.warehouse.db import connect, transaction
 from newsflow.warehouse.fetchstate import write_state
+from newsflow.warehouse.filestate import record as record_file_stamps
 from newsflow.warehouse.load import (
     LoadResult,
     RunLoader,
@@ -95,10 +96,11 @@ def chunks_of(processed) -> Iterable[list[Processed]]:
 
 def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list[Reject],
                stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None,
-               validator=None) -> LoadResult:
+               validator=None, files=None) -> LoadResult:
     """The run's named write stages in one transaction on `con`; the result carries the DQ report.
 
-    `processed` is a list of Processed or a flows.spill.Spill (read back a batch at a time).
+    `processed` is a list of Processed or a flows.spill.Spill (read back a batch at a time);
+    `files` the run's flows.unchanged.FileStamps (stamps to record, files skipped as unchanged).
     """
     timer = StageTimer()
     with transaction(con):
@@ -125,20 +127,25 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
             timer.enter("fetch_state")
             write_state(con, run.run_id, processed, state.rows)  # a Spill iterates a batch at a time
         timer.enter("load")
+        if files is not None:
+            record_file_stamps(con, run.run_id, files.read)  # those that became documents rows
         seconds = dict(stage_seconds or {})
         for stage, spent in timer.stop().items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
-        result = record_run(con, loader, seconds, state.unchanged, state.already_ingested)
+        unchanged = state.unchanged + (files.unchanged if files is not None else 0)
+        result = record_run(con, loader, seconds, unchanged, state.already_ingested)
     return replace(result, report=report)
 
 
 # The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean.
 @task(name="load", task_run_name=load_run_name, cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
 def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
-           stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None) -> LoadResult:
+           stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None,
+           files=None) -> LoadResult:
     """Validate and load the run in one transaction; the only task that writes the warehouse.
 
-    `processed`: the run's articles, a list or the run's Spill (flows/spill.py).
+    `processed`: the run's articles, a list or the run's Spill (flows/spill.py); `files`: the
+    stamps of the files it read and the count it skipped as unchanged (flows/unchanged.py).
     """
     from newsflow.expectations.runner import ValidationFailed
 
@@ -152,7 +159,7 @@ def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
     try:
         # Bounded, so the run's uncommitted rows spill to <db>.tmp instead of growing with the run.
         con.execute(f"SET memory_limit = '{int(settings.db_memory_limit)}B'")
-        result = commit_run(con, settings, run, processed, rejects, seconds, fetch_state, validator)
+        result = commit_run(con, settings, run, processed, rejects, seconds, fetch_state, validator, files)
         # What the named stages leave out of the task's time: opening the warehouse and the COMMIT.
         named = sum(result.stage_seconds.values()) - sum(seconds.values())
         final = {**result.stage_seconds, "commit": perf_counter() - started - named}

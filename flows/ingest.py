@@ -27,6 +27,7 @@ from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_stat
 from newsflow.flows.guards import nothing_read
 from newsflow.flows.naming import ingest_run_name
 from newsflow.flows.timing import StageTimer, spread, take_startup
+from newsflow.flows.unchanged import skip_unchanged
 from newsflow.settings import SAMPLES_DIR, Settings
 from newsflow.transforms.models import Reject, UrlState
 from newsflow.warehouse.db import connect
@@ -52,8 +53,8 @@ class RunSummary:
     dq_passed: int | None = None
     dq_failed: int | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    # Web URLs that needed no loading; not inputs (inputs = documents + rejects): see acquire/web.py.
-    unchanged: int = 0  # 304 Not Modified (listings and articles), or rel=canonical already ingested
+    # Needed no loading, so not counted in inputs (inputs = documents + rejects): see acquire/web.py.
+    unchanged: int = 0  # 304 Not Modified, rel=canonical already ingested, files unchanged (flows/unchanged.py)
     already_ingested: int = 0  # listed or given article URLs skipped before fetching
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
     backed_off: int = 0  # article URLs not fetched: gone for good (404, 410) at a recent try (url_state)
@@ -70,7 +71,8 @@ class RunSummary:
     def markdown(self) -> str:
         """Counts and per-stage seconds, for the run's Prefect artifact."""
         rows = [("inputs", self.inputs), ("new articles", self.new_articles), ("duplicates", self.duplicates),
-                ("rejected", self.rejected), ("quarantined", self.quarantined), ("skipped files", self.skipped)]
+                ("rejected", self.rejected), ("quarantined", self.quarantined), ("unchanged", self.unchanged),
+                ("skipped files", self.skipped)]
         lines = [f"# newsflow ingest `{self.run_id}`", "", f"Warehouse: `{self.db}`", "",
                  "| count | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows], "",
                  "| stage | seconds |", "|---|---|", *[f"| {k} | {v:.3f} |" for k, v in self.stage_seconds.items()]]
@@ -118,6 +120,7 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
         groups += [(s.name, expand_paths(s)) for s in sources if s.paths]  # local files of a sources-file outlet
         items, skips, outlets = discover_outlets(groups, follow_symlinks=settings.follow_symlinks)
         skipped = skips.total()
+        items, files = skip_unchanged(items, outlets, settings)  # files an earlier run read, as they were
         url_state, found = UrlState(), WebDiscovery()
         if fetcher is not None:  # listing entries become items carrying their feed/sitemap metadata
             url_state = read_url_state(settings)
@@ -126,7 +129,8 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
 
             timer.enter("fetch")
             items = fetch_task(items, fetcher, url_state, settings)
-        logger.info("run %s: %d inputs (%d other files skipped)", run.run_id, len(items), skipped)
+        logger.info("run %s: %d inputs (%d files unchanged, %d other files skipped)", run.run_id, len(items),
+                    files.unchanged, skipped)
 
         timer.enter("process")
         outcomes, worker_seconds = run_batches(items, settings, outlets)
@@ -144,12 +148,12 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
             fetch_state = FetchState(rows_for(processed, unchanged, found.listings, failed),
                                      found.unchanged + len(unchanged), found.already)
         try:
-            result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state)
+            result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state, files)
         finally:
             outcomes.close()
 
     summary = RunSummary.of(run, settings, result, rejects, skipped)
-    summary.unchanged = found.unchanged + len(unchanged)
+    summary.unchanged = found.unchanged + len(unchanged) + files.unchanged
     summary.already_ingested, summary.filtered = found.already, found.filtered
     summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
     logger.info(summary.line())

@@ -109,7 +109,7 @@ class _LazyPool:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
                 # The fork server imports these once; every worker forked from it starts with them.
-                context.set_forkserver_preload(["newsflow.flows.workers", "trafilatura"])
+                context.set_forkserver_preload(["newsflow.flows.workers", "newsflow.flows.worker_preload"])
                 self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_warm)
             return self._pool
 

@@ -149,7 +149,7 @@ def cli():
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False),
               help="Sources file (TOML): outlets with their feeds, sitemaps, URL patterns and rate.")
 @click.option("--refresh", is_flag=True, default=None,
-              help="Fetch URLs again even if already ingested; no conditional requests.")
+              help="Fetch URLs again even if already ingested, with no conditional requests; read unchanged files again.")
 @click.option("--allow-private-hosts", is_flag=True, default=None,
               help="Allow URLs on loopback, private and link-local addresses (intranets, tests).")
 @click.option("--user-agent", cls=SettingOption, setting="user_agent", help="User-Agent header for every request.")
@@ -175,8 +175,10 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     no --sources, the bundled sample corpus is ingested. Inputs that cannot be
     fetched, read or hold no article are recorded in the rejects table and the
     run goes on; an exact copy of a known article adds a documents row that
-    points at the existing article. URLs already ingested are not fetched again
-    (unless --refresh); feeds and sitemaps are asked for conditionally.
+    points at the existing article. A file unchanged since an earlier run (same
+    path, outlet and stat stamp) and URLs already ingested are not read or
+    fetched again (unless --refresh); feeds and sitemaps are asked for
+    conditionally.
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails.
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     min_words: int = Field(25, ge=1, description="fewer words after cleaning = rejected as too_short")
     max_file_bytes: int = Field(20_000_000, ge=1, description="larger input files are rejected (decompressed size)")
     follow_symlinks: bool = Field(False, description="follow symbolic links inside scanned folders (files named directly are always followed)")
+    skip_unchanged_files: bool = Field(True, description=(
+        "count a file whose path, outlet and stat stamp match an earlier committed run's record (file_state) as "
+        "unchanged without reading it; false: every file is read and gets a documents row at every run"))
     cache_extraction: bool = Field(True, description="reuse a batch's extraction results when its files, the code and these settings are unchanged (7 days)")
     db_memory_limit: ByteSize = Field(ByteSize(512 * 2**20), gt=2**20, description=(
         "DuckDB memory_limit while a run writes the warehouse (e.g. \"512MiB\", \"2GB\"): beyond it DuckDB spills the "

@@ -76,10 +76,11 @@ def test_ingest_loads_dedups_and_rejects(corpus, tmp_path):
 
 
 def test_rerun_adds_no_article_and_records_the_run(corpus, tmp_path):
+    """Files read again (not skipped as unchanged: tests/test_unchanged_files.py) are duplicates."""
     db = tmp_path / "w.duckdb"
     run_ingest([str(corpus)], Settings(db=db))
     before = tables(db)
-    again = run_ingest([str(corpus)], Settings(db=db))
+    again = run_ingest([str(corpus)], Settings(db=db, skip_unchanged_files=False))
 
     assert (again.new_articles, again.duplicates, again.rejected) == (0, 3, 3)
     after = tables(db)
@@ -137,7 +138,8 @@ def batch_states(flow_run_id: str) -> list[str]:
 
 
 def test_unchanged_files_reuse_the_batch_results_and_changed_files_do_not(corpus, tmp_path):
-    settings = Settings(db=tmp_path / "w.duckdb", batch_size=3)
+    # Files read again, not skipped as unchanged (tests/test_unchanged_files.py): the batch cache's path.
+    settings = Settings(db=tmp_path / "w.duckdb", batch_size=3, skip_unchanged_files=False)
     first = run_ingest([str(corpus)], settings)
     again = run_ingest([str(corpus)], settings)
     assert batch_states(first.flow_run_id) == ["Completed", "Completed"]
@@ -148,5 +150,6 @@ def test_unchanged_files_reuse_the_batch_results_and_changed_files_do_not(corpus
     changed = run_ingest([str(corpus)], settings)
     assert sorted(batch_states(changed.flow_run_id)) == ["Cached", "Completed"]
     assert (changed.new_articles, changed.rejected) == (1, 2)
-    off = run_ingest([str(corpus)], Settings(db=tmp_path / "w.duckdb", batch_size=3, cache_extraction=False))
+    off = run_ingest([str(corpus)], Settings(db=tmp_path / "w.duckdb", batch_size=3, cache_extraction=False,
+                                             skip_unchanged_files=False))
     assert batch_states(off.flow_run_id) == ["Completed", "Completed"]

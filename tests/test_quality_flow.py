@@ -78,7 +78,8 @@ def test_warning_defect_quarantines_the_row(clean_dir, tmp_path, defect, check):
         failed = con.execute("SELECT expectation, severity, column_name FROM dq_results WHERE NOT success").fetchall()
         assert (check, "warning") in [(e, s) for e, s, _ in failed]
         assert con.execute("SELECT inputs, new_articles, quarantined FROM runs").fetchone() == (3, 2, 1)
-    again = run_ingest([str(clean_dir)], settings)  # quarantined text is known: a duplicate now
+    # Read again (not skipped as unchanged): the quarantined text is known, a duplicate now.
+    again = run_ingest([str(clean_dir)], settings.model_copy(update={"skip_unchanged_files": False}))
     assert (again.new_articles, again.duplicates, again.quarantined) == (0, 3, 0)
 
 

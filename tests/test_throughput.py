@@ -83,9 +83,10 @@ def _own(fields, duplicate: bool) -> tuple:
 def test_stored_texts_equal_the_plain_transforms_first_run_and_rerun(prefect_harness, dev_pages, tmp_path):
     from newsflow.flows.run import run_ingest
 
-    settings = Settings(db=tmp_path / "dev.duckdb", quality={"enabled": False})
+    # Unchanged files read again (not skipped as unchanged): the batch cache's re-run path.
+    settings = Settings(db=tmp_path / "dev.duckdb", quality={"enabled": False}, skip_unchanged_files=False)
     first = run_ingest([str(dev_pages)], settings)
-    again = run_ingest([str(dev_pages)], settings)  # unchanged inputs: the re-run path
+    again = run_ingest([str(dev_pages)], settings)
     expected = {str(p): reference(p, settings) for p in sorted(dev_pages.iterdir())}
     assert len(expected) == 120 and sum(e[0] != "rejected" for e in expected.values()) > 100
     for summary in (first, again):

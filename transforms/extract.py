@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
-from newsflow.transforms.models import Extracted, RawDocument, RejectError
+from newsflow.transforms.models import Extracted, RawDocument, RejectError, Removed
+from newsflow.transforms.pagemeta import page_metadata
 from newsflow.transforms.structure import HTML_RULES, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
@@ -19,6 +20,7 @@ INCLUDE_TABLES = True  # tables in the story are kept, one row per line
 STANDFIRST = True  # the meta description on top when the page prints it outside the body
 KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when trafilatura left them out
 LIVE_POSTS = True  # a live blog's posts (schema.org liveBlogUpdate) after the text when trafilatura left them out
+AUTHOR_BIOS = True  # a paragraph that opens with an author's declared description (schema.org Person) is a bio
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
 # htmldate's extensive search was measured on both dev sets (bench/eval_dates.py): the same dates
@@ -78,13 +80,22 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
     removed = strip_structure(tree, html_rules) if STRUCTURAL else []
-    doc = bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=INCLUDE_TABLES,
-        date_extraction_params=_DATE_PARAMS, prune_xpath=_PRUNE_XPATH or None,
+    # only the metadata we store, from the same tree trafilatura would read it from (transforms/pagemeta.py)
+    try:
+        info = page_metadata(tree, url, _DATE_PARAMS)
+    except (TypeError, ValueError) as exc:  # what bare_extraction makes of a failure in its own metadata step
+        raise RejectError("extract", "no_article", f"trafilatura found no main text in the page ({exc})") from exc
+    body = bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=INCLUDE_TABLES,
+        prune_xpath=_PRUNE_XPATH or None,
     )
-    if doc is None or not (doc.text or "").strip():
+    if body is None or not (body.text or "").strip():
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
+    doc = info
+    doc.text = body.text
     text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
+    if AUTHOR_BIOS:
+        text = drop_author_bios(text, tree, removed)
     if KEY_POINTS:
         text = add_key_points(text, tree)
     if LIVE_POSTS:
@@ -146,11 +157,24 @@ def table_rows(text: str) -> str:
     return "\n".join(lines)
 
 
+_LABEL_WORDS = 4  # a kicker or section label above the headline ("Politics", "chaos theory")
+
+
 def drop_leading_title(text: str, title: str | None) -> str:
-    """The text without a first paragraph that only repeats the headline (trafilatura keeps an <h1>)."""
-    first, _, rest = text.strip().partition("\n")
-    if title and rest.strip() and _squash(first) == _squash(title):
-        return rest
+    """The text without a headline line that only repeats the title (trafilatura keeps an <h1>),
+    together with the short labels above it (a kicker or section name printed over the headline)."""
+    if not title:
+        return text
+    lines = text.strip().split("\n")
+    for i, line in enumerate(lines[:3]):
+        if _squash(line) == _squash(title):
+            if i + 1 < len(lines) and "".join(lines[i + 1:]).strip():
+                return "\n".join(lines[i + 1:])
+            return text
+        if not line.strip():
+            continue
+        if len(_WORDS.findall(line)) > _LABEL_WORDS or line.rstrip().endswith((".", "!", "?", ":")):
+            return text
     return text
 
 
@@ -164,7 +188,7 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
     if not description or len(_WORDS.findall(description)) < _STANDFIRST_MIN_WORDS:
         return text
     dek = _shingles(description)
-    if _share(dek, _shingles(text)) >= 0.5 or _share(dek, _shingles(visible_text(tree))) < 0.8:
+    if _share(dek, _shingles(text)) >= 0.5 or _share_in(dek, visible_text(tree)) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
 
@@ -211,6 +235,55 @@ def add_key_points(text: str, tree) -> str:
     return "\n".join([*points, text])
 
 
+_BIO_MIN_WORDS = 6
+
+
+def author_descriptions(tree) -> list[str]:
+    """The descriptions the page declares for its people (schema.org Person.description in JSON-LD):
+    outlets put the author's bio there, the same words they print in the author box."""
+    import json
+
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            kind = node.get("@type")
+            if (kind == "Person" or isinstance(kind, list) and "Person" in kind) and isinstance(node.get("description"), str):
+                found.append(" ".join(node["description"].split()))
+            for value in node.values():
+                if isinstance(value, (dict, list)):
+                    walk(value)
+
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        if '"Person"' not in (script.text or ""):
+            continue
+        try:
+            walk(json.loads(script.text))
+        except ValueError:
+            continue
+    return [d for d in dict.fromkeys(found) if len(_WORDS.findall(d)) >= _BIO_MIN_WORDS]
+
+
+def drop_author_bios(text: str, tree, removed: list[Removed]) -> str:
+    """The text without paragraphs that open with an author's declared description (the author box's bio,
+    which trafilatura may take for the first or last paragraph); each goes to `removed` as `author_bio`."""
+    bios = author_descriptions(tree)
+    if not bios:
+        return text
+    starts = [[w.casefold() for w in _WORDS.findall(b)] for b in bios]
+    kept = []
+    for line in text.split("\n"):
+        words = [w.casefold() for w in _WORDS.findall(line)]
+        if any(words[:len(start)] == start for start in starts):
+            removed.append(Removed("author_bio", line.strip()[:2000], stage="html"))
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def live_posts(tree) -> list[str]:
     """A live blog's posts as the page declares them (schema.org LiveBlogPosting.liveBlogUpdate, JSON-LD):
     each post's headline and body, in the page's order."""
@@ -246,18 +319,19 @@ def _ld_objects(data):
 
 
 def add_live_posts(text: str, tree) -> str:
-    """The text with the live blog's posts after it, when trafilatura kept only the summary above them.
+    """The text with the live blog's posts that trafilatura left out added after it.
 
-    The posts are added only when they are printed on the page too (so metadata-only text never
-    enters) and less than half of them is already in the text.
+    The posts count only when they are printed on the page too (at least 80% of their 4-grams,
+    so metadata-only text never enters); then each post less than half of which is in the text
+    goes in. trafilatura may keep all posts, none, or some (it drops short posts and posts in
+    another template).
     """
-    posts = live_posts(tree)
-    if not posts:
+    posts = list(dict.fromkeys(live_posts(tree)))
+    if not posts or _share_in(_shingles(" ".join(posts)), visible_text(tree)) < 0.8:
         return text
-    shingles = _shingles(" ".join(posts))
-    if _share(shingles, _shingles(text)) >= 0.5 or _share(shingles, _shingles(visible_text(tree))) < 0.8:
-        return text
-    return "\n".join([text, *posts])
+    have = _shingles(text)
+    missing = [post for post in posts if _share(_shingles(post), have) < 0.5]
+    return "\n".join([text, *missing]) if missing else text
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -268,6 +342,17 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 def _share(part: set, whole: set) -> float:
     """How much of `part` is in `whole` (0 when `part` is empty)."""
     return len(part & whole) / len(part) if part else 0.0
+
+
+def _share_in(part: set, text: str) -> float:
+    """`_share(part, _shingles(text))` without building every shingle of `text` (a whole page):
+    only those starting with a word that starts one of `part`'s can be in `part`."""
+    if not part:
+        return 0.0
+    firsts = {shingle[0] for shingle in part}
+    words = [w.casefold() for w in _WORDS.findall(text)]
+    found = {tuple(words[i:i + 4]) for i in range(len(words) - 3) if words[i] in firsts}
+    return len(part & found) / len(part)
 
 
 def visible_text(tree) -> str:

@@ -36,6 +36,14 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(fold(text).encode("utf-8")).hexdigest()
 
 
+def load_language_profiles() -> None:
+    """Read langdetect's profiles now (detect_language would on its first call)."""
+    from langdetect import detector_factory
+
+    with _LANGDETECT_LOCK:
+        detector_factory.init_factory()
+
+
 def detect_language(text: str) -> tuple[str | None, float | None]:
     """Most likely language code and its probability (deterministic: seeded langdetect)."""
     from langdetect import DetectorFactory, detector_factory

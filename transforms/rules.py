@@ -147,13 +147,8 @@ RULES: tuple[Rule, ...] = (
          r"|^this (?:story|article|report|piece|post|content) (?:was|is|has been) (?:originally |first )?(?:published|republished|reprinted|produced)"
          r" (?:by|in|on|at|with|under|in (?:partnership|collaboration) with)\b)",
          max_words=45),
-    # Cross-links set in capitals between body paragraphs ("SENATOR SAYS ... AFTER VOTE"): a whole
-    # headline in upper case with no closing punctuation. Nine words or more, so that section
-    # headings in capitals ("MARKETS TO WATCH") and shouted quotes ("STOP!") stay.
-    # Only Latin capitals, digits and punctuation: scripts without case (Chinese, Japanese, ...) never match.
-    Rule("caps_crosslink", r"^(?=(?:\W*\w+\b){9})(?=[^a-z]*[A-Z])(?:[A-Z0-9À-ÖØ-Þ]|[^\w])+(?<![.!?\"”’'])$",
-         max_words=30, case_sensitive=True),
-    # App and subscription upsells, comment-section invitations, standards footers.
+    # App and subscription upsells and comment-section invitations, for plain text: on an HTML page the
+    # structural stage takes them first (crosslink, hidden, comments), by shape and markup.
     Rule("app_promo",
          r"^(?:click|tap) here (?:to|for) (?:get|download|install|read|watch|listen|subscribe|sign up|follow|more)\b"
          r"|^(?:get|download|install) (?:the|our) (?:[\w'’&-]+ ){0,3}app\b",
@@ -165,10 +160,6 @@ RULES: tuple[Rule, ...] = (
     Rule("comments_prompt",
          r"^(?:join|start|continue) (?:our |the )?(?:[\w'’-]+ ){0,2}(?:conversations?|discussions?|debates?|commenting forum|comments?(?: section)?)\b",
          max_words=25),
-    Rule("standards_footer",
-         r"^(?:our|editorial|journalistic) (?:standards|principles|guidelines|ethics|policies)\s*[:.\-–—|]"
-         r"|^why you can trust (?:us|our)\b",
-         max_words=20),
     # A bare widget header ("Popular", "Latest") over a few teasers; it may sit mid-article, so
     # it drops only the teaser lines that follow it, not the rest of the text.
     Rule("related_rail", r"^(?:popular|most recent|latest|more)" + _END, action="block", max_words=2),

@@ -9,7 +9,8 @@ HTML_RULES is the declarative table (name, how it matches, pattern, action). Act
   drop     - the matched element;
   section  - the block a matching heading opens: its container when that holds little else
              than the rail, else the heading and the link-heavy siblings that follow it;
-  cards    - a run of sibling teaser cards (see `teaser_run`).
+  cards    - a run of sibling teaser cards (see `teaser_run`);
+  widget   - the matched element with the small box around it (a form's prompt and status messages).
 Every rule is held back by the same guards, so it cannot take the article with it: an element
 holding a long paragraph or a large share of the page's words is never dropped, and nothing
 inside <head> is touched.
@@ -20,20 +21,21 @@ with stage "html" (they land in removed_segments beside the text rules' rows).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from newsflow.transforms.markers import RAIL_HEADERS, READ_ALSO, SHARE_WORDS
 from newsflow.transforms.models import Removed
 
-MATCHES = ("heading", "token", "role", "aria", "tag", "cards")
-HTML_ACTIONS = ("drop", "section", "cards")
+MATCHES = ("heading", "token", "class", "attr", "role", "aria", "tag", "cards", "crosslink")
+HTML_ACTIONS = ("drop", "section", "cards", "widget")
 
 
 @dataclass(frozen=True)
 class HtmlRule:
     name: str
-    match: str  # heading text | class/id token | role value | aria-label text | tag name | card shape
+    match: str  # heading text | class/id token | class word | attribute | role | aria-label | tag | card or crosslink shape
     pattern: str  # a regex matched against the whole value (case-insensitive); "" for cards
     action: str = "drop"
     max_words: int = 400  # never drop an element with more words than this
@@ -54,11 +56,17 @@ HTML_RULES: tuple[HtmlRule, ...] = (
     HtmlRule("related_rail", "heading", rf"(?:{RAIL_HEADERS}|{READ_ALSO}){_HEADING_END}", action="section"),
     # Runs of teaser cards for other stories: repeated siblings, each one linked headline and a short summary.
     HtmlRule("teaser_cards", "cards", "", action="cards"),
+    # A cross-link set as its own paragraph among the body paragraphs: the whole paragraph is one
+    # link (another story's headline, an app or subscription offer). Shape only, any language.
+    HtmlRule("crosslink", "crosslink", "", max_words=30),
     # Widgets named by their CMS class or id: whole tokens of the class/id, split at - and _.
     HtmlRule("related_rail", "token",
              r"related(?:posts?|articles?|stories|content|links|news)?|recommended|recommendations?|recirc(?:ulation)?"
              r"|more-?stories|most-?(?:read|popular|viewed)|mostread|mostpopular|trending|outbrain|taboola|read-?next"
-             r"|readmore|also-?read|weitere|verwandte|relacionad[oa]s|correlati|similaires?", max_words=300),
+             r"|readmore|also-?read|weitere|verwandte|relacionad[oa]s|correlati|similaires?|popular", max_words=300),
+    # Reader comments and their invitations (the platforms' and CMSs' usual names; "comment" alone is
+    # also an opinion section's name, so only the plural and the platforms).
+    HtmlRule("comments", "token", r"comments|commenting|disqus|viafoura", max_words=1000),
     HtmlRule("newsletter", "token",
              r"newsletters?|newsletter-?signup|nl-?signup|subscribe|subscription|signup|sign-?up|optin|opt-?in",
              max_words=120),
@@ -69,6 +77,12 @@ HTML_RULES: tuple[HtmlRule, ...] = (
     HtmlRule("continues_below", "token",
              r"ad|ads|advert|adverts|advertisement|adslot|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt-?ad|sponsored|sponsor",
              max_words=40),
+    # Text for screen readers only ("sr-only", "visually-hidden": skip links, "opens new tab", icon labels).
+    HtmlRule("assistive_text", "class",
+             r"sr-only|visually-?hidden|visuallyhidden|screen-?reader-?(?:text|only)|sr-text|a11y-(?:hidden|only)|element-invisible",
+             max_words=40),
+    # Content the page itself marks as not shown (the HTML `hidden` attribute: closed dialogs, drawers, lightboxes).
+    HtmlRule("hidden", "attr", r"hidden", max_words=2000),
     # ARIA: page regions that are not the article, and widgets labelled as rails or share tools.
     HtmlRule("navigation", "role", r"navigation|banner|contentinfo|search|menubar|dialog|alertdialog", max_words=300),
     HtmlRule("related_rail", "aria", rf"(?:{RAIL_HEADERS}|{READ_ALSO}){_HEADING_END}", max_words=300),
@@ -76,7 +90,7 @@ HTML_RULES: tuple[HtmlRule, ...] = (
              max_words=60),
     # Elements that never hold the article.
     HtmlRule("navigation", "tag", r"nav|dialog", max_words=300),
-    HtmlRule("form", "tag", r"form", max_words=120),
+    HtmlRule("form", "tag", r"form", action="widget", max_words=120),
     # A photo's caption and credit describe the picture, not the story (neither dev set's gold counts them).
     HtmlRule("caption", "tag", r"figcaption", max_words=120),
 )
@@ -91,7 +105,7 @@ _CARD_MIN_RUN = 3
 _ARTICLE_CARD_MIN_RUN = 2  # sibling <article> elements: two are already a list of other stories
 _CARD_TAGS = ("article", "li", "div", "section")  # block elements only: never links inside a paragraph
 _VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
-_ATTRIBUTED = ".//*[@class or @id or @role or @aria-label]"
+_ATTRIBUTED = ".//*[@class or @id or @role or @aria-label or @hidden]"
 
 
 def _words(text: str) -> int:
@@ -100,7 +114,7 @@ def _words(text: str) -> int:
 
 def _text(el) -> str:
     """The element's visible text (script and style contents left out; the plain C path when it has none)."""
-    if el.find(".//script") is None and el.find(".//style") is None and el.tag not in ("script", "style"):
+    if next(el.iter("script", "style"), None) is None:  # one walk: the element itself and its descendants
         return el.text_content()
     return " ".join(el.xpath(_VISIBLE))
 
@@ -160,9 +174,15 @@ def _section_of(heading, page: _Page, max_words: int):
     if container is None or not page.droppable(container, max_words):
         return None, node
     words = _words(_text(container))
-    if words and _link_words(container) >= 0.3 * words or teaser_run(list(container)):
+    if words and _link_words(container) >= 0.3 * words or _holds_cards(container):
         return container, node
     return None, node
+
+
+def _holds_cards(container) -> bool:
+    """Whether the block under a rail heading is a list of teasers: a run of cards among its children or
+    grandchildren (the heading already says "other stories", so two cards of any tag are enough)."""
+    return any(teaser_run(list(box), minimum=2) for box in (container, *container))
 
 
 def _drop_section(heading, rule: HtmlRule, page: _Page, removed: list[Removed]) -> bool:
@@ -193,8 +213,13 @@ def is_card(el) -> bool:
     """One teaser card: a short block whose headline is a link (in a heading, or the block's first text)."""
     if el.tag not in _CARD_TAGS:
         return False
-    links = [a for a in el.iter("a") if _navigates(a)]
-    if not links or len(links) > 6:
+    links = []
+    for a in el.iter("a"):
+        if _navigates(a):
+            links.append(a)
+            if len(links) > 6:  # a block with many links is no card: stop counting
+                return False
+    if not links:
         return False
     words = _words(_text(el))
     if not 3 <= words <= _CARD_MAX_WORDS:
@@ -216,6 +241,51 @@ def _navigates(a) -> bool:
     return a.get("role") != "button" and not href.startswith(("#", "javascript:"))
 
 
+_CROSSLINK_MIN_WORDS = 4  # "Read more" or a name alone is not a headline
+_BODY_PARAGRAPH = 12  # words: a sibling paragraph this long that is not a link is body prose
+
+
+def is_crosslink(para) -> bool:
+    """A paragraph that is one navigating link and nothing else, set among the story's paragraphs.
+
+    Outlets put other stories' headlines and app or subscription offers as a paragraph of their
+    own between the body paragraphs (often with an ad slot or a picture beside it); a sentence of
+    the story may hold a link, but is not one. It must have body paragraphs before and after it in
+    its container, and not sit in a run of such links (a run is a rail, left to the rail rules: on
+    a video page it may be all the text there is).
+    """
+    if not _link_paragraph(para):
+        return False
+    siblings = [el for el in para.getparent() if isinstance(el.tag, str)]
+    i = siblings.index(para)
+    if not (any(_body_paragraph(el) for el in siblings[:i]) and any(_body_paragraph(el) for el in siblings[i + 1:])):
+        return False
+    for side in (reversed(siblings[:i]), siblings[i + 1:]):
+        neighbour = next((el for el in side if _text(el).strip()), None)  # empty ad slots do not count
+        if neighbour is not None and _link_paragraph(neighbour):
+            return False
+    return True
+
+
+def _link_paragraph(el) -> bool:
+    """A paragraph whose whole text (4+ words) is one navigating link."""
+    if el.tag != "p":
+        return False
+    links = list(el.iter("a"))
+    if len(links) != 1 or not _navigates(links[0]):
+        return False
+    words = _text(el).split()
+    return len(words) >= _CROSSLINK_MIN_WORDS and _text(links[0]).split() == words
+
+
+def _body_paragraph(el) -> bool:
+    """A paragraph of prose: long enough and mostly not link text."""
+    if el.tag != "p":
+        return False
+    words = _words(_text(el))
+    return words >= _BODY_PARAGRAPH and _link_words(el) < 0.5 * words
+
+
 _NUMBERED = re.compile(r"\S*\d\S*")
 
 
@@ -228,8 +298,9 @@ def _sibling_key(el) -> tuple:
     return el.tag, " ".join(_NUMBERED.sub("", el.get("class") or "").split())
 
 
-def teaser_run(siblings: list) -> list:
-    """The longest run of consecutive teaser cards with the same tag and class among `siblings`."""
+def teaser_run(siblings: list, minimum: int | None = None) -> list:
+    """The longest run of consecutive teaser cards with the same tag and class among `siblings`
+    (at least `minimum` cards; by default two <article> or three of another tag)."""
     best: list = []
     run: list = []
     key = None
@@ -247,14 +318,19 @@ def teaser_run(siblings: list) -> list:
             run, key = [], None
     if not best:
         return []
-    minimum = _ARTICLE_CARD_MIN_RUN if best[0].tag == "article" else _CARD_MIN_RUN
+    if minimum is None:
+        minimum = _ARTICLE_CARD_MIN_RUN if best[0].tag == "article" else _CARD_MIN_RUN
     return best if len(best) >= minimum else []
+
+
+# an element with at least 2 <article> or 3 <li>/<div>/<section> children (article[2]: cheaper than count())
+_CARD_PARENTS = ".//*[article[2] or li[3] or div[3] or section[3]]"
 
 
 def _card_parents(body) -> list:
     """Elements with a run of same-tag, same-class block children long enough to be a card rail."""
     found = []
-    for parent in body.xpath(".//*[count(article) >= 2 or count(li) >= 3 or count(div) >= 3 or count(section) >= 3]"):
+    for parent in body.xpath(_CARD_PARENTS):
         prev, length = None, 0
         for child in parent:
             k = _sibling_key(child) if isinstance(child.tag, str) else None
@@ -271,8 +347,8 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
     page = _Page(tree)
     removed: list[Removed] = []
     body = page.body
-    attr_rules = [r for r in rules if r.match in ("token", "role", "aria", "tag")]
-    prefilter = _prefilter(attr_rules)
+    attr_rules = [r for r in rules if r.match in ("token", "class", "attr", "role", "aria", "tag")]
+    prefilter = _prefilter(tuple(attr_rules))
     for rule in rules:
         if rule.match == "heading":
             for heading in body.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
@@ -289,6 +365,10 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
                 if run and all(page.droppable(el, rule.max_words) for el in run):
                     for el in run:
                         _drop(el, rule.name, removed)
+        elif rule.match == "crosslink":
+            for para in body.xpath(".//p[.//a]"):
+                if _attached(para, body) and is_crosslink(para) and page.droppable(para, rule.max_words):
+                    _drop(para, rule.name, removed)
     # class/id, role, aria-label and tag rules: one pass in document order, the first rule that matches
     gone: set = set()
     tags = sorted({t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")})
@@ -297,6 +377,9 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
             continue
         for rule in attr_rules:
             if _matches(el, rule):
+                if rule.action == "widget":
+                    box = _widget_of(el, body)
+                    el = box if page.droppable(box, rule.max_words) else el
                 if page.droppable(el, rule.max_words):
                     gone.update(el.iter())
                     _drop(el, rule.name, removed)
@@ -304,17 +387,48 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
     return removed
 
 
-def _prefilter(attr_rules: list[HtmlRule]):
-    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes)."""
+_WIDGET_WORDS = 60  # a box this small around a form is its widget (prompt, "Thanks!", "Please wait...")
+_WIDGET_SENTENCE = 20  # ... unless it holds a paragraph this long: then it is story text beside the form
+
+
+def _widget_of(el, body):
+    """The outermost small box around `el` that holds nothing like story text (else `el` itself)."""
+    box = el
+    parent = el.getparent()
+    while (parent is not None and parent is not body and parent.tag not in ("html", "body", "main", "article")
+           and _words(_text(parent)) <= _WIDGET_WORDS
+           and not any(_words(p.text_content()) >= _WIDGET_SENTENCE for p in parent.iter("p"))):
+        box, parent = parent, parent.getparent()
+    return box
+
+
+@functools.lru_cache(maxsize=16)
+def _prefilter(attr_rules: tuple[HtmlRule, ...]):
+    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes).
+
+    The answer is remembered per (class, id): a page repeats its class names (every
+    card, every list item), and so do an outlet's pages; the big alternation costs ~10 us a search.
+    """
     token_alts = "|".join(r.pattern for r in attr_rules if r.match == "token")
     tokens = re.compile(rf"(?<![a-z0-9])(?:{token_alts})(?![a-z0-9])", re.I) if token_alts else None
+    class_alts = "|".join(r.pattern for r in attr_rules if r.match == "class")
+    words = re.compile(rf"(?<!\S)(?:{class_alts})(?!\S)", re.I) if class_alts else None
     tags = {t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")}
+    attrs = [a for r in attr_rules if r.match == "attr" for a in r.pattern.split("|")]
 
     def may_match(el) -> bool:
-        if el.tag in tags or el.get("role") or el.get("aria-label"):
+        if el.tag in tags or el.get("role") or el.get("aria-label") or any(el.get(a) is not None for a in attrs):
             return True
-        value = f"{el.get('class') or ''} {el.get('id') or ''}"
-        return bool(tokens and tokens.search(value))
+        cls = el.get("class") or ""
+        key = (cls, el.get("id") or "")
+        hit = seen.get(key)
+        if hit is None:
+            if len(seen) >= 50_000:  # bounded: a long run meets many distinct ids
+                seen.clear()
+            value = f"{key[0]} {key[1]}"
+            hit = seen[key] = bool(tokens and tokens.search(value)) or bool(words and words.search(cls))
+        return hit
+    seen: dict[tuple[str, str], bool] = {}
     return may_match
 
 
@@ -323,6 +437,10 @@ def _matches(el, rule: HtmlRule) -> bool:
         return bool(rule.regex.match(el.tag))
     if rule.match == "token":
         return any(rule.regex.match(t) for t in _tokens(el))
+    if rule.match == "class":  # whole class words, not split at "-" ("sr-only" is one name)
+        return any(rule.regex.match(w) for w in (el.get("class") or "").split())
+    if rule.match == "attr":  # the attribute is present, whatever its value
+        return any(el.get(a) is not None for a in rule.pattern.split("|"))
     if rule.match == "role":
         return bool(el.get("role") and rule.regex.match(el.get("role").strip()))
     if rule.match == "aria":

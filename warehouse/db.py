@@ -47,7 +47,6 @@ def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 
     if read_only and not Path(path).exists():
         raise WarehouseError(f"no database at {path}; run `newsflow ingest` first or pass --db")
     deadline = time.monotonic() + lock_timeout
-    started = time.monotonic()
     while True:
         try:
             con = duckdb.connect(path, read_only=read_only, config=config or {})
@@ -56,7 +55,7 @@ def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 
             if "lock" not in str(exc).lower():
                 raise WarehouseError(f"cannot open database {path}: {exc}") from exc
             if time.monotonic() >= deadline:
-                raise WarehouseLocked(path, time.monotonic() - started, str(exc)) from exc
+                raise WarehouseLocked(path, lock_timeout, str(exc)) from exc  # the timeout, not the measured wait
             time.sleep(_LOCK_POLL_S)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:

@@ -84,5 +84,5 @@ def _flock(fd: int, path: Path, db: str, started: float, timeout: float) -> None
             waited = time.monotonic() - started
             if waited >= timeout:
                 holder = path.read_text(errors="replace").strip() or "holder unknown"
-                raise WriteLocked(db, waited, holder) from None
+                raise WriteLocked(db, timeout, holder) from None  # the timeout, not the poll-granular wait
             time.sleep(min(_POLL_S, max(timeout - waited, 0.01)))

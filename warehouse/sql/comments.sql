@@ -15,7 +15,7 @@ COMMENT ON COLUMN runs.duplicates IS 'Inputs whose text was already in the wareh
 COMMENT ON COLUMN runs.rejected IS 'Inputs that became rejects rows.';
 COMMENT ON COLUMN runs.error IS 'Why a failed run failed; NULL when completed.';
 COMMENT ON COLUMN runs.quarantined IS 'Articles held back in quarantine by a warning-level expectation.';
-COMMENT ON COLUMN runs.unchanged IS 'URLs answered 304 Not Modified or already ingested under their canonical URL (not inputs).';
+COMMENT ON COLUMN runs.unchanged IS 'Inputs that needed no reading or loading (not counted in inputs): URLs answered 304 Not Modified or already ingested under their canonical URL, and files whose path, outlet and stat stamp match file_state.';
 COMMENT ON COLUMN runs.already_ingested IS 'Listed article URLs skipped before fetching (not inputs).';
 COMMENT ON COLUMN runs.stage_seconds IS 'Wall seconds per stage, from the process start to the COMMIT: startup, discover, fetch, acquire, extract, clean, normalize (the batches'' wall time shared by worker seconds; cached when every batch came from the cache), dedup, validate, neardup, load, stories, commit; they add up to the run''s wall time.';
 
@@ -38,7 +38,7 @@ COMMENT ON COLUMN articles.similarity IS 'Estimated word-3-gram Jaccard similari
 COMMENT ON COLUMN articles.story_id IS 'The story (stories.story_id) the article belongs to.';
 COMMENT ON COLUMN articles.repairs IS 'Metadata values extraction replaced or dropped, and why (e.g. a placeholder datePublished replaced by htmldate''s date); empty when none.';
 
-COMMENT ON TABLE documents IS 'One row per input seen in a run (file or URL), pointing at the article it held.';
+COMMENT ON TABLE documents IS 'One row per input a run read (file or URL) that held an article, new or a duplicate; unchanged inputs (runs.unchanged) and rejects get none.';
 COMMENT ON COLUMN documents.document_id IS 'Id of this input in this run (16 hex digits).';
 COMMENT ON COLUMN documents.run_id IS 'The run that read it.';
 COMMENT ON COLUMN documents.origin IS 'The file path or URL as given.';
@@ -120,6 +120,17 @@ COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/)
 COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
 COMMENT ON COLUMN url_state.failures IS 'Permanent failures (404, 410) in a row; 0 after a success.';
 COMMENT ON COLUMN url_state.retry_after IS 'Not fetched again before this time (back-off after permanent failures); NULL = any time.';
+
+COMMENT ON TABLE file_state IS 'Per local file read before: its stat stamp, so a re-run counts an unchanged file as unchanged without reading it.';
+COMMENT ON COLUMN file_state.origin IS 'The file path as given (documents.origin).';
+COMMENT ON COLUMN file_state.outlet IS 'The outlet the run named for it (--source-name or a sources file); NULL when none was named.';
+COMMENT ON COLUMN file_state.device IS 'st_dev when the run found it.';
+COMMENT ON COLUMN file_state.inode IS 'st_ino when the run found it.';
+COMMENT ON COLUMN file_state.size IS 'Size in bytes when the run found it.';
+COMMENT ON COLUMN file_state.mtime_ns IS 'Modification time (ns since the epoch) when the run found it.';
+COMMENT ON COLUMN file_state.ctime_ns IS 'Status change time (ns since the epoch) when the run found it; any write moves it.';
+COMMENT ON COLUMN file_state.run_id IS 'The latest run that read the file and recorded this stamp.';
+COMMENT ON COLUMN file_state.document_id IS 'That run''s documents row for the file.';
 
 COMMENT ON VIEW article_sources IS 'Articles joined to every document that held them.';
 COMMENT ON COLUMN article_sources.article_id IS 'The article.';
@@ -208,7 +219,7 @@ COMMENT ON COLUMN run_history.new_articles IS 'Articles it added.';
 COMMENT ON COLUMN run_history.duplicates IS 'Exact copies of known articles.';
 COMMENT ON COLUMN run_history.rejected IS 'Inputs rejected.';
 COMMENT ON COLUMN run_history.quarantined IS 'Articles quarantined.';
-COMMENT ON COLUMN run_history.unchanged IS 'URLs that needed no loading (304 or known canonical).';
+COMMENT ON COLUMN run_history.unchanged IS 'Inputs that needed no reading or loading (a 304, a known canonical URL, an unchanged file).';
 COMMENT ON COLUMN run_history.already_ingested IS 'Listed URLs skipped before fetching.';
 COMMENT ON COLUMN run_history.stage_seconds IS 'Seconds per stage.';
 COMMENT ON COLUMN run_history.dq_checks IS 'Expectations evaluated; NULL when validation was off.';
