@@ -7,7 +7,6 @@ in memory, or `con.sql("FROM articles").df()`). GX takes 2-3 s to import, so it 
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import time

@@ -7,17 +7,16 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
+from test_expectations import EN_ONLY, NOW, RUN, clean_frames
+from test_quality_flow import GERMAN, LONG_PROMPT
+from test_similarity_flow import edited_copy
 
 from newsflow.expectations.runner import FrameRows, validate
-from newsflow.expectations.suites import QualityConfig
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings, load_settings
 from newsflow.warehouse import staged
 
 from conftest import FERRY, ORCHARD, html_page, write
-from test_expectations import EN_ONLY, NOW, RUN, clean_frames
-from test_quality_flow import GERMAN, LONG_PROMPT
-from test_similarity_flow import edited_copy
 
 
 def outcome(report) -> tuple:
