@@ -53,6 +53,13 @@ ORCHARD = [
     "on schedule before the first frosts expected at the end of the month.",
 ]
 
+GERMAN = [
+    "Die Stadtverwaltung hat am Montag beschlossen, die alte Steinbrücke für Radfahrer offen zu halten, "
+    "während flussaufwärts eine neue Brücke gebaut wird. Damit endet ein Jahr voller Diskussionen.",
+    "Die Bauarbeiten sollen im Frühjahr beginnen und etwa zwei Jahre dauern, teilte die Verwaltung mit. "
+    "Anwohner hatten zuvor mehr als dreitausend Unterschriften gesammelt.",
+]
+
 
 @pytest.fixture(scope="session")
 def prefect_harness():

@@ -13,16 +13,10 @@ from newsflow.cli import main
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
 
-from conftest import FERRY, ORCHARD, html_page, write
+from conftest import FERRY, GERMAN, ORCHARD, html_page, write
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-GERMAN = [
-    "Die Stadtverwaltung hat am Montag beschlossen, die alte Steinbrücke für Radfahrer offen zu halten, "
-    "während flussaufwärts eine neue Brücke gebaut wird. Damit endet ein Jahr voller Diskussionen.",
-    "Die Bauarbeiten sollen im Frühjahr beginnen und etwa zwei Jahre dauern, teilte die Verwaltung mit. "
-    "Anwohner hatten zuvor mehr als dreitausend Unterschriften gesammelt.",
-]
 # A sign-up prompt too long for the cleaning rules (max_words) but caught by the residue check.
 LONG_PROMPT = ("Sign up for our weekly newsletter and every Friday morning you will receive a hand-picked "
                "selection of the best stories from our reporters across the region, along with exclusive "

@@ -14,16 +14,9 @@ from newsflow.flows.reprocess import run_reprocess
 from newsflow.flows.run import run_ingest
 from newsflow.settings import Settings
 
-from conftest import FERRY, ORCHARD, html_page, write
+from conftest import FERRY, GERMAN, ORCHARD, html_page, write
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-GERMAN = [
-    "Die Stadtverwaltung hat am Montag beschlossen, die alte Steinbrücke für Radfahrer offen zu halten, "
-    "während flussaufwärts eine neue Brücke gebaut wird. Damit endet ein Jahr voller Diskussionen.",
-    "Die Bauarbeiten sollen im Frühjahr beginnen und etwa zwei Jahre dauern, teilte die Verwaltung mit. "
-    "Anwohner hatten zuvor mehr als dreitausend Unterschriften gesammelt.",
-]
 
 
 def settled() -> None:
