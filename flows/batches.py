@@ -26,12 +26,13 @@ from newsflow.transforms.models import Processed, Reject, Unchanged
 CACHE_FOR = timedelta(days=7)  # how long a batch's extraction result may be reused
 
 COLLECT_EVERY = 20
-"""Batches between two full garbage collections in `run_batches`. A finished Prefect task run is a
-reference cycle (its engine, context, transaction and state) that still holds the batch's result
-(~25 kB a page) after the flow has filed it; CPython frees cycles only in a full collection, which
-in a flow process of ~600k objects comes about every 100 batches -- and freed that late, the
-memory is fragmented rather than returned (the flow process grew ~30 kB a page up to ~15k pages).
-A full collection costs ~0.2-0.3 s, so 20 batches (1,000 pages) bound the garbage to ~25 MB for
+"""Batches between two full garbage collections in `run_batches`. A submitted task's
+PrefectConcurrentFuture and the concurrent Future it wraps refer to each other (a done callback
+bound to it), and that Future holds the task's final State -> ResultRecord -> the batch's outcomes
+(~25 kB a page), so a batch's result outlives the flow's last reference to it. CPython frees cycles
+only in a full collection, which in a flow process of ~600k objects comes about every 100 batches;
+by then the texts have grown the heap (the flow process grew ~30 kB a page until ~15k pages). A
+full collection costs ~0.2-0.3 s, so 20 batches (1,000 pages) bound the garbage to ~25 MB for
 ~1 s per 5k pages."""
 
 
@@ -55,8 +56,10 @@ def process_batch(items: list, settings: Settings) -> tuple[list[Processed | Rej
 def run_batches(items: list, settings: Settings, outlets: dict[str, str] | None = None) -> tuple[Outcomes, Counter]:
     """Submit one process-batch per `batch_size` items; their outcomes in input order and summed stage seconds.
 
-    Each batch's articles go to the run's spill file as the batch is collected, and its future is
-    dropped, so the flow holds no batch's texts once it is filed (memory flat with the corpus).
+    Each batch's articles go to the run's spill file as the batch is collected, its future is
+    dropped, and every COLLECT_EVERY batches a full collection frees the finished task runs (reference
+    cycles that still hold their results), so the flow holds no batch's texts for long once it is
+    filed (memory flat with the corpus).
     The seconds are worker seconds of the batches computed in this run (not those from the cache).
     """
     reporter = progress.current()
