@@ -221,3 +221,14 @@ def test_no_dek_from_an_unnamed_paragraph_a_link_or_twice():
     # the dek is also the meta description: the standfirst puts it on top once
     text = extract_html(french_page(f'<p class="chapo">{CHAPO}</p>', description=CHAPO)).text
     assert text.count(CHAPO) == 1 and text.splitlines()[0] == CHAPO
+
+
+def test_a_video_players_blurb_is_removed_but_a_video_pages_story_is_kept():
+    blurb = "Der Fährmann erzählt, wie die Überfahrt bei Eis und Nebel gelingt"
+    player = f'<div class="video-player"><div class="vjs-title">{blurb}</div><button>Schließen</button></div>'
+    extracted = extract_html(page(player))
+    assert blurb not in extracted.text and all(p in extracted.text for p in BODY)
+    assert "video" in rules_fired(extracted)
+    # the story of a video page sits in a container named "video" too: the size guard keeps it
+    story = extract_html(page().replace('<article class="beitrag">', '<article class="beitrag article-video">'))
+    assert all(p in story.text for p in BODY)
