@@ -215,6 +215,10 @@ def test_no_dek_from_an_unnamed_paragraph_a_link_or_twice():
     assert printed_dek(load_html(french_page(f"<p>{CHAPO}</p>"))) is None
     # a link under the headline is a teaser for another story, not the dek
     assert printed_dek(load_html(french_page(f'<p class="chapo"><a href="/bac">{CHAPO}</a></p>'))) is None
+    # a picture's description under the headline is not the dek
+    photo = f'<figure><img src="/bac.jpg"><div class="description">{CHAPO}</div></figure>'
+    assert printed_dek(load_html(french_page(photo))) is None
+    assert printed_dek(load_html(french_page(f'<p class="image-description">{CHAPO}</p>'))) is None
     # a block with a dek class below the story's paragraphs is not the dek under the headline
     far = french_page("").replace("</div></article>", f'<p class="chapo">{CHAPO}</p></div></article>')
     assert printed_dek(load_html(far)) is None

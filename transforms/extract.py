@@ -229,6 +229,9 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
 _DEK_CLASS = re.compile(
     r"(?<![a-z])(?:dek|standfirst|sub-?headline|subhead|sub-?title|excerpt|summary|lede|strapline|description"
     r"|bajada|chapo|sottotitolo|linha-?fina|vorspann|intro|teaser)(?![a-z])", re.I)
+# a picture's words named like a dek ("image-description", "photo-summary", "caption")
+_MEDIA_CLASS = re.compile(r"(?<![a-z])(?:caption|credit|(?:image|img|photo|picture|media|video|gallery)[-_]+"
+                          r"(?:description|summary|intro|teaser|excerpt|dek))(?![a-z])", re.I)
 _DEK_WORDS = (5, 60)
 _DEK_TAGS = ("h1", "h2", "h3", "h4", "p", "div", "span")
 _DEK_LOOKAHEAD = 4  # text blocks after the headline in which the dek may sit (a byline or date may come first)
@@ -260,6 +263,8 @@ def printed_dek(tree) -> str | None:
         named = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not _DEK_CLASS.search(named):
             continue
+        if _MEDIA_CLASS.search(named) or any(a.tag == "figure" for a in el.iterancestors()):
+            return None  # "image-description", "caption-summary": a picture's words, not the story's dek
         text = " ".join(el.text_content().split())
         words = len(_WORDS.findall(text))
         linked = sum(len(_WORDS.findall(a.text_content())) for a in el.iter("a"))
