@@ -233,6 +233,11 @@ def test_a_video_players_blurb_is_removed_but_a_video_pages_story_is_kept():
     extracted = extract_html(page(player))
     assert blurb not in extracted.text and all(p in extracted.text for p in BODY)
     assert "video" in rules_fired(extracted)
+    # a results table's "player-name" cells are the story, not a video player
+    rows = "".join(f'<tr><td><span class="player-name">{n}</span></td><td>{t}</td></tr>'
+                   for n, t in (("Jana Vogt", "1:02:11"), ("Ines Brandt", "1:04:37"), ("Mara Lenz", "1:05:02")))
+    results = extract_html(page(f"<table><tr><th>Name</th><th>Zeit</th></tr>{rows}</table>"))
+    assert all(n in results.text for n in ("Jana Vogt", "Ines Brandt", "Mara Lenz"))
     # the story of a video page sits in a container named "video" too: the size guard keeps it
     story = extract_html(page().replace('<article class="beitrag">', '<article class="beitrag article-video">'))
     assert all(p in story.text for p in BODY)

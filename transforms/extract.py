@@ -191,8 +191,6 @@ def drop_leading_title(text: str, title: str | None, *also: str | None) -> str:
 
 
 _HEADLINE_WORDS = 30  # longer is no headline (a slideshow caption set in an <h1>)
-
-
 _TITLE_PARTS = re.compile(r"\s+[|–—-]\s+")  # "Headline | Site", "Headline - Section"
 
 
@@ -233,7 +231,7 @@ _DEK_CLASS = re.compile(
 _MEDIA_CLASS = re.compile(r"(?<![a-z])(?:caption|credit|(?:image|img|photo|picture|media|video|gallery)[-_]+"
                           r"(?:description|summary|intro|teaser|excerpt|dek))(?![a-z])", re.I)
 _DEK_WORDS = (5, 60)
-_DEK_TAGS = ("h1", "h2", "h3", "h4", "p", "div", "span")
+_DEK_TAGS = ("h1", "h2", "h3", "h4", "p", "div", "span")  # h1: to know where the headline is in document order
 _DEK_LOOKAHEAD = 4  # text blocks after the headline in which the dek may sit (a byline or date may come first)
 
 
@@ -280,6 +278,7 @@ def add_dek(text: str, tree) -> str:
     if not dek or _share(_shingles(dek), _shingles(text)) >= 0.5:
         return text
     return f"{dek}\n{text}"
+
 
 _KEY_POINTS_HEADING = re.compile(rf"^\s*(?:{KEY_POINTS_WORDS})\s*[:.]?\s*$", re.I)
 # short text nodes in the body (a heading's text is its own node): the cheap way to find the heading
