@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from newsflow.transforms.clean import CELL_SEPARATOR
 from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
@@ -156,7 +157,7 @@ def table_rows(text: str) -> str:
             if _TABLE_RULE.match(stripped):
                 continue
             cells = [c.strip() for c in stripped[1:-1].split("|")]
-            line = " | ".join(c for c in cells if c)
+            line = CELL_SEPARATOR.join(c for c in cells if c)
             if not line:
                 continue
         lines.append(line)
