@@ -224,8 +224,12 @@ def reprocess(db):
 
     Example: newsflow reprocess --db newsflow.duckdb
     """
+    from pathlib import Path
+
     settings = _settings(db=db)
     _check_db(settings)
+    if not Path(settings.db).is_file():  # a typo in --db must not create an empty warehouse
+        raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
