@@ -346,7 +346,7 @@ def export(out, fmt, db):
     finally:
         con.close()
     rows = sum(r["rows"] for r in manifest["relations"])
-    click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {out}/ (manifest.json)")
+    click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {Path(out) / 'manifest.json'}")
 
 
 @cli.command()

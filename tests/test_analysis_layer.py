@@ -338,7 +338,8 @@ def test_export_csv_is_readable_by_pandas(warehouse, tmp_path, capsys):
     import pandas as pd
 
     out = tmp_path / "csv"
-    assert cli(capsys, "export", "--format", "csv", "--out", str(out), "--db", str(warehouse))[0] == 0
+    code, text, _ = cli(capsys, "export", "--format", "csv", "--out", f"{out}/", "--db", str(warehouse))
+    assert code == 0 and text.rstrip().endswith(f"written to {out / 'manifest.json'}")  # `--out dir/`: no `dir//`
     manifest = json.loads((out / "manifest.json").read_text())
     for entry in manifest["relations"]:
         frame = pd.read_csv(out / entry["file"])
