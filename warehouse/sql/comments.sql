@@ -47,7 +47,7 @@ COMMENT ON COLUMN documents.url IS 'The URL it was fetched from; NULL for files.
 COMMENT ON COLUMN documents.canonical_url IS 'rel=canonical of the page, else its canonicalized final URL.';
 COMMENT ON COLUMN documents.declared_canonical IS 'The page''s rel=canonical as written; used as canonical_url only on the same registrable domain.';
 COMMENT ON COLUMN documents.charset_note IS 'Set when decoding overruled the declared charset (e.g. UTF-8 bytes labelled ISO-8859-1).';
-COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else the page''s site name or host.';
+COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else for a URL its host (without www.), for a file the page''s site name.';
 COMMENT ON COLUMN documents.fetched_at IS 'When it was fetched; for files, the file''s modification time.';
 COMMENT ON COLUMN documents.raw_sha256 IS 'sha256 of the raw bytes; fetched bodies are kept in <db>.raw/ under it.';
 COMMENT ON COLUMN documents.article_id IS 'The article it held.';
