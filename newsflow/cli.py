@@ -180,7 +180,8 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     fetched again (unless --refresh); feeds and sitemaps are asked for
     conditionally.
 
-    Exit status: 0 when the run completes (even with rejects), 1 when it fails.
+    Exit status: 0 when the run completes (even with rejects), 1 when it fails
+    or none of its inputs could be read or fetched.
 
     Example: newsflow ingest https://example.org/rss.xml newsflow/samples --db newsflow.duckdb
     """
