@@ -456,9 +456,12 @@ def serve(path, only, port, grace):
     settings = _settings(server_port=port, shutdown_grace=grace)
     try:
         path = path or default_file()
-        read_specs(path)  # a file that is not a prefect.yaml fails before a server starts
+        specs = read_specs(path)  # a file that is not a prefect.yaml fails before a server starts
     except DeploymentError as exc:
         raise click.UsageError(f"--file: {exc}") from exc
+    if missing := sorted(set(only) - {s.name for s in specs}):  # so does a typo in --only
+        raise click.UsageError(f"--only: {path} has no deployment named {', '.join(missing)}; "
+                               f"it has {', '.join(s.name for s in specs)}")
     try:
         serve_deployments(path, settings, tuple(only), echo=click.echo)
     except (DeploymentError, ServerError) as exc:
