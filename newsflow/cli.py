@@ -300,11 +300,18 @@ def search(terms, db, since, source, all_terms, limit, fmt):
     from datetime import timezone
 
     from newsflow import query as q
+    from newsflow.transforms import fulltext
     from newsflow.warehouse.readonly import open_readonly
     from newsflow.warehouse.search import SearchUnavailable, unindexed
     from newsflow.warehouse.search import search as run_search
 
+    words = fulltext.tokens(terms)
+    if not words:
+        raise click.UsageError(f"no words to search for in {terms!r}")
     settings = _settings(db=db)
+    if all(w in fulltext.STOPWORDS for w in words):  # never indexed, so nothing can match: say so
+        click.echo(f"note: every word of {terms!r} is a stopword, which the index leaves out; nothing can match",
+                   err=True)
     con = open_readonly(settings.db, settings.lock_timeout)
     try:
         missing = unindexed(con)

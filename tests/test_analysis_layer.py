@@ -407,6 +407,15 @@ def test_reprocess_keeps_the_outlet_of_files(prefect_harness, tmp_path):
         == [("Harbour Notes",), ("Harbour Notes",)]
 
 
+def test_search_refuses_no_words_and_says_when_every_word_is_a_stopword(warehouse, capsys):
+    code, out, err = cli(capsys, "search", " -- ", "--db", str(warehouse))
+    assert code == 2 and "no words to search for" in err and out == ""
+    code, out, err = cli(capsys, "search", "The and of", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") == 1 and "every word of 'The and of' is a stopword" in err
+    code, out, err = cli(capsys, "search", "the Bitmain", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") > 1 and err == ""
+
+
 def test_search_says_when_articles_are_not_indexed_yet(tmp_path, capsys):
     """A warehouse migrated from before the index: search names what it cannot see; a load indexes it."""
     from newsflow.warehouse import search
