@@ -2,7 +2,7 @@
 -- from them: `newsflow tables --markdown`). Applied after the views on every writable connect, so a
 -- new column needs a line here, not a migration. tests/test_catalog.py fails on any column without one.
 
-COMMENT ON TABLE runs IS 'One row per ingest run: what went in, what was loaded, how long each stage took.';
+COMMENT ON TABLE runs IS 'One row per run (ingest, reprocess or newsflow validate; see kind): what went in, what was loaded, how long each stage took.';
 COMMENT ON COLUMN runs.run_id IS 'Run id (32 hex digits); documents, rejects and dq_results point here.';
 COMMENT ON COLUMN runs.flow_run_id IS 'The Prefect flow run, to find its logs and artifacts in the UI.';
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
@@ -212,7 +212,7 @@ COMMENT ON COLUMN run_history.flow_run_id IS 'Its Prefect flow run.';
 COMMENT ON COLUMN run_history.status IS 'completed | failed.';
 COMMENT ON COLUMN run_history.started_at IS 'When it started.';
 COMMENT ON COLUMN run_history.finished_at IS 'When it finished.';
-COMMENT ON COLUMN run_history.seconds IS 'Wall time in seconds.';
+COMMENT ON COLUMN run_history.seconds IS 'Seconds from started_at to finished_at; the process and Prefect start-up before started_at is stage_seconds.startup, not counted here.';
 COMMENT ON COLUMN run_history.inputs IS 'Inputs read.';
 COMMENT ON COLUMN run_history.documents IS 'documents rows it wrote.';
 COMMENT ON COLUMN run_history.new_articles IS 'Articles it added.';
