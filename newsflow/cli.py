@@ -391,7 +391,9 @@ def tables(db):
 @click.option("--docs", type=click.Path(file_okay=False), help="Copy the GX Data Docs (static HTML) into this folder.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical", show_default=True,
               help="Exit 1 when an expectation of this severity (or worse) fails; `warning` for strict CI.")
-def validate(db, docs, fail_on):
+@click.option("--lock-timeout", type=float, cls=SettingOption, setting="lock_timeout",
+              help="Seconds to wait for another run's write lock on --db.")
+def validate(db, docs, fail_on, lock_timeout):
     """Validate the whole warehouse with the GX project's suites.
 
     Runs the checkpoints of the GX project in expectations/gx (one per table:
@@ -407,7 +409,7 @@ def validate(db, docs, fail_on):
     """
     from pathlib import Path
 
-    settings = _settings(db=db)
+    settings = _settings(db=db, lock_timeout=lock_timeout)
     _check_db(settings)
     if not Path(settings.db).is_file():
         raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
