@@ -102,7 +102,10 @@ def _check_inputs(ctx, param, value):
         if not given.strip():
             raise click.BadParameter("an empty input names nothing (to ingest the current folder, give '.')",
                                      ctx=ctx, param=param)
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", given) and not Path(given).exists():
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", given)
+        if scheme and scheme.group(1).lower() not in ("http", "https"):  # refused now, not after Prefect starts
+            raise click.BadParameter(f"{given!r}: only http:// and https:// URLs are fetched", ctx=ctx, param=param)
+        if not scheme and not Path(given).exists():
             raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
                                      "(URLs start with http:// or https://)", ctx=ctx, param=param)
     return value
