@@ -120,6 +120,15 @@ def test_sources_file_path_globs_are_read_against_its_folder(tmp_path):
     assert found == [(tmp_path / "corpus" / "a" / "one.txt").resolve(), (tmp_path / "corpus" / "b").resolve()]
 
 
+def test_sources_file_plain_path_that_is_missing_is_kept_for_a_not_found_reject(tmp_path):
+    from newsflow.acquire.sources import expand_paths, load_sources
+
+    write(tmp_path / "corpus" / "one.txt", "x")
+    write(tmp_path / "sources.toml", '[[source]]\nname = "Desk"\npaths = ["corpus/one.txt", "corpus/typo.txt", "none/*.txt"]\n')
+    (source,) = load_sources(tmp_path / "sources.toml")
+    assert [p.relative_to(tmp_path) for p in expand_paths(source)] == [Path("corpus/one.txt"), Path("corpus/typo.txt")]
+
+
 # -- schemas and catalog ------------------------------------------------------------------------
 
 def test_internal_tables_are_out_of_the_public_schema(ro):
