@@ -425,6 +425,14 @@ def test_search_refuses_no_words_and_says_when_every_word_is_a_stopword(warehous
     assert code == 0 and out.count("\n") > 1 and err == ""
 
 
+def test_search_names_the_outlets_when_source_matches_none(warehouse, capsys):
+    code, out, err = cli(capsys, "search", "Bitmain", "--source", "seed-03", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") == 1
+    assert "no documents from an outlet named 'seed-03'" in err and "seed-003" in err
+    code, out, err = cli(capsys, "search", "Bitmain", "--source", "SEED-003", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") == 2 and err == ""
+
+
 def test_search_says_when_articles_are_not_indexed_yet(tmp_path, capsys):
     """A warehouse migrated from before the index: search names what it cannot see; a load indexes it."""
     from newsflow.warehouse import search
