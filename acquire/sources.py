@@ -124,14 +124,19 @@ def _source(entry: dict, label: str, base: Path) -> Source:
 
 
 def expand_paths(source: Source) -> list[Path]:
-    """The files and directories the source's path globs name now, in order, each once."""
+    """The files and directories the source's path globs name now, in order, each once.
+
+    A glob may match nothing (an empty inbox); a plain path is kept even when it does not exist, so a
+    typo in it becomes a `not_found` reject, as a missing input on the command line or in a deployment."""
     import glob
 
     found: list[Path] = []
     for pattern in source.paths:
-        for match in sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]:
-            if Path(match).exists() and Path(match) not in found:
-                found.append(Path(match))
+        if not glob.has_magic(pattern):
+            matches = [Path(pattern)]
+        else:
+            matches = [Path(m) for m in sorted(glob.glob(pattern, recursive=True)) if Path(m).exists()]
+        found += [m for m in matches if m not in found]
     return found
 
 

@@ -171,8 +171,13 @@ def validate(frames: Mapping[str, pd.DataFrame | Rows], config: QualityConfig | 
     runners: dict[str, tuple] = {}
     positions: dict[str, int] = {}  # expectation id -> its place in the table's list of expectations
 
-    def run(name: str, expectations: list[tuple[int, Any]], frame: pd.DataFrame, result_format: dict) -> list:
-        """One GX validation of `frame` with the suite `name` of (place, expectation) (added once)."""
+    def run(name: str, expectations: list[tuple[int, Any]], frame: pd.DataFrame, result_format: dict,
+            chunk: int | None = None) -> list:
+        """One GX validation of `frame` with the suite `name` of (place, expectation) (added once).
+
+        Chunk i of a table is GX run `<run_id>-chunk-<i>`: else each chunk's Data Docs page would
+        overwrite the last one's (same suite, run and batch).
+        """
         if name not in runners:
             # Built whole, then added once: add_expectation() on a stored suite re-saves it every time.
             suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=[e for _, e in expectations]))
@@ -190,8 +195,9 @@ def validate(frames: Mapping[str, pd.DataFrame | Rows], config: QualityConfig | 
             runners[name] = (definition, checkpoint)
         definition, checkpoint = runners[name]
         if checkpoint is not None:
+            run_name = gx_run if chunk is None else RunIdentifier(f"{run_id}-chunk-{chunk:04d}", gx_run.run_time)
             outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
-                                     run_id=gx_run)
+                                     run_id=run_name)
             (validation,) = outcome.run_results.values()
         else:
             validation = definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
@@ -227,8 +233,8 @@ def validate(frames: Mapping[str, pd.DataFrame | Rows], config: QualityConfig | 
                 for chunk in chunks:
                     yield _prepare_chunk(table, chunk)
 
-            for frame in frames():
-                for result in run(f"{table}.chunks", row_wise, frame, result_format):
+            for i, frame in enumerate(frames(), 1):
+                for result in run(f"{table}.chunks", row_wise, frame, result_format, chunk=i):
                     place = positions[result.expectation_config.id]
                     merged.setdefault(place, _Merged(result.expectation_config, params)).add(result)
             results = [merged[k] for k in sorted(merged)]
@@ -319,17 +325,14 @@ def _write_summary_html(report: Report, docs_dir: Path) -> Path:
     """
     from html import escape
 
-    links = {}
-    for suite in {r["suite"] for r in report.results}:
-        pages = sorted((docs_dir / "validations" / suite).rglob("*.html"), key=lambda p: p.stat().st_mtime)
-        if pages:
-            links[suite] = pages[-1].relative_to(docs_dir).as_posix()
+    pages = {table: found for table in sorted({r["suite"] for r in report.results})
+             if (found := _validation_pages(docs_dir, table, report.run_id))}
     status = "passed" if report.ok else "FAILED"
     rows = []
     for r in sorted(report.results, key=lambda r: (r["success"], r["severity"] != "critical", r["suite"])):
         suite = escape(r["suite"])
-        if r["suite"] in links:
-            suite = f'<a href="{escape(links[r["suite"]])}">{suite}</a>'
+        if r["suite"] in pages:
+            suite = f'<a href="{escape(pages[r["suite"]][0][2])}">{suite}</a>'
         rows.append(f'<tr class="{"ok" if r["success"] else r["severity"]}"><td>{"pass" if r["success"] else "FAIL"}</td>'
                     f'<td>{escape(r["severity"])}</td><td>{suite}</td><td>{escape(r["expectation"])}</td>'
                     f'<td>{escape(r["column_name"] or "")}</td><td>{escape(r["observed_value"] or "")}</td></tr>')
@@ -340,8 +343,8 @@ tr.critical{{background:#fdd}}tr.warning{{background:#ffd}}</style></head><body>
 <h1>Data quality: {status}</h1>
 <p>Run <code>{escape(report.run_id)}</code>: {report.passed} expectations passed, {report.failed} failed
 ({len(report.critical_failures)} critical), {len(report.quarantine)} articles quarantined.
-GX's own index: <a href="{GX_INDEX}">{GX_INDEX}</a> (needs internet for its scripts); suite pages:
-{", ".join(f'<a href="expectations/{escape(s)}.html">{escape(s)}</a>' for s in sorted(links))}.</p>
+GX's own index: <a href="{GX_INDEX}">{GX_INDEX}</a> (needs internet for its scripts); suites and their
+validation pages: {"; ".join(_page_links(table, found) for table, found in pages.items())}.</p>
 <table><tr><th>result</th><th>severity</th><th>suite</th><th>expectation</th><th>column</th><th>observed</th></tr>
 {chr(10).join(rows)}
 </table></body></html>
@@ -349,6 +352,32 @@ GX's own index: <a href="{GX_INDEX}">{GX_INDEX}</a> (needs internet for its scri
     path = docs_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _validation_pages(docs_dir: Path, table: str, run_id: str) -> list[tuple[str, str, str]]:
+    """(GX suite, label, path) of this run's validation pages of a table.
+
+    One page, or, when validate() ran the table in chunks, a page per chunk (suite `<table>.chunks`)
+    and one for the expectations that read every row at once (`<table>.whole`).
+    """
+    found = []
+    folder = docs_dir / "validations" / table  # GX turns a suite name's dots into folders
+    runs = [(table, "validation", folder / run_id),
+            *((f"{table}.chunks", f"chunk {int(d.name.rsplit('-', 1)[1])}", d)
+              for d in sorted((folder / "chunks").glob(f"{run_id}-chunk-*"))),
+            (f"{table}.whole", "all rows", folder / "whole" / run_id)]
+    for suite, label, run_dir in runs:
+        found += [(suite, label, page.relative_to(docs_dir).as_posix()) for page in sorted(run_dir.rglob("*.html"))]
+    return found
+
+
+def _page_links(table: str, pages: list[tuple[str, str, str]]) -> str:
+    """`table (validation)` or `table (chunk 1, chunk 2, all rows)`, linking the suite and validation pages."""
+    from html import escape
+
+    links = ", ".join(f'<a href="{escape(path)}">{escape(label)}</a>' for _, label, path in pages)
+    suite_page = "expectations/" + pages[0][0].replace(".", "/") + ".html"
+    return f'<a href="{escape(suite_page)}">{escape(table)}</a> ({links})'
 
 
 def residue_found(text: str) -> list[tuple[str, str]]:

@@ -102,7 +102,10 @@ def _check_inputs(ctx, param, value):
         if not given.strip():
             raise click.BadParameter("an empty input names nothing (to ingest the current folder, give '.')",
                                      ctx=ctx, param=param)
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", given) and not Path(given).exists():
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", given)
+        if scheme and scheme.group(1).lower() not in ("http", "https"):  # refused now, not after Prefect starts
+            raise click.BadParameter(f"{given!r}: only http:// and https:// URLs are fetched", ctx=ctx, param=param)
+        if not scheme and not Path(given).exists():
             raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
                                      "(URLs start with http:// or https://)", ctx=ctx, param=param)
     return value
@@ -180,7 +183,8 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     fetched again (unless --refresh); feeds and sitemaps are asked for
     conditionally.
 
-    Exit status: 0 when the run completes (even with rejects), 1 when it fails.
+    Exit status: 0 when the run completes (even with rejects), 1 when it fails
+    or none of its inputs could be read or fetched.
 
     Example: newsflow ingest https://example.org/rss.xml newsflow/samples --db newsflow.duckdb
     """
@@ -224,8 +228,12 @@ def reprocess(db):
 
     Example: newsflow reprocess --db newsflow.duckdb
     """
+    from pathlib import Path
+
     settings = _settings(db=db)
     _check_db(settings)
+    if not Path(settings.db).is_file():  # a typo in --db must not create an empty warehouse
+        raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
@@ -295,16 +303,34 @@ def search(terms, db, since, source, all_terms, limit, fmt):
     from datetime import timezone
 
     from newsflow import query as q
+    from newsflow.transforms import fulltext
     from newsflow.warehouse.readonly import open_readonly
     from newsflow.warehouse.search import SearchUnavailable, unindexed
     from newsflow.warehouse.search import search as run_search
 
+    words = fulltext.tokens(terms)
+    if not words:
+        raise click.UsageError(f"no words to search for in {terms!r}")
     settings = _settings(db=db)
+    if all(w in fulltext.STOPWORDS for w in words):  # never indexed, so nothing can match: say so
+        click.echo(f"note: every word of {terms!r} is a stopword, which the index leaves out; nothing can match",
+                   err=True)
     con = open_readonly(settings.db, settings.lock_timeout)
     try:
         missing = unindexed(con)
         names, types, rows = run_search(con, terms, since=since.replace(tzinfo=timezone.utc) if since else None,
                                         source=source, limit=limit, all_terms=all_terms)
+        if source and not rows and not con.execute(  # a typo in --source: say so rather than just find nothing
+                "SELECT 1 FROM documents WHERE lower(source) = lower(?) LIMIT 1", [source]).fetchone():
+            import difflib
+
+            known = [r[0] for r in con.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL "
+                                               "ORDER BY 1").fetchall()]
+            close = difflib.get_close_matches(source, known, n=3, cutoff=0.6)
+            hint = (f"did you mean {', '.join(close)}?" if close else
+                    f"outlets: {', '.join(known[:10])}{', …' if len(known) > 10 else ''}" if known else
+                    "no document names an outlet")
+            click.echo(f"note: no documents from an outlet named {source!r}; {hint}", err=True)
     except SearchUnavailable as exc:
         raise Failure(str(exc)) from exc
     finally:
@@ -342,7 +368,7 @@ def export(out, fmt, db):
     finally:
         con.close()
     rows = sum(r["rows"] for r in manifest["relations"])
-    click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {out}/ (manifest.json)")
+    click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {Path(out) / 'manifest.json'}")
 
 
 @cli.command()
@@ -379,7 +405,9 @@ def tables(db):
 @click.option("--docs", type=click.Path(file_okay=False), help="Copy the GX Data Docs (static HTML) into this folder.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical", show_default=True,
               help="Exit 1 when an expectation of this severity (or worse) fails; `warning` for strict CI.")
-def validate(db, docs, fail_on):
+@click.option("--lock-timeout", type=float, cls=SettingOption, setting="lock_timeout",
+              help="Seconds to wait for another run's write lock on --db.")
+def validate(db, docs, fail_on, lock_timeout):
     """Validate the whole warehouse with the GX project's suites.
 
     Runs the checkpoints of the GX project in expectations/gx (one per table:
@@ -395,7 +423,7 @@ def validate(db, docs, fail_on):
     """
     from pathlib import Path
 
-    settings = _settings(db=db)
+    settings = _settings(db=db, lock_timeout=lock_timeout)
     _check_db(settings)
     if not Path(settings.db).is_file():
         raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
@@ -451,9 +479,12 @@ def serve(path, only, port, grace):
     settings = _settings(server_port=port, shutdown_grace=grace)
     try:
         path = path or default_file()
-        read_specs(path)  # a file that is not a prefect.yaml fails before a server starts
+        specs = read_specs(path)  # a file that is not a prefect.yaml fails before a server starts
     except DeploymentError as exc:
         raise click.UsageError(f"--file: {exc}") from exc
+    if missing := sorted(set(only) - {s.name for s in specs}):  # so does a typo in --only
+        raise click.UsageError(f"--only: {path} has no deployment named {', '.join(missing)}; "
+                               f"it has {', '.join(s.name for s in specs)}")
     try:
         serve_deployments(path, settings, tuple(only), echo=click.echo)
     except (DeploymentError, ServerError) as exc:

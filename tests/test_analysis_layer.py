@@ -120,6 +120,15 @@ def test_sources_file_path_globs_are_read_against_its_folder(tmp_path):
     assert found == [(tmp_path / "corpus" / "a" / "one.txt").resolve(), (tmp_path / "corpus" / "b").resolve()]
 
 
+def test_sources_file_plain_path_that_is_missing_is_kept_for_a_not_found_reject(tmp_path):
+    from newsflow.acquire.sources import expand_paths, load_sources
+
+    write(tmp_path / "corpus" / "one.txt", "x")
+    write(tmp_path / "sources.toml", '[[source]]\nname = "Desk"\npaths = ["corpus/one.txt", "corpus/typo.txt", "none/*.txt"]\n')
+    (source,) = load_sources(tmp_path / "sources.toml")
+    assert [p.relative_to(tmp_path) for p in expand_paths(source)] == [Path("corpus/one.txt"), Path("corpus/typo.txt")]
+
+
 # -- schemas and catalog ------------------------------------------------------------------------
 
 def test_internal_tables_are_out_of_the_public_schema(ro):
@@ -338,7 +347,8 @@ def test_export_csv_is_readable_by_pandas(warehouse, tmp_path, capsys):
     import pandas as pd
 
     out = tmp_path / "csv"
-    assert cli(capsys, "export", "--format", "csv", "--out", str(out), "--db", str(warehouse))[0] == 0
+    code, text, _ = cli(capsys, "export", "--format", "csv", "--out", f"{out}/", "--db", str(warehouse))
+    assert code == 0 and text.rstrip().endswith(f"written to {out / 'manifest.json'}")  # `--out dir/`: no `dir//`
     manifest = json.loads((out / "manifest.json").read_text())
     for entry in manifest["relations"]:
         frame = pd.read_csv(out / entry["file"])
@@ -404,6 +414,23 @@ def test_reprocess_keeps_the_outlet_of_files(prefect_harness, tmp_path):
     run_reprocess(Settings(db=db))
     assert peek(db, "SELECT d.source FROM documents d JOIN runs r USING (run_id) ORDER BY r.started_at") \
         == [("Harbour Notes",), ("Harbour Notes",)]
+
+
+def test_search_refuses_no_words_and_says_when_every_word_is_a_stopword(warehouse, capsys):
+    code, out, err = cli(capsys, "search", " -- ", "--db", str(warehouse))
+    assert code == 2 and "no words to search for" in err and out == ""
+    code, out, err = cli(capsys, "search", "The and of", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") == 1 and "every word of 'The and of' is a stopword" in err
+    code, out, err = cli(capsys, "search", "the Bitmain", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") > 1 and err == ""
+
+
+def test_search_names_the_outlets_when_source_matches_none(warehouse, capsys):
+    code, out, err = cli(capsys, "search", "Bitmain", "--source", "seed-03", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") == 1
+    assert "no documents from an outlet named 'seed-03'" in err and "seed-003" in err
+    code, out, err = cli(capsys, "search", "Bitmain", "--source", "SEED-003", "--db", str(warehouse), "--format", "csv")
+    assert code == 0 and out.count("\n") == 2 and err == ""
 
 
 def test_search_says_when_articles_are_not_indexed_yet(tmp_path, capsys):

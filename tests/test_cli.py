@@ -71,6 +71,20 @@ def test_query_reports_sql_errors_and_missing_db(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: Binder Error")
 
 
+def test_ingest_refuses_a_url_it_cannot_fetch_before_any_work(tmp_path, capsys):
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", "ftp://example.org/feed.xml", "--db", str(db)]) == 2
+    assert "only http:// and https:// URLs are fetched" in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_reprocess_refuses_a_missing_database(tmp_path, capsys):
+    missing = tmp_path / "typo.duckdb"
+    assert main(["reprocess", "--db", str(missing)]) == 1
+    assert "no warehouse at" in capsys.readouterr().err
+    assert not missing.exists() and not (tmp_path / "typo.duckdb.lock").exists()
+
+
 def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "newsflow.toml").write_text('workers = 5\nbatch_size = 7\n')

@@ -60,6 +60,17 @@ def test_serve_only_names_a_known_deployment():
     assert [s.name for s in read_specs(DEFAULT_FILE)][:2] == ["feeds-hourly", "sitemaps-nightly"]
 
 
+def test_serve_refuses_an_unknown_only_before_starting_a_server(tmp_path, monkeypatch, capsys):
+    from newsflow.cli import main
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("NEWSFLOW_PREFECT_HOME", str(tmp_path / "home"))
+    assert main(["serve", "--only", "validate-nighty", "--port", "4399"]) == 2
+    err = capsys.readouterr().err
+    assert "--only:" in err and "no deployment named validate-nighty" in err and "validate-nightly" in err
+    assert not (tmp_path / "home").exists()  # no server was started (its state folder is made first)
+
+
 def _api(api_url: str, path: str, body: dict | None = None):
     request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode() if body is not None else None,
                                      headers={"Content-Type": "application/json"}, method="POST" if body else "GET")

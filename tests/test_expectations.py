@@ -451,6 +451,23 @@ def test_offline_summary_page_lists_results_and_links_suites(docs_report):
         assert f'href="validations/{suite}/{RUN}/' in page
 
 
+def test_offline_summary_page_links_resolve_when_validated_in_chunks(tmp_path):
+    """A run validated in chunks has GX suites `<table>.chunks` and `<table>.whole`: link their pages."""
+    import re
+
+    frames = clean_frames()
+    frames["articles"].at[1, "language"] = "de"
+    report = validate(frames, EN_ONLY, RUN, tmp_path, now=NOW, chunk_rows=2)
+    page = report.docs_index.read_text()
+    hrefs = set(re.findall(r'href="([^"]+)"', page))
+    assert all((tmp_path / h).is_file() for h in hrefs), [h for h in hrefs if not (tmp_path / h).is_file()]
+    chunk_pages = {h for h in hrefs if h.startswith(f"validations/articles/chunks/{RUN}-chunk-")}
+    assert len(chunk_pages) == 3  # 6 rows, 2 a chunk
+    assert any(h.startswith(f"validations/articles/whole/{RUN}/") for h in hrefs)
+    assert "expectations/articles/chunks.html" in hrefs
+    assert '">articles</a></td><td>language_allowed</td>' in page  # the failing row links its suite
+
+
 def test_data_docs_run_gives_the_same_results(docs_report):
     _docs, report = docs_report
     assert failed(report) == {"language_allowed"} and len(report.quarantine) == 1

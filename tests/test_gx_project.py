@@ -90,6 +90,20 @@ def test_validate_refuses_a_missing_database(tmp_path, capsys):
     assert not missing.exists()
 
 
+def test_validate_takes_lock_timeout_like_ingest(tmp_path, capsys):
+    import time
+
+    from newsflow.warehouse.writelock import write_lock
+
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    with write_lock(db, 1):  # another run is writing
+        started = time.monotonic()
+        assert main(["validate", "--db", str(db), "--lock-timeout", "0.2"]) == 1
+        assert time.monotonic() - started < 5
+    assert "is being written by another newsflow run" in capsys.readouterr().err
+
+
 def test_a_changed_builtin_is_rewritten_and_user_expectations_are_kept(gx_project):
     from newsflow.expectations.project import ensure_project, get_context
 

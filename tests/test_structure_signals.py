@@ -13,7 +13,7 @@ import json
 import pytest
 from trafilatura.utils import load_html
 
-from newsflow.transforms.extract import add_live_posts, drop_leading_title, extract_html
+from newsflow.transforms.extract import add_live_posts, drop_leading_title, extract_html, printed_dek
 
 BODY = [
     "Die Stadtwerke haben am Dienstag beschlossen, die Fähre über den See auch im Winter fahren zu lassen, obwohl weniger Gäste kommen.",
@@ -152,3 +152,92 @@ def test_a_paragraph_opening_with_the_authors_declared_description_is_a_bio():
     said = "Lena Kraus sagte, die Fähre werde im Winter zweimal am Tag fahren, morgens und am frühen Abend."
     kept = extract_html(html.replace(f'<div class="autorin"><p>{bio}</p></div>', f"<p>{said}</p>"))
     assert said in kept.text
+
+
+def test_a_leading_line_repeating_the_pages_h1_goes_though_the_title_words_it_otherwise():
+    """The metadata title differs from the printed headline; trafilatura keeps the <h1> as the first line."""
+    html = page(head='<meta property="og:title" content="Seefähre: Winterbetrieb beschlossen">')
+    extracted = extract_html(html)
+    assert extracted.title == "Seefähre: Winterbetrieb beschlossen"
+    assert extracted.text.splitlines()[0] == BODY[0]
+    assert all(p in extracted.text for p in BODY)
+
+
+def test_a_date_printed_over_the_headline_goes_with_it():
+    text = "14.10.2025 09:30\nFähre fährt auch im Winter\n" + "\n".join(BODY)
+    assert drop_leading_title(text, "Fähre fährt auch im Winter") == "\n".join(BODY)
+    # the headline named by the page's <h1> or <title> element, not only by the metadata title
+    assert drop_leading_title(text, "Seebote", "Fähre fährt auch im Winter") == "\n".join(BODY)
+    # a line that is not the headline stays
+    assert drop_leading_title(text, "Seebote", "Winterfahrplan") == text
+
+
+def test_the_title_element_names_the_headline_when_the_h1_is_a_section_name():
+    """The <h1> is the section's name and the headline an <h2>; the <title> element is the headline."""
+    html = (page(head='<meta property="og:title" content="Ratgeber Verkehr">')
+            .replace("<h1>Fähre fährt auch im Winter</h1>", "<h1>Verkehr</h1><h2>Fähre fährt auch im Winter</h2>"))
+    extracted = extract_html(html)
+    assert "Fähre fährt auch im Winter" not in extracted.text.splitlines()[:2]
+    assert all(p in extracted.text for p in BODY)
+
+
+CHAPO = "Le bac continuera de traverser le lac tout l'hiver, malgré une fréquentation plus faible en décembre."
+
+
+def french_page(dek: str, description: str = "Conseil municipal : décision sur la navigation d'hiver prise mardi soir.") -> str:
+    """A story whose headline box (outside the <article>, so trafilatura leaves it out) holds `dek` and a byline."""
+    story = "".join(f"<p>{p}</p>" for p in FRENCH)
+    return ('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Le bac reste en service</title>'
+            f'<meta name="description" content="{description}"></head><body>'
+            f'<div class="entete"><h1>Le bac reste en service</h1>{dek}<p class="signature">Par Claire Dumas</p></div>'
+            f'<main><article><div class="contenu">{story}</div></article></main></body></html>')
+
+
+FRENCH = [
+    "Le conseil municipal a voté mardi le maintien du bac pendant les mois d'hiver, à la demande des habitants des deux rives.",
+    "L'an dernier, plus de deux cents personnes empruntaient chaque jour la liaison, surtout pour aller travailler en ville.",
+    "Les syndicats demandaient que les postes de matelots soient conservés de novembre à mars, ce qui sera le cas.",
+    "Un nouvel examen des horaires est prévu au printemps, avec la possibilité d'une seconde traversée le soir.",
+]
+
+
+@pytest.mark.parametrize("cls", ["chapo", "article-dek", "sub-headline", "post__excerpt", "standfirst"])
+def test_the_dek_printed_under_the_headline_goes_on_top(cls):
+    """The page names its dek by class; the meta description is something else, so the standfirst cannot find it."""
+    extracted = extract_html(french_page(f'<p class="{cls}">{CHAPO}</p>'))
+    assert extracted.text.splitlines()[0] == CHAPO
+    assert all(p in extracted.text for p in FRENCH)
+
+
+def test_no_dek_from_an_unnamed_paragraph_a_link_or_twice():
+    assert printed_dek(load_html(french_page(f'<p class="chapo">{CHAPO}</p>'))) == CHAPO
+    # a paragraph under the headline that no class names a dek is not one
+    assert printed_dek(load_html(french_page(f"<p>{CHAPO}</p>"))) is None
+    # a link under the headline is a teaser for another story, not the dek
+    assert printed_dek(load_html(french_page(f'<p class="chapo"><a href="/bac">{CHAPO}</a></p>'))) is None
+    # a picture's description under the headline is not the dek
+    photo = f'<figure><img src="/bac.jpg"><div class="description">{CHAPO}</div></figure>'
+    assert printed_dek(load_html(french_page(photo))) is None
+    assert printed_dek(load_html(french_page(f'<p class="image-description">{CHAPO}</p>'))) is None
+    # a block with a dek class below the story's paragraphs is not the dek under the headline
+    far = french_page("").replace("</div></article>", f'<p class="chapo">{CHAPO}</p></div></article>')
+    assert printed_dek(load_html(far)) is None
+    # the dek is also the meta description: the standfirst puts it on top once
+    text = extract_html(french_page(f'<p class="chapo">{CHAPO}</p>', description=CHAPO)).text
+    assert text.count(CHAPO) == 1 and text.splitlines()[0] == CHAPO
+
+
+def test_a_video_players_blurb_is_removed_but_a_video_pages_story_is_kept():
+    blurb = "Der Fährmann erzählt, wie die Überfahrt bei Eis und Nebel gelingt"
+    player = f'<div class="video-player"><div class="vjs-title">{blurb}</div><button>Schließen</button></div>'
+    extracted = extract_html(page(player))
+    assert blurb not in extracted.text and all(p in extracted.text for p in BODY)
+    assert "video" in rules_fired(extracted)
+    # a results table's "player-name" cells are the story, not a video player
+    rows = "".join(f'<tr><td><span class="player-name">{n}</span></td><td>{t}</td></tr>'
+                   for n, t in (("Jana Vogt", "1:02:11"), ("Ines Brandt", "1:04:37"), ("Mara Lenz", "1:05:02")))
+    results = extract_html(page(f"<table><tr><th>Name</th><th>Zeit</th></tr>{rows}</table>"))
+    assert all(n in results.text for n in ("Jana Vogt", "Ines Brandt", "Mara Lenz"))
+    # the story of a video page sits in a container named "video" too: the size guard keeps it
+    story = extract_html(page().replace('<article class="beitrag">', '<article class="beitrag article-video">'))
+    assert all(p in story.text for p in BODY)

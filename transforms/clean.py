@@ -12,6 +12,9 @@ _SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")
 # A cut marker this early is a stray nav label, not a rail: drop the block instead.
 _MIN_CUT_SHARE = 0.25
 _TAIL_SHARE = 0.4
+# extract.table_rows writes a table as one line per row, cells split by this; a page's own text
+# rarely runs two such lines one under the other, a menu or breadcrumb is one line.
+CELL_SEPARATOR = " | "
 
 
 def paragraphs(text: str) -> list[str]:
@@ -33,6 +36,17 @@ def is_label(paragraph: str) -> bool:
     return word_count(paragraph) <= 5 and not _SENTENCE_END.search(paragraph)
 
 
+def table_rows_of(paras: list[str]) -> list[bool]:
+    """Which paragraphs are rows of a table: two or more consecutive lines with cells split by " | ".
+
+    A row of short cells reads like a menu ("1 | FC Seeblick | 34 | 71" like "Home | News | Sport"),
+    but a run of them is a grid of data: the text rules leave it alone (a table of links is the
+    HTML stage's and trafilatura's to judge, where the links are still known).
+    """
+    cells = [CELL_SEPARATOR in p for p in paras]
+    return [c and ((i > 0 and cells[i - 1]) or (i + 1 < len(cells) and cells[i + 1])) for i, c in enumerate(cells)]
+
+
 def match_rule(paragraph: str, index: int, total: int, rules: tuple[Rule, ...] = RULES) -> Rule | None:
     """The first rule that applies to paragraph number `index` of `total`, or None."""
     words = word_count(paragraph)
@@ -52,10 +66,15 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
     total_words = sum(word_count(p) for p in paras) or 1
     keep = [True] * total
     reason: list[str | None] = [None] * total
+    rows = table_rows_of(paras)
     words_before = 0
     i = 0
     while i < total:
         para = paras[i]
+        if rows[i]:  # a table's row is data, whatever it looks like
+            words_before += word_count(para)
+            i += 1
+            continue
         if i and para == paras[i - 1] and word_count(para) <= 40:
             keep[i], reason[i] = False, "repeated_paragraph"  # a caption or teaser shown twice
             i += 1
@@ -78,7 +97,7 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
             keep[i - 1], reason[i - 1] = False, rule.name
         i += 1
         if action == "block":
-            while i < total and is_teaser(paras[i]) and match_rule(paras[i], i, total, rules) is None:
+            while i < total and not rows[i] and is_teaser(paras[i]) and match_rule(paras[i], i, total, rules) is None:
                 keep[i], reason[i] = False, rule.name
                 i += 1
     removed = [Removed(reason[k], paras[k]) for k in range(total) if not keep[k]]

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from newsflow.transforms.clean import CELL_SEPARATOR
 from newsflow.transforms.decode import declared_charset, decode_noted
 from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
@@ -20,6 +21,8 @@ INCLUDE_TABLES = True  # tables in the story are kept, one row per line
 STANDFIRST = True  # the meta description on top when the page prints it outside the body
 KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when trafilatura left them out
 LIVE_POSTS = True  # a live blog's posts (schema.org liveBlogUpdate) after the text when trafilatura left them out
+DEK = True  # the dek the page prints under its headline (class dek, standfirst, subheadline, excerpt ...), when not in the text
+HEADLINE = True  # a leading line that repeats the page's first <h1> goes, as one that repeats the <title> does
 AUTHOR_BIOS = True  # a paragraph that opens with an author's declared description (schema.org Person) is a bio
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
@@ -93,7 +96,7 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
     doc = info
     doc.text = body.text
-    text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title)
+    text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title, *(headlines(tree) if HEADLINE else ()))
     if AUTHOR_BIOS:
         text = drop_author_bios(text, tree, removed)
     if KEY_POINTS:
@@ -101,8 +104,12 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     if LIVE_POSTS:
         text = add_live_posts(text, tree)
     meta = repair_metadata(doc, html, tree, url)
+    if STANDFIRST:
+        text = add_standfirst(text, meta.description, tree)
+    if DEK:
+        text = add_dek(text, tree)
     return Extracted(
-        text=add_standfirst(text, meta.description, tree) if STANDFIRST else text,
+        text=text,
         title=meta.title,
         authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
         published_at=meta.published_at,
@@ -150,7 +157,7 @@ def table_rows(text: str) -> str:
             if _TABLE_RULE.match(stripped):
                 continue
             cells = [c.strip() for c in stripped[1:-1].split("|")]
-            line = " | ".join(c for c in cells if c)
+            line = CELL_SEPARATOR.join(c for c in cells if c)
             if not line:
                 continue
         lines.append(line)
@@ -158,24 +165,47 @@ def table_rows(text: str) -> str:
 
 
 _LABEL_WORDS = 4  # a kicker or section label above the headline ("Politics", "chaos theory")
+_DATELINE = re.compile(r"^[\d\s.,:/-]{6,20}$")  # "08.04.2015 12:46", "2015-04-08": digits only, no words
 
 
-def drop_leading_title(text: str, title: str | None) -> str:
-    """The text without a headline line that only repeats the title (trafilatura keeps an <h1>),
-    together with the short labels above it (a kicker or section name printed over the headline)."""
-    if not title:
+def drop_leading_title(text: str, title: str | None, *also: str | None) -> str:
+    """The text without a headline line that only repeats the title or another name of the story (`also`:
+    the page's first <h1>, its <title> element: trafilatura keeps the headline, and the metadata title
+    often words the story differently), together with the short labels above it (a kicker, section
+    name or date printed over the headline)."""
+    names = {_squash(t) for t in (title, *also) if t and _squash(t)}
+    if not names:
         return text
     lines = text.strip().split("\n")
+    cut = None  # the last headline line among the first three (a section-name <h1> may sit above the headline)
     for i, line in enumerate(lines[:3]):
-        if _squash(line) == _squash(title):
-            if i + 1 < len(lines) and "".join(lines[i + 1:]).strip():
-                return "\n".join(lines[i + 1:])
-            return text
-        if not line.strip():
+        if _squash(line) in names:
+            cut = i
+            continue
+        if not line.strip() or _DATELINE.match(line):  # a date or time printed over the headline is a label too
             continue
         if len(_WORDS.findall(line)) > _LABEL_WORDS or line.rstrip().endswith((".", "!", "?", ":")):
-            return text
-    return text
+            break
+    if cut is None or not "".join(lines[cut + 1:]).strip():
+        return text
+    return "\n".join(lines[cut + 1:])
+
+
+_HEADLINE_WORDS = 30  # longer is no headline (a slideshow caption set in an <h1>)
+_TITLE_PARTS = re.compile(r"\s+[|–—-]\s+")  # "Headline | Site", "Headline - Section"
+
+
+def headlines(tree) -> list[str]:
+    """Other names the page gives the story: its first <h1> in the body and its <title> element
+    (whole, and the part before a " | " or " - " separator), each when headline-sized."""
+    found = []
+    h1 = next(tree.iterfind(".//body//h1"), None)
+    if h1 is not None:
+        found.append(" ".join(h1.text_content().split()))
+    title = " ".join((tree.findtext(".//head/title") or "").split())
+    if title:
+        found += [title, _TITLE_PARTS.split(title)[0]]
+    return [t for t in dict.fromkeys(found) if 0 < len(_WORDS.findall(t)) <= _HEADLINE_WORDS]
 
 
 def add_standfirst(text: str, description: str | None, tree) -> str:
@@ -191,6 +221,64 @@ def add_standfirst(text: str, description: str | None, tree) -> str:
     if _share(dek, _shingles(text)) >= 0.5 or _share_in(dek, visible_text(tree)) < 0.8:
         return text
     return f"{description.strip()}\n{text}"
+
+
+# class/id words CMSs give the dek printed under the headline, in several languages (bajada: es,
+# chapo: fr, sottotitolo: it, linha-fina: pt, vorspann: de)
+_DEK_CLASS = re.compile(
+    r"(?<![a-z])(?:dek|standfirst|sub-?headline|subhead|sub-?title|excerpt|summary|lede|strapline|description"
+    r"|bajada|chapo|sottotitolo|linha-?fina|vorspann|intro|teaser)(?![a-z])", re.I)
+# a picture's words named like a dek ("image-description", "photo-summary", "caption")
+_MEDIA_CLASS = re.compile(r"(?<![a-z])(?:caption|credit|(?:image|img|photo|picture|media|video|gallery)[-_]+"
+                          r"(?:description|summary|intro|teaser|excerpt|dek))(?![a-z])", re.I)
+_DEK_WORDS = (5, 60)
+_DEK_TAGS = ("h1", "h2", "h3", "h4", "p", "div", "span")  # h1: to know where the headline is in document order
+_DEK_LOOKAHEAD = 4  # text blocks after the headline in which the dek may sit (a byline or date may come first)
+
+
+def printed_dek(tree) -> str | None:
+    """The dek printed under the page's first <h1>: one of the next few text blocks in the headline's box
+    (within three levels) whose class or id names it a dek, sentence-sized and not a link."""
+    h1 = next(tree.iterfind(".//body//h1"), None)
+    if h1 is None:
+        return None
+    box = h1
+    for _ in range(3):
+        if box.getparent() is None:
+            break
+        box = box.getparent()
+    seen, after, inside = 0, False, set(h1.iter())
+    for el in box.iter(_DEK_TAGS):  # the blocks after the headline, in its box, in document order
+        if el is h1:
+            after = True
+        if not after or el in inside:
+            continue
+        own = " ".join(" ".join(el.xpath("text()")).split())
+        if not own:
+            continue
+        seen += 1
+        if seen > _DEK_LOOKAHEAD:
+            return None
+        named = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _DEK_CLASS.search(named):
+            continue
+        if _MEDIA_CLASS.search(named) or any(a.tag == "figure" for a in el.iterancestors()):
+            return None  # "image-description", "caption-summary": a picture's words, not the story's dek
+        text = " ".join(el.text_content().split())
+        words = len(_WORDS.findall(text))
+        linked = sum(len(_WORDS.findall(a.text_content())) for a in el.iter("a"))
+        if _DEK_WORDS[0] <= words <= _DEK_WORDS[1] and linked < 0.3 * words:
+            return text
+        return None
+    return None
+
+
+def add_dek(text: str, tree) -> str:
+    """The text with the printed dek on top when trafilatura and the standfirst left it out."""
+    dek = printed_dek(tree)
+    if not dek or _share(_shingles(dek), _shingles(text)) >= 0.5:
+        return text
+    return f"{dek}\n{text}"
 
 
 _KEY_POINTS_HEADING = re.compile(rf"^\s*(?:{KEY_POINTS_WORDS})\s*[:.]?\s*$", re.I)

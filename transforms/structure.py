@@ -77,6 +77,10 @@ HTML_RULES: tuple[HtmlRule, ...] = (
     HtmlRule("continues_below", "token",
              r"ad|ads|advert|adverts|advertisement|adslot|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt-?ad|sponsored|sponsor",
              max_words=40),
+    # Video players and their blurbs (title, teaser, "Related video"): the clip's words, not the story's.
+    # Not "player" alone: a sports story's "player-name" cells and "player-card" boxes are the story.
+    HtmlRule("video", "token", r"video|videos|video-?player|videoplayer|media-?player|jw-?player|brightcove|vjs",
+             max_words=40),
     # Text for screen readers only ("sr-only", "visually-hidden": skip links, "opens new tab", icon labels).
     HtmlRule("assistive_text", "class",
              r"sr-only|visually-?hidden|visuallyhidden|screen-?reader-?(?:text|only)|sr-text|a11y-(?:hidden|only)|element-invisible",

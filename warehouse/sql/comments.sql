@@ -2,7 +2,7 @@
 -- from them: `newsflow tables --markdown`). Applied after the views on every writable connect, so a
 -- new column needs a line here, not a migration. tests/test_catalog.py fails on any column without one.
 
-COMMENT ON TABLE runs IS 'One row per ingest run: what went in, what was loaded, how long each stage took.';
+COMMENT ON TABLE runs IS 'One row per run (ingest, reprocess or newsflow validate; see kind): what went in, what was loaded, how long each stage took.';
 COMMENT ON COLUMN runs.run_id IS 'Run id (32 hex digits); documents, rejects and dq_results point here.';
 COMMENT ON COLUMN runs.flow_run_id IS 'The Prefect flow run, to find its logs and artifacts in the UI.';
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
@@ -47,7 +47,7 @@ COMMENT ON COLUMN documents.url IS 'The URL it was fetched from; NULL for files.
 COMMENT ON COLUMN documents.canonical_url IS 'rel=canonical of the page, else its canonicalized final URL.';
 COMMENT ON COLUMN documents.declared_canonical IS 'The page''s rel=canonical as written; used as canonical_url only on the same registrable domain.';
 COMMENT ON COLUMN documents.charset_note IS 'Set when decoding overruled the declared charset (e.g. UTF-8 bytes labelled ISO-8859-1).';
-COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else the page''s site name or host.';
+COMMENT ON COLUMN documents.source IS 'The outlet: sources-file name, --source-name, else for a URL its host (without www.), for a file the page''s site name.';
 COMMENT ON COLUMN documents.fetched_at IS 'When it was fetched; for files, the file''s modification time.';
 COMMENT ON COLUMN documents.raw_sha256 IS 'sha256 of the raw bytes; fetched bodies are kept in <db>.raw/ under it.';
 COMMENT ON COLUMN documents.article_id IS 'The article it held.';
@@ -212,7 +212,7 @@ COMMENT ON COLUMN run_history.flow_run_id IS 'Its Prefect flow run.';
 COMMENT ON COLUMN run_history.status IS 'completed | failed.';
 COMMENT ON COLUMN run_history.started_at IS 'When it started.';
 COMMENT ON COLUMN run_history.finished_at IS 'When it finished.';
-COMMENT ON COLUMN run_history.seconds IS 'Wall time in seconds.';
+COMMENT ON COLUMN run_history.seconds IS 'Seconds from started_at to finished_at; the process and Prefect start-up before started_at is stage_seconds.startup, not counted here.';
 COMMENT ON COLUMN run_history.inputs IS 'Inputs read.';
 COMMENT ON COLUMN run_history.documents IS 'documents rows it wrote.';
 COMMENT ON COLUMN run_history.new_articles IS 'Articles it added.';
