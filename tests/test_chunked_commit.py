@@ -148,6 +148,21 @@ def test_a_run_committed_in_chunks_decides_as_one_pass(corpus, tmp_path, monkeyp
     assert all(not text for name, n, text in seen if n > 3)
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_stories_assigned_in_slices_of_a_read_chunk_decide_as_one_pass(corpus, tmp_path, monkeypatch):
+    """The run's texts read in one chunk, stories assigned (and term counts held) 2 articles at a time."""
+    from newsflow.warehouse import similarity
+
+    settings = {"quality": {"languages": ["en"]}}
+    run_ingest([str(corpus)], Settings(db=tmp_path / "whole.duckdb", **settings))
+    monkeypatch.setattr(similarity, "ASSIGN_CHUNK", 2)
+    summary = run_ingest([str(corpus)], Settings(db=tmp_path / "slices.duckdb", **settings))
+
+    assert summary.new_articles >= 8
+    whole, sliced = tables(tmp_path / "whole.duckdb"), tables(tmp_path / "slices.duckdb")
+    assert sliced == whole and whole["stories"]
+
+
 def test_the_run_connection_has_a_memory_limit():
     assert int(load_settings().db_memory_limit) == 512 * 2**20
     assert int(load_settings(db_memory_limit="2GiB").db_memory_limit) == 2 * 2**30

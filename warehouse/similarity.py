@@ -25,7 +25,8 @@ _DEFAULTS = SimilarityOptions()
 
 NEARDUP, STORIES = "neardup", "stories"
 STORIES_PARAMS = f"tfidf/article_terms={stories.ARTICLE_TERMS}/story_terms={stories.STORY_TERMS}/idf_floor={stories.IDF_FLOOR_DOCS}"
-CHUNK = 2000  # articles per candidate query: bounds the rows Python holds at once
+CHUNK = 2000  # articles whose texts are read back at once: bounds the rows Python holds
+ASSIGN_CHUNK = 500  # articles per story assignment (a candidate query each): bounds the term counts held
 
 
 class IndexMismatch(WarehouseError):
@@ -252,24 +253,30 @@ def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
     n_counted = 0
     spans: list[tuple[int, int]] = []
     with tempfile.TemporaryFile(prefix="newsflow-stories-") as spill:
-        for items in chunks:
-            if not items:
+        for chunk in chunks:
+            if not chunk:
                 continue
             dup_of = dict(con.execute(
                 "SELECT article_id, duplicate_of FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
-                [[a.article_id for a in items]]).fetchall())
-            light = [stories.StoryItem(a.article_id, a.key, a.at, "", None, dup_of.get(a.article_id),
-                                       dated=a.published_at is not None) for a in items]
-            # Terms are counted once per article: for the document frequencies, then for its vector.
-            # A copy's count is kept too (not in the frequencies): it is used if its head has no story.
-            counts = {a.article_id: stories.term_counts(a.text, a.title) for a in items}
-            for i in light:
-                if not i.duplicate_of:
-                    batch_df.update(counts[i.article_id].keys())
-                    n_counted += 1
-            data = pickle.dumps((light, counts), protocol=pickle.HIGHEST_PROTOCOL)
-            spans.append((spill.tell(), len(data)))
-            spill.write(data)
+                [[a.article_id for a in chunk]]).fetchall())
+            # Spilled and assigned ASSIGN_CHUNK articles at a time: a chunk's term counts, as Python
+            # Counters, are ~50 kB an article, the largest thing this stage holds.
+            for start in range(0, len(chunk), ASSIGN_CHUNK):
+                items = chunk[start:start + ASSIGN_CHUNK]
+                light = [stories.StoryItem(a.article_id, a.key, a.at, "", None, dup_of.get(a.article_id),
+                                           dated=a.published_at is not None) for a in items]
+                # Terms are counted once per article: for the document frequencies, then for its vector.
+                # A copy's count is kept too (not in the frequencies): it is used if its head has no story.
+                counts = {a.article_id: stories.term_counts(a.text, a.title) for a in items}
+                for i in light:
+                    if not i.duplicate_of:
+                        batch_df.update(counts[i.article_id].keys())
+                        n_counted += 1
+                data = pickle.dumps((light, counts), protocol=pickle.HIGHEST_PROTOCOL)
+                del counts
+                spans.append((spill.tell(), len(data)))
+                spill.write(data)
+                del data
         if not spans:
             return stories.StoryResult({}, [], {}), 0
         n_docs, df = _update_df(con, batch_df, n_counted)
