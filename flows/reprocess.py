@@ -16,6 +16,7 @@ from newsflow.acquire.files import Item, kind_of
 from newsflow.acquire.web import FetchedItem
 from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
+from newsflow.flows.guards import nothing_read
 from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
 from newsflow.transforms.models import FetchInfo, RawDocument, Reject
@@ -98,6 +99,7 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
             outcomes.close()
     summary = RunSummary.of(run, settings, result, rejects)
     logger.info(summary.line())
+    nothing_read(summary)
     return summary
 
 

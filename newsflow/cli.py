@@ -226,6 +226,9 @@ def reprocess(db):
     after changing the cleaning rules or the extractor. It is a new run; text
     that changed becomes new articles rows.
 
+    Exit status: 0 when the run completes (even with rejects), 1 when it fails
+    or none of its inputs could be read.
+
     Example: newsflow reprocess --db newsflow.duckdb
     """
     from pathlib import Path

@@ -201,6 +201,23 @@ def test_articles_canonical_has_one_row_per_distinct_article(ro):
     assert hose == (2, "Dunmore Evening Star, Vale City Post")  # the exact duplicate pair
 
 
+def test_articles_canonical_outlet_is_the_document_that_created_the_article(tmp_path):
+    """Exact copies read in one run share fetched_at: the first document is the non-duplicate one."""
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        con.execute("INSERT INTO articles (article_id, title, text, word_count, content_hash, site_name, "
+                    "first_seen_at, first_run_id) VALUES ('a1', 'Hose ban', 'text', 1, 'h1', 'Alpha Post', now(), 'r1')")
+        for doc, origin, source, duplicate in (("0000", "/in/b.html", "Beta Times", True),
+                                               ("ffff", "/in/a.html", "Alpha Post", False)):
+            con.execute("INSERT INTO documents (document_id, run_id, origin, kind, source, fetched_at, raw_sha256, "
+                        "article_id, is_duplicate) VALUES (?, 'r1', ?, 'html', ?, TIMESTAMPTZ '2025-05-01 12:00+00', "
+                        "'s', 'a1', ?)", [doc, origin, source, duplicate])
+        assert con.execute("SELECT outlet, first_origin, outlets FROM articles_canonical").fetchall() == [
+            ("Alpha Post", "/in/a.html", "Alpha Post, Beta Times")]
+    finally:
+        con.close()
+
+
 def test_story_coverage_leaves_unknown_times_null(ro):
     rows = ro.execute("SELECT published_at, after_first, position FROM story_coverage "
                       "WHERE source_count = 5 ORDER BY position").fetchall()

@@ -85,6 +85,18 @@ def test_reprocess_refuses_a_missing_database(tmp_path, capsys):
     assert not missing.exists() and not (tmp_path / "typo.duckdb.lock").exists()
 
 
+def test_reprocess_that_can_read_nothing_fails_as_ingest_does(prefect_harness, tmp_path, capsys):
+    inbox = tmp_path / "in"
+    write(inbox / "ferry.html", html_page("Electric ferry to enter service", FERRY))
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", str(inbox), "--db", str(db), "--no-progress"]) == 0
+    (inbox / "ferry.html").unlink()
+    capsys.readouterr()
+    assert main(["reprocess", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "none of the 1 inputs could be read (acquire/not_found 1)" in err and "Traceback" not in err
+
+
 def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "newsflow.toml").write_text('workers = 5\nbatch_size = 7\n')

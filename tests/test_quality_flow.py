@@ -72,9 +72,29 @@ def test_warning_defect_quarantines_the_row(clean_dir, tmp_path, defect, check):
         failed = con.execute("SELECT expectation, severity, column_name FROM dq_results WHERE NOT success").fetchall()
         assert (check, "warning") in [(e, s) for e, s, _ in failed]
         assert con.execute("SELECT inputs, new_articles, quarantined FROM runs").fetchone() == (3, 2, 1)
-    # Read again (not skipped as unchanged): the quarantined text is known, a duplicate now.
+    # Read again (not skipped as unchanged): the quarantined text is validated again and held again.
     again = run_ingest([str(clean_dir)], settings.model_copy(update={"skip_unchanged_files": False}))
-    assert (again.new_articles, again.duplicates, again.quarantined) == (0, 3, 0)
+    assert (again.new_articles, again.duplicates, again.quarantined) == (0, 2, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT run_id, checks FROM quarantine").fetchall() == [(again.run_id, [check])]
+
+
+def test_relaxed_setting_releases_a_quarantined_article_when_it_is_read_again(clean_dir, tmp_path):
+    """Quarantine is not a one-way trap: with the language allowed, re-reading the page loads it."""
+    write(clean_dir / "defect.html", html_page("Alte Brücke bleibt offen", GERMAN * 2, site="Seeblatt"))
+    db = tmp_path / "w.duckdb"
+    held = run_ingest([str(clean_dir)], Settings(db=db, quality={"languages": ["en"]}))
+    assert (held.new_articles, held.quarantined) == (2, 1)
+
+    released = run_ingest([str(clean_dir)], Settings(db=db, quality={"languages": ["en", "de"]}, skip_unchanged_files=False))
+    assert (released.new_articles, released.duplicates, released.quarantined) == (1, 2, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+        assert con.execute("SELECT language, first_run_id FROM articles WHERE title = 'Alte Brücke bleibt offen'"
+                           ).fetchall() == [("de", released.run_id)]
+        # every document, the first run's included, points at a stored article
+        assert con.execute("SELECT count(*) FROM documents WHERE article_id NOT IN (SELECT article_id FROM articles)"
+                           ).fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("declared", [

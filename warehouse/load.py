@@ -42,14 +42,15 @@ def document_id(run_id: str, origin: str) -> str:
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
-    """Which of `hashes` the warehouse already holds, loaded or quarantined."""
+    """Which of `hashes` `articles` already holds.
+
+    A quarantined text is not known: read again (`--refresh`, `reprocess`, another copy), it is
+    validated again, so after a quality setting is relaxed it can leave quarantine (`RunLoader.load`).
+    """
     if not hashes:
         return set()
-    rows = con.execute(
-        "SELECT content_hash FROM articles WHERE content_hash IN (SELECT unnest(?::VARCHAR[])) "
-        "UNION SELECT content_hash FROM quarantine WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))",
-        [hashes, hashes],
-    ).fetchall()
+    rows = con.execute("SELECT content_hash FROM articles WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))",
+                       [hashes]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -111,10 +112,15 @@ class RunLoader:
                 "rejects": self._rejects_frame(), "runs": runs}
 
     def load(self, held: dict[str, list[str]] | None = None, dq_results=None) -> None:
-        """New articles into `articles`, the `held` ones (article_id -> checks) into `quarantine`; DQ results."""
+        """New articles into `articles`, the `held` ones (article_id -> checks) into `quarantine`; DQ results.
+
+        A text an earlier run quarantined is validated again when read again: its old quarantine row
+        goes, and it lands in `articles` or, held again, in a quarantine row of this run.
+        """
         self.held = dict(held or {})
         run, now, ids = self.run, self.prepared_at, list(self.held)
         columns = ", ".join(ARTICLE_COLUMNS)
+        self.con.execute("DELETE FROM quarantine WHERE content_hash IN (SELECT content_hash FROM _run_articles)")
         self.con.execute(f"INSERT INTO articles ({columns}, first_seen_at, first_run_id) SELECT {columns}, ?, ? "
                          "FROM _run_articles WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[]))",
                          [now, run.run_id, ids])

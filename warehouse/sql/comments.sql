@@ -86,7 +86,7 @@ COMMENT ON COLUMN dq_results.severity IS 'critical (fails the run) | warning (qu
 COMMENT ON COLUMN dq_results.validated_at IS 'When the expectation was evaluated.';
 COMMENT ON COLUMN dq_results.expectation_type IS 'The GX expectation type, e.g. expect_column_values_to_not_be_null.';
 
-COMMENT ON TABLE quarantine IS 'Articles held back by a warning-level expectation, with the checks that caught them.';
+COMMENT ON TABLE quarantine IS 'Articles held back by a warning-level expectation, with the checks that caught them; a later run that reads the text again validates it again (released to articles if it passes).';
 COMMENT ON COLUMN quarantine.article_id IS 'As articles.article_id.';
 COMMENT ON COLUMN quarantine.title IS 'As articles.title.';
 COMMENT ON COLUMN quarantine.authors IS 'As articles.authors.';

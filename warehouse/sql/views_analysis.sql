@@ -1,14 +1,16 @@
 -- Analysis views (docs/tables.md, docs/analysis.md); recreated on every writable connect.
 -- An outlet is documents.source: the sources-file name, --source-name, or the page's site name.
 
--- One row per distinct article (near-duplicate copies fold into their canonical article).
+-- One row per distinct article (near-duplicate copies fold into their canonical article). Its first
+-- document: the earliest fetched; among those of one time (a run's files share it), the one that
+-- created the article (is_duplicate false), as articles.site_name does.
 CREATE OR REPLACE VIEW articles_canonical AS
 WITH own_docs AS (
     SELECT article_id, count(*) AS documents,
-           arg_min(source, (fetched_at, document_id)) FILTER (WHERE source IS NOT NULL) AS first_source,
-           arg_min(coalesce(canonical_url, url), (fetched_at, document_id))
+           arg_min(source, (fetched_at, is_duplicate, document_id)) FILTER (WHERE source IS NOT NULL) AS first_source,
+           arg_min(coalesce(canonical_url, url), (fetched_at, is_duplicate, document_id))
                FILTER (WHERE coalesce(canonical_url, url) IS NOT NULL) AS first_url,
-           arg_min(origin, (fetched_at, document_id)) AS first_origin,
+           arg_min(origin, (fetched_at, is_duplicate, document_id)) AS first_origin,
            min(fetched_at) AS first_fetched_at
     FROM documents GROUP BY article_id
 ), groups AS (
