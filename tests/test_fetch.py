@@ -332,12 +332,12 @@ def test_per_host_and_global_concurrency_limits():
 def test_one_bad_host_does_not_stall_the_others():
     bad, good = Server(), Server()
     try:
-        bad.routes["/a"] = Reply(200, ARTICLE, {"Content-Type": "text/html"}, delay=1.0)
+        bad.routes["/a"] = Reply(200, ARTICLE, {"Content-Type": "text/html"}, delay=3.0)
         good.routes["/a"] = html()
         done: dict[str, float] = {}
         errors: list[str] = []
         start = time.monotonic()
-        with Fetcher(options(per_host_concurrency=2, concurrency=4, read_timeout=0.5, retries=0)) as fetcher:
+        with Fetcher(options(per_host_concurrency=2, concurrency=4, read_timeout=2.0, retries=0)) as fetcher:
             def run(srv, key):
                 try:
                     fetcher.fetch(srv.url("/a"))
@@ -349,8 +349,9 @@ def test_one_bad_host_does_not_stall_the_others():
                        for i in range(4) for srv, name in ((bad, "bad"), (good, "good"))]
             [t.start() for t in threads]
             [t.join() for t in threads]
-        # every good fetch is done before the first bad one could even time out
-        assert max(v for k, v in done.items() if k.startswith("good")) < 0.45
+        # every good fetch is done before the first bad one times out (ordered, not timed: a loaded
+        # machine slows both; a good fetch waiting behind the bad host would finish after it)
+        assert max(v for k, v in done.items() if k.startswith("good")) < min(v for k, v in done.items() if k.startswith("bad"))
         assert errors == ["timeout"] * 4
     finally:
         bad.close()
