@@ -74,14 +74,17 @@ def _config_file():
         return None
 
 
-def _check_db(settings) -> None:
-    """The warehouse path names a file in an existing folder (nothing is created on a typo)."""
+def _check_db(settings, existing: bool = False) -> None:
+    """The warehouse path names a file in an existing folder (nothing is created on a typo); with
+    `existing`, a warehouse that is already there (a command that only reads or redoes runs)."""
     db = settings.db
     if db.is_dir():
         raise click.UsageError(f"--db {db}: is a directory; name the warehouse file, e.g. {db / 'newsflow.duckdb'}")
     parent = db.parent if str(db.parent) else None
     if parent is not None and not parent.is_dir():
         raise click.UsageError(f"--db {db}: the folder {parent} does not exist; create it first (mkdir -p {parent})")
+    if existing and not db.is_file():  # a typo in --db must not create an empty warehouse
+        raise Failure(f"no warehouse at {db}; run `newsflow ingest --db {db}` first or pass --db")
 
 
 def _set_log_level(ctx, param, value):
@@ -231,12 +234,8 @@ def reprocess(db):
 
     Example: newsflow reprocess --db newsflow.duckdb
     """
-    from pathlib import Path
-
     settings = _settings(db=db)
-    _check_db(settings)
-    if not Path(settings.db).is_file():  # a typo in --db must not create an empty warehouse
-        raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
+    _check_db(settings, existing=True)
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
@@ -427,9 +426,7 @@ def validate(db, docs, fail_on, lock_timeout):
     from pathlib import Path
 
     settings = _settings(db=db, lock_timeout=lock_timeout)
-    _check_db(settings)
-    if not Path(settings.db).is_file():
-        raise Failure(f"no warehouse at {settings.db}; run `newsflow ingest --db {settings.db}` first or pass --db")
+    _check_db(settings, existing=True)
     from newsflow.flows.validate import validate_warehouse
     from newsflow.warehouse.db import connect
     from newsflow.warehouse.writelock import write_lock
