@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import atexit
 import gzip
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -112,6 +116,32 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def prefect_api(api_url: str, path: str, body: dict | None = None) -> tuple[int, str]:
+    """Call the Prefect REST API (POST with a body, else GET); (status, body text).
+
+    A busy SQLite server answers 503 to a retryable error; like Prefect's own client, ask again.
+    """
+    request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"},
+                                     method="POST" if body is not None else "GET")
+    for attempt in range(6):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or attempt == 5:
+                return exc.code, exc.read().decode()
+        time.sleep(2 ** attempt / 4)
+    raise AssertionError("unreachable")
+
+
+def prefect_json(api_url: str, path: str, body: dict | None = None):
+    """`prefect_api` for calls that must succeed: the decoded JSON answer."""
+    status, text = prefect_api(api_url, path, body)
+    assert 200 <= status < 300, f"{path}: {status} {text[:500]}"
+    return json.loads(text)
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+
+from conftest import prefect_api, prefect_json
 
 REPO = Path(__file__).resolve().parent.parent
 PREFECT = Path(sys.executable).with_name("prefect")
@@ -35,16 +35,6 @@ def _env(api_url: str, home: Path) -> dict[str, str]:
 
 def _prefect(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(PREFECT), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-def _post(api_url: str, path: str, body: dict) -> tuple[int, str]:
-    request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 @pytest.fixture
@@ -83,22 +73,22 @@ def test_stock_deploy_refuses_bad_settings_and_the_server_refuses_bad_runs(prefe
 
     done = _prefect(["--no-prompt", "deploy", "--name", "inbox-hourly"], env, project)
     assert done.returncode == 0, done.stdout + done.stderr
-    deployment = json.loads(_post(prefect_server, "/deployments/filter",
-                                  {"deployments": {"name": {"any_": ["inbox-hourly"]}}})[1])[0]
+    deployment = prefect_json(prefect_server, "/deployments/filter",
+                              {"deployments": {"name": {"any_": ["inbox-hourly"]}}})[0]
     assert deployment["enforce_parameter_schema"] is True
 
     # The server refuses a run with bad settings (the UI, `prefect deployment run` and the API alike).
     for settings, bad in (({"dbb": "x.duckdb"}, "dbb"), ({"batch_size": "many"}, "batch_size"),
                           ({"similarity": {"treshold": 0.5}}, "treshold")):
-        status, body = _post(prefect_server, f"/deployments/{deployment['id']}/create_flow_run",
-                             {"parameters": {"settings": settings}})
+        status, body = prefect_api(prefect_server, f"/deployments/{deployment['id']}/create_flow_run",
+                                   {"parameters": {"settings": settings}})
         assert status == 409 and bad in body, (status, body)
     done = _prefect(["deployment", "run", "scheduled-ingest/inbox-hourly", "--params",
                      json.dumps({"settings": {"dbb": "x.duckdb"}})], env, project)
     assert done.returncode != 0 and "dbb" in done.stdout + done.stderr, done.stdout + done.stderr
     # A good one is accepted (and only scheduled here: no worker runs it).
-    status, body = _post(prefect_server, f"/deployments/{deployment['id']}/create_flow_run",
-                         {"parameters": {"settings": {"db": "ok.duckdb", "batch_size": 5}}})
+    status, body = prefect_api(prefect_server, f"/deployments/{deployment['id']}/create_flow_run",
+                               {"parameters": {"settings": {"db": "ok.duckdb", "batch_size": 5}}})
     assert status == 201, body
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -16,6 +14,8 @@ import pytest
 
 from newsflow.flows.serve import DEFAULT_FILE, DeploymentError, build_deployments, read_specs
 from newsflow.settings import SAMPLES_DIR, Settings
+
+from conftest import prefect_json
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,15 +71,8 @@ def test_serve_refuses_an_unknown_only_before_starting_a_server(tmp_path, monkey
     assert not (tmp_path / "home").exists()  # no server was started (its state folder is made first)
 
 
-def _api(api_url: str, path: str, body: dict | None = None):
-    request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"}, method="POST" if body else "GET")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def _completed_runs(api_url: str, deployment_name: str) -> list[dict]:
-    return _api(api_url, "/flow_runs/filter", {"deployments": {"name": {"any_": [deployment_name]}},
+    return prefect_json(api_url, "/flow_runs/filter", {"deployments": {"name": {"any_": [deployment_name]}},
                                               "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}})
 
 
@@ -130,12 +123,12 @@ deployments:
     assert {status for _, status, _, _ in history} == {"completed"}
     assert history[0][2] == 18 and history[0][3] == 16 and history[1][3] == 0  # the second run adds nothing
     # Each `runs` row names its ingest flow run on the server, a subflow of a scheduled deployment run.
-    deployment_runs = {r["id"] for r in _api(prefect_server, "/flow_runs/filter", {
+    deployment_runs = {r["id"] for r in prefect_json(prefect_server, "/flow_runs/filter", {
         "deployments": {"name": {"any_": ["every-3s"]}}, "limit": 200})}
     for flow_run_id, *_ in history:
-        ingest_run = _api(prefect_server, f"/flow_runs/{flow_run_id}")
+        ingest_run = prefect_json(prefect_server, f"/flow_runs/{flow_run_id}")
         assert ingest_run["flow_id"] and ingest_run["parent_task_run_id"]
-        assert _api(prefect_server, f"/task_runs/{ingest_run['parent_task_run_id']}")["flow_run_id"] in deployment_runs
+        assert prefect_json(prefect_server, f"/task_runs/{ingest_run['parent_task_run_id']}")["flow_run_id"] in deployment_runs
 
 
 def test_validate_flow_checks_the_whole_warehouse(prefect_harness, tmp_path):

@@ -13,8 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -23,25 +21,13 @@ import pytest
 from newsflow.settings import SAMPLES_DIR
 from newsflow.warehouse.writelock import write_lock
 
+from conftest import prefect_json
 from websupport import article
 
 REPO = Path(__file__).resolve().parent.parent
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 pytestmark = pytest.mark.slow
-
-
-def _api(api_url: str, path: str, body: dict | None = None):
-    request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"}, method="POST" if body is not None else "GET")
-    for attempt in range(5):
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:  # a busy SQLite server answers 503: ask again
-            if exc.code != 503 or attempt == 4:
-                raise AssertionError(f"{path}: {exc.code} {exc.read().decode()[:500]}") from exc
-            time.sleep(1)
 
 
 def _wait(what: str, check, timeout: float, proc: subprocess.Popen, log: Path):
@@ -79,16 +65,16 @@ def _serve(tmp_path: Path, api_url: str, db: Path, grace: float, name: str) -> t
 
 
 def _deployment_id(api_url: str, name: str) -> str | None:
-    found = _api(api_url, "/deployments/filter", {"deployments": {"name": {"any_": [name]}}})
+    found = prefect_json(api_url, "/deployments/filter", {"deployments": {"name": {"any_": [name]}}})
     return found[0]["id"] if found else None
 
 
 def _run(api_url: str, deployment_id: str, inputs: list[str]) -> str:
-    return _api(api_url, f"/deployments/{deployment_id}/create_flow_run", {"parameters": {"inputs": inputs}})["id"]
+    return prefect_json(api_url, f"/deployments/{deployment_id}/create_flow_run", {"parameters": {"inputs": inputs}})["id"]
 
 
 def _state(api_url: str, flow_run_id: str) -> str:
-    return _api(api_url, f"/flow_runs/{flow_run_id}")["state_type"]
+    return prefect_json(api_url, f"/flow_runs/{flow_run_id}")["state_type"]
 
 
 def test_sigterm_gives_the_running_run_its_grace_then_cancels_it(prefect_server, server, tmp_path):
@@ -134,10 +120,10 @@ def test_sigterm_gives_the_running_run_its_grace_then_cancels_it(prefect_server,
     # ...and so is its slot of the one-writer limit: released by the run itself (its lease would
     # take over a minute), so the next deployed run does not wait.
     deadline = time.monotonic() + 20
-    while (held := _api(prefect_server, "/v2/concurrency_limits/newsflow-warehouse")["active_slots"]) \
+    while (held := prefect_json(prefect_server, "/v2/concurrency_limits/newsflow-warehouse")["active_slots"]) \
             and time.monotonic() < deadline:
         time.sleep(1)
-    logs = _api(prefect_server, "/logs/filter", {"logs": {"flow_run_id": {"any_": [slow]}}, "limit": 200})
+    logs = prefect_json(prefect_server, "/logs/filter", {"logs": {"flow_run_id": {"any_": [slow]}}, "limit": 200})
     assert held == 0, "the cut-off run still holds the writer slot; its logs:\n" + "\n".join(
         f"{entry['timestamp']} {entry['message'][:3000]}" for entry in logs)
     # One line says what serve does; nothing is left half-done.

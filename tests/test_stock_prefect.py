@@ -24,7 +24,7 @@ import pytest
 from newsflow.acquire.files import discover
 from newsflow.settings import SAMPLES_DIR
 
-from conftest import free_port
+from conftest import free_port, prefect_json
 
 pytestmark = pytest.mark.slow
 
@@ -44,13 +44,6 @@ def _prefect(args: list[str], env: dict, cwd: Path, timeout: float = 180) -> str
     done = subprocess.run([str(PREFECT), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"prefect {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-
-def _get(api_url: str, path: str, body: dict):
-    request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -119,7 +112,7 @@ def test_readme_prefect_section_with_the_stock_cli(project, tmp_path):
         _prefect(["deployment", "run", "scheduled-ingest/inbox-hourly", "--params", json.dumps(params)], env, project)
         deadline = time.monotonic() + 240
         while True:
-            runs = _get(api_url, "/flow_runs/filter", {"deployments": {"name": {"any_": ["inbox-hourly"]}}})
+            runs = prefect_json(api_url, "/flow_runs/filter", {"deployments": {"name": {"any_": ["inbox-hourly"]}}})
             states = [r["state_type"] for r in runs]
             if states and states[0] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 break
@@ -135,7 +128,7 @@ def test_readme_prefect_section_with_the_stock_cli(project, tmp_path):
         artifacts = _prefect(["artifact", "ls"], env, project)
         assert "ingest-run" in artifacts and "data-quality" in artifacts
         # The summary sits on the run the user opens: the deployment's own run.
-        on_run = _get(api_url, "/artifacts/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}})
+        on_run = prefect_json(api_url, "/artifacts/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}})
         assert {"ingest-run", "data-quality"} <= {a["key"] for a in on_run}
 
         with duckdb.connect(str(db), read_only=True) as con:
