@@ -43,8 +43,10 @@ class Settings(BaseSettings):
         "count a file whose path, outlet and stat stamp match an earlier committed run's record (file_state) as "
         "unchanged without reading it; false: every file is read and gets a documents row at every run"))
     cache_extraction: bool = Field(True, description="reuse a batch's extraction results when its files, the code and these settings are unchanged (7 days)")
-    db_memory_limit: ByteSize = Field(ByteSize(512 * 2**20), gt=2**20, description=(
-        "DuckDB memory_limit while a run writes the warehouse (e.g. \"512MiB\", \"2GB\"): beyond it DuckDB spills the "
+    # 256 MiB: a 5k-page run's commit uses ~150 MB of DuckDB memory, so only larger runs spill; 512 MiB
+    # let a 50k run's commit hold ~360 MB more than a 5k run's (BENCHMARKS.md, "Peak RSS at 5k and 50k").
+    db_memory_limit: ByteSize = Field(ByteSize(256 * 2**20), gt=2**20, description=(
+        "DuckDB memory_limit while a run writes the warehouse (e.g. \"256MiB\", \"2GB\"): beyond it DuckDB spills the "
         "run's uncommitted rows to <db>.tmp beside the warehouse, so a large run's memory stays bounded"))
     lock_timeout: float = Field(10.0, ge=0, le=366 * 86400, description="seconds to wait for another process's lock on the db")
     runner: Literal["threads", "processes", "dask"] = Field(
