@@ -538,8 +538,12 @@ def _derive_runs(runs: pd.DataFrame, documents: pd.DataFrame, rejects: pd.DataFr
     seen = (documents["run_id"].value_counts().reindex(runs["run_id"], fill_value=0).to_numpy()
             + rejects["run_id"].value_counts().reindex(runs["run_id"], fill_value=0).to_numpy())
     inputs = runs["inputs"].where(runs["inputs"] > 0)  # no inputs: no rate (NULL, not checked)
+    # Rejects are read again at every run while unchanged files are not: against the inputs alone, a
+    # re-run of a corpus with 3 bad files of 100 would warn of a 100% reject rate.
+    considered = runs["inputs"] + (runs["unchanged"].fillna(0) if "unchanged" in runs.columns else 0)
     return runs.assign(counts_total=counts.astype("int64"), documents_and_rejects=seen.astype("int64"),
-                       duplicate_rate=runs["duplicates"] / inputs, reject_rate=runs["rejected"] / inputs)
+                       duplicate_rate=runs["duplicates"] / inputs,
+                       reject_rate=runs["rejected"] / considered.where(considered > 0))
 
 
 def _expectation(gxe, column_cls, check: Check):

@@ -110,7 +110,7 @@ class QualityConfig:
     max_duplicate_rate: Annotated[float, Field(ge=0, le=1)] = 0.5
     """duplicates / inputs per run above this is a warning (a re-run of the same inputs trips it)"""
     max_reject_rate: Annotated[float, Field(ge=0, le=1)] = 0.25
-    """rejected / inputs per run above this is a warning"""
+    """rejected / (inputs + unchanged) per run above this is a warning"""
     severity: dict[str, str] = field(default_factory=dict)  # checked in __post_init__, naming the allowed values
     """per-check severity overrides, e.g. {"text_no_residue" = "critical"}"""
     docs_dir: Path | None = None
@@ -266,7 +266,7 @@ def checks(config: QualityConfig | None = None, now: datetime | None = None) -> 
         Check("reject_rate_in_bounds", "runs", "ExpectColumnValuesToBeBetween",
               {"column": "reject_rate", "min_value": 0.0, "max_value": c.max_reject_rate,
                "row_condition": completed},
-              "warning", f"rejected / inputs <= {c.max_reject_rate}"),
+              "warning", f"rejected / (inputs + unchanged) <= {c.max_reject_rate}"),
     ]
     unknown = set(c.severity) - {ch.name for ch in out}
     if unknown:

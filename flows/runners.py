@@ -31,26 +31,100 @@ def task_runner(settings: Settings):
     raise RunnerUnavailable(f"unknown runner {settings.runner!r}; choose one of {', '.join(RUNNERS)}")
 
 
+_local_api: str | None = None
+
+
 def local_api_for_workers() -> str:
     """Start (once) the temporary local API Prefect would start anyway, and return its URL.
 
     Worker processes do not inherit Prefect's ephemeral mode: each would start a server of its own
-    (5-10 s apiece). Naming this one in the run's settings makes them report to it instead.
+    (5-10 s apiece). Naming this one in the run's settings makes them report to it instead. It is
+    launched as Prefect launches it (uvicorn on `prefect.server.api.server:create_app`, UI off, the
+    ephemeral flags), but from here: Prefect's launcher lives in the server module, whose import
+    costs this process ~2.5 s of CPU that the run's own start-up (GX, the flow code) waits behind.
+    A watchdog stops it even if this process is killed; it is stopped at exit otherwise.
     """
-    from prefect.server.api.server import SubprocessASGIServer
+    global _local_api
+    if _local_api is None:
+        import atexit
 
-    server = SubprocessASGIServer()  # the same instance Prefect's clients use; stopped at exit
-    if not server.running:
-        launch = server._run_uvicorn_command
+        from prefect.settings import get_current_settings
 
-        def launch_and_watch():  # the watchdog starts with the server, not after its health check
-            process = launch()
+        timeout = get_current_settings().server.ephemeral.startup_timeout_seconds
+        for _ in range(5):  # another process may take the free port first: uvicorn then exits with 3
+            port = _free_port()
+            process = _launch_api(port)
             stop_with_this_process(process.pid)
-            return process
+            atexit.register(_stop, process)
+            status = _wait_healthy(process, f"http://127.0.0.1:{port}/api", timeout)
+            if status is None:
+                break
+            if status != 3:
+                raise RuntimeError(f"Prefect's temporary API exited with status {status} while starting "
+                                   f"(set PREFECT_API_URL to a running server, or see its output above)")
+        else:
+            raise RuntimeError("Prefect's temporary API found no free port on 127.0.0.1")
+        _local_api = f"http://127.0.0.1:{port}/api"
+    return _local_api
 
-        server._run_uvicorn_command = launch_and_watch
-        server.start()
-    return server.api_url
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _launch_api(port: int):
+    import os
+    import subprocess
+    import sys
+
+    import prefect
+    from prefect.settings import get_current_settings
+
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+           **get_current_settings().to_environment_variables(exclude_unset=True)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "error", "--lifespan", "on"], env=env)
+
+
+def _wait_healthy(process, api_url: str, timeout: float) -> int | None:
+    """None once `api_url` answers its health check; the exit status if the process ended first.
+
+    Polls every 0.1 s and, as Prefect's own launcher does, counts `timeout` in polls, not wall time.
+    """
+    import time
+    import urllib.request
+
+    for _ in range(max(1, round(timeout / 0.1))):
+        if process.poll() is not None:
+            return process.returncode
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:
+                if response.status == 200:
+                    return None
+        except OSError:  # not listening yet (refused), or not answering yet
+            pass
+        time.sleep(0.1)
+    _stop(process)
+    raise RuntimeError(f"Prefect's temporary API did not answer within {timeout:.0f} s "
+                       "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS; or set PREFECT_API_URL to a running server)")
+
+
+def _stop(process) -> None:
+    import subprocess
+
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # Runs beside us and stops `pid` once its parent (this process) is gone, whatever killed it: Prefect

@@ -46,7 +46,7 @@ def _settings(**overrides):
 
     from pydantic import ValidationError
 
-    from newsflow.settings import config_path, load_settings
+    from newsflow.settings import UnknownSetting, config_path, load_settings
 
     try:
         return load_settings(**overrides)
@@ -59,6 +59,8 @@ def _settings(**overrides):
             f"NEWSFLOW_{'__'.join(loc).upper()} or {_config_file() or 'newsflow.toml'}"
         message = first["msg"].removeprefix("Value error, ")
         raise click.UsageError(f"setting {name} ({where}): {message}") from exc
+    except UnknownSetting as exc:  # a NEWSFLOW_* variable that names no setting
+        raise click.UsageError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:  # the config file itself
@@ -500,6 +502,8 @@ def config():
 
     Example: NEWSFLOW_WORKERS=4 newsflow config > newsflow.toml
     """
+    from pydantic import ByteSize
+
     from newsflow.settings import GROUPS, Settings, _fields, config_path
 
     settings = _settings()
@@ -513,7 +517,17 @@ def config():
         for name, value in values.items():
             if name in derived:  # follows another setting (quality.min_words is min_words)
                 continue
+            if isinstance(getattr(settings, name, None), ByteSize):  # 536870912 reads better as "512MiB"
+                value = _byte_size(int(value))
             click.echo(f"# {name} = (unset)" if value is None else f"{name} = {_toml(value)}")
+
+
+def _byte_size(n: int) -> str | int:
+    """A byte count in the largest binary unit that divides it ("512MiB"), else the plain number."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n and n % size == 0:
+            return f"{n // size}{unit}"
+    return n
 
 
 def _toml(value) -> str:

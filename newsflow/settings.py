@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Literal
@@ -134,7 +135,26 @@ def default_of(name: str):
     raise KeyError(f"unknown setting {name!r}")
 
 
+class UnknownSetting(ValueError):
+    """A NEWSFLOW_* environment variable names no setting."""
+
+
+def unknown_environment(environ=os.environ) -> list[str]:
+    """Messages for NEWSFLOW_* variables that name no setting (pydantic ignores them; a typo would go unseen)."""
+    known = {CONFIG_ENV, *(f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields)}
+    messages = []
+    for var in sorted(environ):
+        head = var.split("__", 1)[0]
+        if var.startswith("NEWSFLOW_") and head not in known:
+            close = difflib.get_close_matches(head, known, n=1)
+            messages.append(f"{var} names no setting" + (f" (did you mean {close[0]}?)" if close else "")
+                            + "; `newsflow config` lists them")
+    return messages
+
+
 def load_settings(**overrides) -> Settings:
     """Settings with overrides applied (a group's options by their own names, or a group as a dict);
-    None values mean 'not given'."""
+    None values mean 'not given'. A NEWSFLOW_* variable that names no setting is an UnknownSetting."""
+    if unknown := unknown_environment():
+        raise UnknownSetting("; ".join(unknown))
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

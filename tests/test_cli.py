@@ -117,6 +117,23 @@ def test_bad_setting_is_a_usage_error(monkeypatch, capsys):
     assert "setting workers" in capsys.readouterr().err
 
 
+def test_a_mistyped_environment_variable_is_a_usage_error(monkeypatch, capsys):
+    """pydantic ignores NEWSFLOW_* names that match no setting; a typo must not silently change nothing."""
+    monkeypatch.setenv("NEWSFLOW_WORKRS", "4")
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert "NEWSFLOW_WORKRS names no setting (did you mean NEWSFLOW_WORKERS?)" in err
+    monkeypatch.delenv("NEWSFLOW_WORKRS")
+    monkeypatch.setenv("NEWSFLOW_SIMILARTY__STORY_THRESHOLD", "0.3")  # a group's name mistyped
+    assert main(["config"]) == 2 and "NEWSFLOW_SIMILARTY__STORY_THRESHOLD names no setting" in capsys.readouterr().err
+    monkeypatch.delenv("NEWSFLOW_SIMILARTY__STORY_THRESHOLD")
+    monkeypatch.setenv("NEWSFLOW_SIMILARITY__STORY_THRESHOLD", "0.3")
+    monkeypatch.setenv("NEWSFLOW_DB_MEMORY_LIMIT", "1GiB")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "story_threshold = 0.3" in out and 'db_memory_limit = "1GiB"' in out
+
+
 def test_each_default_is_defined_once_in_its_stage_model(tmp_path, monkeypatch):
     """The fetcher's, the quality suites' and the similarity stages' options are nested, not copied."""
     from newsflow.acquire.options import FetchOptions

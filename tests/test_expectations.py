@@ -282,6 +282,15 @@ def test_duplicate_and_reject_rates_warn_above_their_bounds():
     assert check(report, "reject_rate_in_bounds")["observed_value"] == f"1 of 1 rows unexpected: {RUN} 0.2"
 
 
+def test_reject_rate_counts_the_unchanged_inputs_a_rerun_skipped():
+    """A re-run reads only what changed, and the files rejected last time (they are read again)."""
+    frames = clean_frames(1)  # 3 inputs: 1 new, 1 duplicate, 1 reject
+    frames["runs"]["unchanged"] = 0
+    assert "reject_rate_in_bounds" in failed(validate(frames, None, RUN, now=NOW))  # 1 of 3
+    frames["runs"]["unchanged"] = 7  # 1 of 10 files considered
+    assert "reject_rate_in_bounds" not in failed(validate(frames, None, RUN, now=NOW))
+
+
 # --- configuration -------------------------------------------------------------------------------
 
 def test_allowed_languages_come_from_config():

@@ -85,7 +85,7 @@ feeds = ["{server.url('/bad.xml')}", "{server.url('/deep.json')}"]
 name = "Good"
 feeds = ["{server.url('/good.xml')}"]
 """)
-    for key, value in {"DQ_ENABLED": "false", "MIN_HOST_DELAY": "0", "RETRIES": "0"}.items():
+    for key, value in {"QUALITY__ENABLED": "false", "FETCH__MIN_HOST_DELAY": "0", "FETCH__RETRIES": "0"}.items():
         monkeypatch.setenv(f"NEWSFLOW_{key}", value)
     db = tmp_path / "w.duckdb"
     code = main(["ingest", "--sources", str(sources), "--db", str(db), "--allow-private-hosts", "--no-progress"])

@@ -246,7 +246,7 @@ name = "Ledger Sitemaps"
 sitemaps = ["{roots[2]}"]
 exclude = ["re:/news/elect"]
 """)
-    for key, value in {"DQ_ENABLED": "false", "MIN_HOST_DELAY": "0", "RETRIES": "0"}.items():
+    for key, value in {"QUALITY__ENABLED": "false", "FETCH__MIN_HOST_DELAY": "0", "FETCH__RETRIES": "0"}.items():
         monkeypatch.setenv(f"NEWSFLOW_{key}", value)
     db = tmp_path / "cli.duckdb"
     code = main(["ingest", "--sources", str(sources), "--db", str(db), "--allow-private-hosts",

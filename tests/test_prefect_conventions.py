@@ -156,3 +156,27 @@ def test_kill_9_of_ingest_leaves_no_prefect_server_behind(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+_IN_PROCESS_INGEST = """
+import sys
+from newsflow.cli import main
+code = main(sys.argv[1:])
+print("server module imported:", "prefect.server.api.server" in sys.modules, "exit:", code)
+"""
+
+
+@pytest.mark.slow  # a subprocess ingest with its temporary Prefect API
+def test_the_temporary_api_is_started_without_importing_prefects_server_here(tmp_path):
+    """The run's process starts Prefect's temporary API as a process of its own and reports to it,
+    without importing Prefect's server code (~2.5 s of CPU its start-up would wait behind)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+               NEWSFLOW_QUALITY__ENABLED="false")
+    done = subprocess.run([sys.executable, "-c", _IN_PROCESS_INGEST, "ingest", str(SAMPLES_DIR), "--db",
+                           str(tmp_path / "t.duckdb"), "--no-progress"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert "server module imported: False exit: 0" in done.stdout, done.stdout + done.stderr
+    with duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True) as con:
+        (flow_run_id, status), = con.execute("SELECT flow_run_id, status FROM runs").fetchall()
+    assert status == "completed" and flow_run_id  # the run was reported to the temporary API
