@@ -4,6 +4,7 @@
     python bench/bench_throughput.py --quick         # 300 pages; peak RSS at 300 and 1500 (a few minutes)
     python bench/bench_throughput.py --pages 10000 --rss 5000,50000
     python bench/bench_throughput.py --pages 10000 --rerun-only   # only the first run and the re-run
+    python bench/bench_throughput.py --small-only --repeat 3      # only the empty-flow and 5-page rows
 
 Measured, each in its own process on the same corpus (bench/corpus.py, cached under bench/.corpus):
   bare loop     read + trafilatura.extract, one process: the extraction limit of one core
@@ -211,6 +212,81 @@ def rerun_only(folder: Path, n: int, results: dict, json_path: Path | None) -> N
         json_path.write_text(json.dumps(results, indent=1, default=str))
 
 
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
+
+
+def small_only(folder: Path, repeat: int, results: dict, json_path: Path | None) -> None:
+    """`--small-only`: the empty flow and the 5-page ingest, ephemeral and against a running server,
+    `repeat` times each, alternating; medians, and how much of each 5-page run stage_seconds covers."""
+    from newsflow.flows.serve import start_server, stop_server
+
+    runs: dict[str, list[dict]] = {"empty": [], "five": [], "empty_srv": [], "five_srv": []}
+
+    def measured(key: str, label: str, r: dict) -> None:
+        r["load"] = os.getloadavg()[0]
+        runs[key].append(note(f"{label} (load {r['load']:.1f})", r))
+
+    with tempfile.TemporaryDirectory(prefix="nf-bench-small-") as tmp:
+        tmp = Path(tmp)
+        empty_py = tmp / "empty_flow.py"
+        empty_py.write_text(EMPTY_FLOW)
+        home = tmp / "prefect-home"
+        env = {"PREFECT_HOME": str(home), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}
+        note("first Prefect start (empty flow, new PREFECT_HOME)", timed([sys.executable, str(empty_py)], env))
+
+        def five_pages(name: str) -> Path:  # copies with stamps of their own: no batch result to reuse
+            small = tmp / name
+            small.mkdir()
+            for page in sorted(folder.iterdir())[:5]:
+                shutil.copy(page, small / page.name)
+            return small
+
+        for i in range(repeat):
+            measured("empty", "empty flow", timed([sys.executable, str(empty_py)], env))
+            measured("five", "5 pages", newsflow(five_pages(f"small-{i}"), tmp / f"small-{i}.duckdb", home))
+        api_url, server = start_server(tmp / "server-home", _free_port(), log_path=tmp / "server.log", timeout=300)
+        try:
+            served = {"PREFECT_API_URL": api_url}
+            timed([sys.executable, str(empty_py)], served)  # warm-up
+            for i in range(repeat):
+                measured("empty_srv", "empty flow (server)", timed([sys.executable, str(empty_py)], served))
+                measured("five_srv", "5 pages (server)",
+                         newsflow(five_pages(f"small-srv-{i}"), tmp / f"small-srv-{i}.duckdb", home, env=served))
+        finally:
+            stop_server(server)
+    results["load_after"] = os.getloadavg()
+    med = {key: _median([r["seconds"] for r in rs]) for key, rs in runs.items()}
+    lines = [f"{repeat} runs of each, alternating (bench/corpus.py v{corpus.VERSION}, first 5 pages), {results['machine']}; "
+             f"load average before: {' '.join(f'{x:.1f}' for x in results['load_before'])}, after: "
+             f"{' '.join(f'{x:.1f}' for x in results['load_after'])}", "",
+             "| run | median s | runs s | 1-min load at each |", "|---|---:|---|---|"]
+    for key, label in (("empty", "empty flow, ephemeral API"), ("five", "5-page ingest, ephemeral API"),
+                       ("empty_srv", "empty flow, running server"), ("five_srv", "5-page ingest, running server")):
+        seconds = " / ".join(f"{r['seconds']:.1f}" for r in runs[key])
+        loads = " / ".join(f"{r['load']:.1f}" for r in runs[key])
+        lines.append(f"| {label} | {med[key]:.1f} | {seconds} | {loads} |")
+    lines += ["", "| target | measured (medians) | met |", "|---|---|---|"]
+    for key, mode in (("", "ephemeral"), ("_srv", "running server")):
+        extra = med["five" + key] - med["empty" + key]
+        lines.append(f"| 5-page ingest <= 1.5 s above an empty flow ({mode}) | {med['five' + key]:.1f} s - "
+                     f"{med['empty' + key]:.1f} s = {extra:+.1f} s | {'yes' if extra <= 1.5 else 'NO'} |")
+    for key, mode in (("five", "5 pages"), ("five_srv", "5 pages, server")):
+        shares = [sum(r["stage_seconds"].values()) / r["seconds"] for r in runs[key]]
+        lines.append(f"| stage_seconds sum = wall within 5% ({mode}) | median {_median(shares):.1%} "
+                     f"(runs {', '.join(f'{s:.1%}' for s in shares)}) | {'yes' if min(shares) >= 0.95 else 'NO'} |")
+    for key, mode in (("five", "5 pages"), ("five_srv", "5 pages, server")):
+        for i, r in enumerate(runs[key], 1):
+            lines.append(f"stage_seconds, {mode}, run {i}: {json.dumps(r['stage_seconds'])}")
+    print("\n".join(lines))
+    if json_path:
+        results.update({"runs": {k: [{f: v for f, v in r.items() if f != "output"} for r in rs]
+                                 for k, rs in runs.items()}, "medians": med, "table": lines})
+        json_path.write_text(json.dumps(results, indent=1, default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
@@ -222,6 +298,9 @@ def main() -> None:
                         "(bench/corpus.py --plain: same texts, dates and copies, a fraction of the extraction cost)")
     parser.add_argument("--rerun-only", action="store_true",
                         help="only newsflow's first run and its re-run of the unchanged corpus (the re-run target)")
+    parser.add_argument("--small-only", action="store_true",
+                        help="only the empty-flow and 5-page rows, ephemeral and against a running server")
+    parser.add_argument("--repeat", type=int, default=3, help="--small-only: runs of each row (medians)")
     parser.add_argument("--bare-loop", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_loop:
@@ -239,6 +318,8 @@ def main() -> None:
                      "load_before": os.getloadavg()}
     if args.rerun_only:
         return rerun_only(folder, n, results, args.json)
+    if args.small_only:
+        return small_only(folder, args.repeat, results, args.json)
     rows = []
     with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
         tmp = Path(tmp)

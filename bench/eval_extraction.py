@@ -244,7 +244,7 @@ def outlet(publisher: str) -> str:
 
 
 # extract() choices that add or keep text on some pages only; the LOPO table treats each like a rule
-FEATURES = ("STANDFIRST", "DEK", "KEY_POINTS", "LIVE_POSTS", "HEADLINE")
+FEATURES = ("STANDFIRST", "DEK", "KEY_POINTS", "LIVE_POSTS", "HEADLINE", "LOOSE_TEXT", "COLLAPSED")
 
 
 @contextmanager

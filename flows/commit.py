@@ -162,9 +162,10 @@ def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
         result = commit_run(con, settings, run, processed, rejects, seconds, fetch_state, validator, files)
         # What the named stages leave out of the task's time: opening the warehouse and the COMMIT.
         named = sum(result.stage_seconds.values()) - sum(seconds.values())
-        final = {**result.stage_seconds, "commit": perf_counter() - started - named}
+        ended = perf_counter()
+        final = {**result.stage_seconds, "commit": ended - started - named}
         update_stage_seconds(con, run.run_id, final)
-        result = replace(result, stage_seconds={k: round(v, 4) for k, v in final.items()})
+        result = replace(result, stage_seconds={k: round(v, 4) for k, v in final.items()}, timed_until=ended)
     except Exception as exc:
         # A critical data-quality failure leaves the warehouse exactly as it was; any other load
         # failure is noted in run history.

@@ -59,6 +59,7 @@ class RunSummary:
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
     backed_off: int = 0  # article URLs not fetched: gone for good (404, 410) at a recent try (url_state)
     skip_reasons: dict[str, int] = field(default_factory=dict)  # files discovery skipped, by reason
+    timed_until: float | None = None  # perf_counter() at the end of the commit: see flows/finish.py
 
     def line(self) -> str:
         held = f", {self.quarantined} quarantined" if self.quarantined else ""
@@ -92,7 +93,8 @@ class RunSummary:
         return cls(run.run_id, run.flow_run_id, str(settings.db), result.inputs, result.new_articles,
                    result.duplicates, result.rejected, result.quarantined, skipped,
                    dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)),
-                   report.passed if report else None, report.failed if report else None, result.stage_seconds)
+                   report.passed if report else None, report.failed if report else None, result.stage_seconds,
+                   timed_until=result.timed_until)
 
 
 def start_run(settings: Settings) -> RunRecord:

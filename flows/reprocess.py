@@ -16,6 +16,7 @@ from newsflow.acquire.files import Item, kind_of
 from newsflow.acquire.web import FetchedItem
 from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
+from newsflow.flows.finish import record_finish
 from newsflow.flows.guards import nothing_read
 from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
@@ -113,4 +114,6 @@ def run_reprocess(settings: Settings):
     local = not get_current_settings().api.url
     updates = {"flows.heartbeat_frequency": None, "api.url": local_api_for_workers()} if local else {}
     with temporary_settings(updates=updates):  # the temporary server stops with this process (runners.py)
-        return reprocess.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))(settings=settings)
+        summary = reprocess.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))(settings=settings)
+    record_finish(settings, summary)  # the seconds from the commit to here, as the stage `finish`
+    return summary

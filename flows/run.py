@@ -59,6 +59,7 @@ def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = Fals
     """Run the ingest flow in this process and return its RunSummary."""
     from prefect.settings import get_current_settings, temporary_settings
 
+    from newsflow.flows.finish import record_finish
     from newsflow.flows.ingest import ingest
     from newsflow.flows.runners import local_api_for_workers, task_runner
 
@@ -76,7 +77,9 @@ def run_ingest(inputs: list[str], settings: Settings, show_progress: bool = Fals
     try:
         with temporary_settings(updates=updates), \
                 progress.reporting(bar or progress.current()):
-            return flow(inputs=inputs or None, settings=settings)
+            summary = flow(inputs=inputs or None, settings=settings)
     finally:
         if bar:
             bar.stop()
+    record_finish(settings, summary)  # the seconds from the commit to here, as the stage `finish`
+    return summary

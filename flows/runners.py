@@ -98,19 +98,18 @@ def _wait_healthy(process, api_url: str, timeout: float) -> int | None:
     Polls every 0.1 s and, as Prefect's own launcher does, counts `timeout` in polls, not wall time.
     """
     import time
+    import urllib.request
 
-    import httpx
-
-    with httpx.Client() as client:
-        for _ in range(max(1, round(timeout / 0.1))):
-            if process.poll() is not None:
-                return process.returncode
-            try:
-                if client.get(f"{api_url}/health").status_code == 200:
+    for _ in range(max(1, round(timeout / 0.1))):
+        if process.poll() is not None:
+            return process.returncode
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:
+                if response.status == 200:
                     return None
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+        except OSError:  # not listening yet (refused), or not answering yet
+            pass
+        time.sleep(0.1)
     _stop(process)
     raise RuntimeError(f"Prefect's temporary API did not answer within {timeout:.0f} s "
                        "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS; or set PREFECT_API_URL to a running server)")

@@ -46,7 +46,7 @@ def _settings(**overrides):
 
     from pydantic import ValidationError
 
-    from newsflow.settings import config_path, load_settings
+    from newsflow.settings import UnknownSetting, config_path, load_settings
 
     try:
         return load_settings(**overrides)
@@ -59,7 +59,7 @@ def _settings(**overrides):
             f"NEWSFLOW_{'__'.join(loc).upper()} or {_config_file() or 'newsflow.toml'}"
         message = first["msg"].removeprefix("Value error, ")
         raise click.UsageError(f"setting {name} ({where}): {message}") from exc
-    except ValueError as exc:  # a NEWSFLOW_* variable that names no setting
+    except UnknownSetting as exc:  # a NEWSFLOW_* variable that names no setting
         raise click.UsageError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from exc

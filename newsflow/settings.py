@@ -137,6 +137,10 @@ def default_of(name: str):
     raise KeyError(f"unknown setting {name!r}")
 
 
+class UnknownSetting(ValueError):
+    """A NEWSFLOW_* environment variable names no setting."""
+
+
 def unknown_environment(environ=os.environ) -> list[str]:
     """Messages for NEWSFLOW_* variables that name no setting (pydantic ignores them; a typo would go unseen)."""
     known = {CONFIG_ENV, *(f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields)}
@@ -152,7 +156,7 @@ def unknown_environment(environ=os.environ) -> list[str]:
 
 def load_settings(**overrides) -> Settings:
     """Settings with overrides applied (a group's options by their own names, or a group as a dict);
-    None values mean 'not given'. A NEWSFLOW_* variable that names no setting is a ValueError."""
+    None values mean 'not given'. A NEWSFLOW_* variable that names no setting is an UnknownSetting."""
     if unknown := unknown_environment():
-        raise ValueError("; ".join(unknown))
+        raise UnknownSetting("; ".join(unknown))
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -58,6 +58,7 @@ POSITIVE = [
     ("newsletter", "Already a subscriber? Log in to keep reading.", "middle"),
     ("newsletter", "Become a member today", "end"),
     ("newsletter", "Read our weekday climate briefing, free every morning.", "middle"),
+    ("newsletter", "Sign up for breaking news alerts on your phone.", "middle"),
     ("newsletter", "Support independent journalism from as little as £3.", "end"),
     ("share", "Share via Email | WhatsApp | Copy link", "middle"),
     ("share", "Tweet this", "middle"),
@@ -80,6 +81,7 @@ POSITIVE = [
     ("author_bio", "Kenji Watanabe is a freelance journalist based in Osaka.", "end"),
     ("author_bio", "Lena Fischer has been a senior editor at the Post since 2015.", "end"),
     ("author_bio", "Omar Haddad covers city hall and housing for the Chronicle.", "end"),
+    ("author_bio", "Maya Ortiz is the Gazette's chief political correspondent.", "end"),
     ("author_bio", "Ruth Mensah writes about food and farming for Valley Life magazine.", "end"),
     ("author_bio", "About the author: Sam Rivera has reported from four continents.", "end"),
     ("author_bio", "Author: Jo Park", "end"),
@@ -171,6 +173,17 @@ NEGATIVE = [
     "Watch repairers and jewellers on the street say trade has picked up since the market reopened.",
     "\"We were told to get the app and sign up for alerts, but half the village has no mobile signal,\" "
     "said Peter Nolan, who runs the post office.",
+    # story sentences that once matched a rule (issue 9: the rules' precision on sites we never saw)
+    "Contact tracing teams were sent to the school at the end of the week.",
+    "Reach out to older neighbours at least once a week during the cold spell, the health board advised.",
+    "Officials will join the mayor at a briefing on Friday to explain the road closures.",
+    "Residents can register for flood alerts on the county website.",
+    "Like many small farmers on Facebook, she began selling eggs directly to her neighbours.",
+    "Experts advise buyers to do their own research before signing a contract with a solar installer.",
+    "Johnson was arrested after a reporter filmed the confrontation outside the station.",
+    "The Senate is expected to vote on Tuesday, reporters were told after the meeting.",
+    "Halvorsen was a columnist for the Courier for twenty years before he ran for mayor.",
+    "This report was produced by the county auditor in 2019 and found that the fund had lost money.",
 ]
 
 

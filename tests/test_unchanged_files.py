@@ -150,6 +150,9 @@ def test_reprocess_still_reads_every_file(folder, tmp_path):
     assert run_ingest([str(folder)], Settings(db=db)).unchanged == 3
     summary = run_reprocess(Settings(db=db))
     assert (summary.inputs, summary.duplicates) == (3, 3)
+    with duckdb.connect(str(db), read_only=True) as con:  # it times its end as ingest does (flows/finish.py)
+        stored = con.execute("SELECT stage_seconds FROM runs WHERE run_id = ?", [summary.run_id]).fetchone()[0]
+    assert stored == summary.stage_seconds and stored["finish"] > 0
 
 
 def test_a_run_that_fails_records_no_stamp(folder, tmp_path):

@@ -41,9 +41,9 @@ def test_spread_keeps_the_wall_time():
     assert spread(2.5, {}, idle="cached") == {"cached": 2.5}
 
 
-def test_stage_seconds_cover_the_run_from_start_to_commit(prefect_harness, tmp_path):
-    """Every stage is named, near-dup, stories and the commit included; the processing stages share
-    the wall time of the batches, so the sum is a wall time, not worker seconds."""
+def test_stage_seconds_cover_the_run_from_start_to_the_flows_return(prefect_harness, tmp_path):
+    """Every stage is named, near-dup, stories, the commit and what follows it (`finish`) included; the
+    processing stages share the wall time of the batches, so the sum is a wall time, not worker seconds."""
     import time
 
     from newsflow.flows.run import run_ingest
@@ -56,5 +56,7 @@ def test_stage_seconds_cover_the_run_from_start_to_commit(prefect_harness, tmp_p
         (stored,) = con.execute("SELECT stage_seconds FROM runs").fetchone()
     assert stored == summary.stage_seconds
     assert {"startup", "discover", "acquire", "extract", "clean", "normalize", "dedup", "neardup", "load",
-            "stories", "commit"} <= set(stored)
+            "stories", "commit", "finish"} <= set(stored)
+    assert stored["finish"] > 0 and list(stored)[-1] == "finish"
+    assert summary.timed_until + stored["finish"] <= started + wall  # measured, up to the flow's return
     assert sum(stored.values()) <= wall

@@ -12,7 +12,7 @@ from newsflow.transforms.markers import KEY_POINTS as KEY_POINTS_WORDS
 from newsflow.transforms.metadata import Metadata, choose_date, plausible_date, repair_title
 from newsflow.transforms.models import Extracted, RawDocument, RejectError, Removed
 from newsflow.transforms.pagemeta import page_metadata
-from newsflow.transforms.structure import HTML_RULES, strip_structure
+from newsflow.transforms.structure import HTML_RULES, collapsed_story, loose_paragraphs, strip_structure
 from newsflow.transforms.textreader import read_text, to_utc
 
 # Choices settled by measurement on both dev sets (docs/extraction.md, `make eval`).
@@ -23,6 +23,8 @@ KEY_POINTS = True  # the page's own summary bullets ("Key points") on top when t
 LIVE_POSTS = True  # a live blog's posts (schema.org liveBlogUpdate) after the text when trafilatura left them out
 DEK = True  # the dek the page prints under its headline (class dek, standfirst, subheadline, excerpt ...), when not in the text
 HEADLINE = True  # a leading line that repeats the page's first <h1> goes, as one that repeats the <title> does
+LOOSE_TEXT = True  # sentences set straight in a container after a block (no <p>) get a <p> of their own
+COLLAPSED = True  # the rest of the story hidden behind a "Read more" button is unhidden
 AUTHOR_BIOS = True  # a paragraph that opens with an author's declared description (schema.org Person) is a bio
 _OPEN_HTML = re.compile(r"<html[\s>]", re.I)
 _CLOSE_HTML = re.compile(r"</html\s*>", re.I)
@@ -83,6 +85,10 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
     removed = strip_structure(tree, html_rules) if STRUCTURAL else []
+    if LOOSE_TEXT:
+        loose_paragraphs(tree)
+    if COLLAPSED:
+        collapsed_story(tree)
     # only the metadata we store, from the same tree trafilatura would read it from (transforms/pagemeta.py)
     try:
         info = page_metadata(tree, url, _DATE_PARAMS)

@@ -60,14 +60,17 @@ RULES: tuple[Rule, ...] = (
          r"(?:for (?:general )?(?:informational|information|educational|entertainment) purposes only"
          r"|(?:does|do|should) not (?:constitute|be (?:considered|construed|relied (?:up)?on|taken|treated) as|represent) (?:an? )?(?:financial|investment|legal|tax|trading)"
          r"|not (?:financial|investment) advice|not (?:a )?substitute for (?:professional )?(?:medical|legal|financial) advice"
-         r"|(?:conduct|do) (?:your|their) own (?:research|due diligence)"
+         r"|(?:conduct|do) your own (?:research|due diligence)"  # addressed to the reader: "experts advise buyers to do their own research" is a story
          r"|(?:we|the (?:author|publisher)) (?:may|might|could) (?:earn|receive) (?:a )?(?:commission|compensation|affiliate)"
          r"|affiliate links?\b.{0,60}\b(?:commission|earn)"
          r"|views expressed (?:here|in this article|herein|above) are (?:those of|solely))",
          max_words=150),
     # Newsletter and subscription prompts; a newsletter's name often sits above its prompt as a label.
     Rule("newsletter",  # never a paragraph that opens with a quotation mark: that is somebody speaking
-         r"^(?![\"“‘„«]).*?(?:\b(?:sign up|sign-up|signup|subscribe|register|join)\b.{0,80}\b(?:newsletters?|inbox|briefing|digest|alerts?)\b"
+         r"^(?![\"“‘„«]).*?(?:\b(?:sign up|sign-up|signup|subscribe|register|join)\b.{0,80}\b(?:newsletters?|inbox)\b"
+         # "join"/"register" + "briefing"/"alerts" is also a story's sentence ("Officials will join the mayor at
+         # a briefing", "Residents can register for flood alerts"): only as a prompt, i.e. opening a sentence
+         r"|(?:^|[.!?:–—]\s+)(?:please |click here to |tap here to )?(?:sign up|sign-up|signup|subscribe|register|join)\b.{0,80}\b(?:briefing|digest|alerts?)\b"
          r"|\b(?:newsletters?|inbox)\b.{0,80}\b(?:sign up|sign-up|subscribe)\b"
          r"|(?:^|[.?!]\s+)(?:get|receive|try|read)\b[^.?!]{0,60}\bour (?:[\w-]+ ){0,4}(?:newsletter|briefing|digest|round-?up|bulletin)s?\b"
          r"|(?:^|[.?!:–—-]\s*)subscribe\b.{0,80}(?:[$£€]\s?\d|\b(?:a|per) (?:week|month|year)\b)"
@@ -82,7 +85,8 @@ RULES: tuple[Rule, ...] = (
          r"^(?:share(?: this| the)?(?: article| story| post| page| video)?(?: on| via| with)?|click to share|tweet this|email this|copy (?:the )?link"
          r"|print this(?: article| page)?|" + _SOCIAL + r")(?:\s*(?:[|,/•·:]\s*|\s)\s*(?:share )?(?:on |via )?" + _SOCIAL + r")*" + _END,
          max_words=12),
-    Rule("share", r"^(?:follow|like) (?:us|@\w+|[\w .]{2,30}) on (?:twitter|x|facebook|instagram|linkedin|threads|bluesky|tiktok|youtube|google news|whatsapp|telegram)\b",
+    # "Like us / The Riverside Echo on Facebook", never "Like many farmers on Facebook, she ...": a name is capitalized
+    Rule("share", r"^(?:follow (?:us|@\w+|[\w .]{2,30})|like (?:us|@\w+|(?-i:[A-Z][\w.'’&-]*(?: [A-Z][\w.'’&-]*){0,4}))) on (?:twitter|x|facebook|instagram|linkedin|threads|bluesky|tiktok|youtube|google news|whatsapp|telegram)\b",
          max_words=30),
     # Ad slots and "continues below" markers.
     Rule("continues_below",
@@ -109,8 +113,12 @@ RULES: tuple[Rule, ...] = (
          r"|(?:hide|show|toggle|expand) caption|(?:enlarge|expand|view|zoom) (?:this )?(?:image|photo|picture|gallery))" + _END,
          max_words=8),
     # Author bios, usually under the author's name at the foot of the page.
+    # "<Name> is a / the / CNBC's <role>": the role is what the name *is* ("Johnson was arrested after a reporter
+    # filmed ...", "The Senate is expected to vote, reporters were told" are story sentences; so is the past
+    # tense: "Khashoggi was a columnist for the Post" is about the story's subject, a bio says what one is)
     Rule("author_bio",
-         r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:is|was|has been|covers|writes|reports)\b[^.]{0,200}\b(?:writers?|journalists?|reporters?|editors?|correspondents?|columnists?|contributors?|authors?|analysts?|enthusiasts?|bloggers?|freelancers?|producers?|researchers?|covering|covers|writes about|reporting on)\b",
+         r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:(?:is|has been) (?:an? |the |(?:[A-Z][\w&.-]* ){0,3}[A-Z][\w&.-]*['’]s? )"
+         r"|has been (?:covering|writing|reporting)|covers|writes|reports)[^.]{0,200}\b(?:writers?|journalists?|reporters?|editors?|correspondents?|columnists?|contributors?|authors?|analysts?|enthusiasts?|bloggers?|freelancers?|producers?|researchers?|covering|covers|writes about|reporting on)\b",
          action="label", max_words=90, tail=True, case_sensitive=True),
     # "<Name> covers schools for the Gazette": a beat and the outlet, no job title.
     Rule("author_bio",
@@ -118,7 +126,8 @@ RULES: tuple[Rule, ...] = (
          action="label", max_words=90, tail=True, case_sensitive=True),
     Rule("author_bio", r"^(?:about the author|author bio|author)\s*:\s*\S", max_words=90, tail=True),
     Rule("author_contact",
-         r"^(?:contact|email|e-mail|reach|write to|send tips to) (?:the )?(?:author|reporter|writer|us|[A-Z][a-z]+ [A-Z][a-z]+)\b.{0,80}(?:@|\bat\b)",
+         # the name is case-sensitive: "Contact tracing teams were sent to the school at ..." is a story
+         r"^(?:contact|email|e-mail|reach|write to|send tips to) (?:the )?(?:author|reporter|writer|us|(?-i:[A-Z][a-z]+ [A-Z][a-z]+))\b.{0,80}(?:@|\bat\b)",
          max_words=30),
     Rule("author_contact",
          r"^(?:got|have) (?:a )?(?:news |story )?(?:tip|story idea|question for (?:us|our reporters?))\b.{0,100}(?:@|\b(?:email|e-mail|contact|call|send|write to)\b)",
@@ -144,8 +153,11 @@ RULES: tuple[Rule, ...] = (
     # Copyright and syndication notices.
     Rule("copyright",
          r"(?:^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}|(?:of|by)\b))|\ball rights reserved\b|^this (?:material|article|story|content) (?:may|must) not be (?:published|reproduced|broadcast|rewritten|redistributed|copied)"
-         r"|^this (?:story|article|report|piece|post|content) (?:was|is|has been) (?:originally |first )?(?:published|republished|reprinted|produced)"
-         r" (?:by|in|on|at|with|under|in (?:partnership|collaboration) with)\b)",
+         r"|^this (?:story|article|piece|post|content) (?:was|is|has been) (?:originally |first )?(?:published|republished|reprinted|produced)"
+         r" (?:by|in|on|at|with|under|in (?:partnership|collaboration) with)\b"
+         # "this report": only the syndication wording ("This report was produced by the auditor in 2019 and
+         # found ..." is a story about a report)
+         r"|^this report (?:was|is|has been) (?:originally |first )?(?:published|produced) in (?:partnership|collaboration) with\b)",
          max_words=45),
     # App and subscription upsells and comment-section invitations, for plain text: on an HTML page the
     # structural stage takes them first (crosslink, hidden, comments), by shape and markup.

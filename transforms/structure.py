@@ -16,7 +16,8 @@ holding a long paragraph or a large share of the page's words is never dropped, 
 inside <head> is touched.
 
 `strip_structure(tree)` changes the tree in place and returns what it removed, as Removed rows
-with stage "html" (they land in removed_segments beside the text rules' rows).
+with stage "html" (they land in removed_segments beside the text rules' rows). After it,
+`loose_paragraphs` and `collapsed_story` keep story text that trafilatura would lose (they remove nothing).
 """
 
 from __future__ import annotations
@@ -459,3 +460,98 @@ def _attached(el, body) -> bool:
         if a is body:
             return True
     return el is body
+
+
+# --- text trafilatura would not see as paragraphs -------------------------------------------------
+
+_LOOSE_PARENTS = ("div", "section", "article", "main", "td", "body")
+_LOOSE_AFTER = ("div", "figure", "table", "section", "aside", "ul", "ol", "dl", "p", "blockquote", "pre",
+                "h1", "h2", "h3", "h4", "h5", "h6", "iframe", "hr")
+_INLINE = frozenset(("a", "em", "strong", "b", "i", "u", "s", "span", "sup", "sub", "abbr", "cite", "q", "small",
+                     "mark", "time", "code", "font", "del", "ins", "var", "kbd", "dfn", "bdi", "bdo", "wbr"))
+_LOOSE_MIN_WORDS = 12  # a sentence, not a separator, label or credit left beside a block
+
+
+def loose_paragraphs(tree) -> int:
+    """Sentences set straight in a container after a block (`</div>Text with <a>a link</a> in it.`), wrapped
+    in a <p> of their own; how many were wrapped.
+
+    Older CMSs put story text beside an image's or an ad's wrapper without a paragraph around it.
+    trafilatura's main pass keeps the text of paragraphs, not the text after a <div>, so such a
+    sentence is lost unless its whole-page fallbacks happen to run (they do when the page is large
+    compared to the text found, which the structural stage makes less likely by cutting the rails).
+    Readability does the same wrapping of loose phrasing content.
+    """
+    body = tree.find(".//body")
+    if body is None:
+        return 0
+    wrapped = 0
+    for el in list(body.iter(*_LOOSE_AFTER)):
+        parent = el.getparent()
+        if parent is None or parent.tag not in _LOOSE_PARENTS or not (el.tail or "").strip():
+            continue
+        run = []  # the inline elements that continue the sentence (links, emphasis), with their tails
+        sib = el.getnext()
+        while sib is not None and isinstance(sib.tag, str) and sib.tag in _INLINE:
+            run.append(sib)
+            sib = sib.getnext()
+        text = el.tail + "".join(e.text_content() + (e.tail or "") for e in run)
+        if _words(text) < _LOOSE_MIN_WORDS:
+            continue
+        para = el.makeelement("p", {})
+        para.text, el.tail = el.tail, None
+        for e in run:
+            para.append(e)  # moves the element with its tail
+        el.addnext(para)
+        wrapped += 1
+    return wrapped
+
+
+# class tokens, inline styles and attributes by which a page hides a block until a button opens it
+_HIDING_CLASS = re.compile(r"^(?:hide|hidden|is-hidden|collapsed?|hide-?on-?init|hideoninit|js-hidden)$", re.I)
+_HIDING_HINT = re.compile(r"hid|collaps", re.I)
+_HIDING_STYLE = re.compile(r"\b(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
+
+
+def collapsed_story(tree) -> int:
+    """Unhide the rest of the story that a page collapses behind a "Read more" button; how many blocks.
+
+    Some outlets print the first paragraphs and put the rest of the body in a block hidden until a
+    button opens it (`class="... hideOnInit"`, `style="display:none"`, `aria-hidden`). trafilatura drops
+    hidden blocks unless that would remove most of the page, so whether the story's second half survives
+    depends on how much else the page holds. The block is the story when it follows the story's own
+    paragraphs (two or more) in the same container and itself holds story prose (a long paragraph) that
+    is not already shown there; a hidden dialog, menu, teaser or copy of the story is none of that.
+    """
+    body = tree.find(".//body")
+    if body is None:
+        return 0
+    opened = 0
+    for el in body.iter("div", "section", "article"):
+        cls, style = el.get("class") or "", el.get("style") or ""
+        if not (_HIDING_HINT.search(cls) or el.get("aria-hidden") == "true" or "none" in style or "hidden" in style):
+            continue  # the cheap test first: most blocks name nothing of the kind
+        hidden_class = [w for w in cls.split() if _HIDING_CLASS.match(w)]
+        if not (hidden_class or el.get("aria-hidden") == "true" or _HIDING_STYLE.search(style)):
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        before = list(parent)[:parent.index(el)]
+        if sum(isinstance(s.tag, str) and _body_paragraph(s) for s in before) < 2:
+            continue
+        long = [p for p in el.iter("p")
+                if _words(p.text_content()) >= _LONG_PARAGRAPH and _link_words(p) < 0.3 * _words(p.text_content())]
+        if not long:
+            continue
+        shown = " ".join(" ".join(s.text_content().split()) for s in before if isinstance(s.tag, str))
+        if " ".join(long[0].text_content().split()) in shown:
+            continue  # a hidden copy of what is shown (a mobile or print version), not its continuation
+        if hidden_class:
+            el.set("class", " ".join(w for w in el.get("class").split() if w not in hidden_class))
+        if el.get("aria-hidden") == "true":
+            del el.attrib["aria-hidden"]
+        if _HIDING_STYLE.search(style):
+            el.set("style", _HIDING_STYLE.sub("", style))
+        opened += 1
+    return opened

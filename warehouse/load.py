@@ -35,6 +35,9 @@ class LoadResult:
     quarantined: int = 0
     report: Any = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # perf_counter() when stage_seconds stopped counting (the commit's end), so that whoever ran
+    # the flow can time what follows it as the `finish` stage (flows/finish.py).
+    timed_until: float | None = None
 
 
 def document_id(run_id: str, origin: str) -> str:
@@ -172,6 +175,16 @@ def update_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seco
     seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
     con.execute("UPDATE runs SET stage_seconds = MAP(?::VARCHAR[], ?::DOUBLE[]) WHERE run_id = ?",
                 [list(seconds), list(seconds.values()), run_id])
+
+
+def add_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds: dict[str, float]) -> bool:
+    """Add stages to a committed run's stage_seconds in a transaction of their own; False if no such run."""
+    seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
+    with transaction(con):
+        updated = con.execute(
+            "UPDATE runs SET stage_seconds = map_concat(stage_seconds, MAP(?::VARCHAR[], ?::DOUBLE[])) "
+            "WHERE run_id = ? AND status = 'completed'", [list(seconds), list(seconds.values()), run_id]).fetchone()
+    return bool(updated and updated[0])
 
 
 def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list[bool],

@@ -17,7 +17,7 @@ COMMENT ON COLUMN runs.error IS 'Why a failed run failed; NULL when completed.';
 COMMENT ON COLUMN runs.quarantined IS 'Articles held back in quarantine by a warning-level expectation.';
 COMMENT ON COLUMN runs.unchanged IS 'Inputs that needed no reading or loading (not counted in inputs): URLs answered 304 Not Modified or already ingested under their canonical URL, and files whose path, outlet and stat stamp match file_state.';
 COMMENT ON COLUMN runs.already_ingested IS 'Listed article URLs skipped before fetching (not inputs).';
-COMMENT ON COLUMN runs.stage_seconds IS 'Wall seconds per stage, from the process start to the COMMIT: startup, discover, fetch, acquire, extract, clean, normalize (the batches'' wall time shared by worker seconds; cached when every batch came from the cache), dedup, validate, neardup, load, stories, commit; they add up to the run''s wall time.';
+COMMENT ON COLUMN runs.stage_seconds IS 'Wall seconds per stage, from the process start to the flow''s return: startup, discover, fetch, acquire, extract, clean, normalize (the batches'' wall time shared by worker seconds; cached when every batch came from the cache), dedup, validate, neardup, load, stories, search, fetch_state, commit, and finish (from the COMMIT to the flow''s return: artifacts, Prefect ending the flow run; written just after it in a transaction of its own, so a run whose process died in between, or whose warehouse another run had taken by then, has none); they add up to the run''s wall time.';
 
 COMMENT ON TABLE articles IS 'One row per distinct article text; exact copies share a row, near-duplicates point at their canonical article.';
 COMMENT ON COLUMN articles.article_id IS 'First 16 hex digits of content_hash.';
