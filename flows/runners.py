@@ -50,12 +50,14 @@ def local_api_for_workers() -> str:
 
         from prefect.settings import get_current_settings
 
+        from newsflow.flows.serve import stop_server
+
         timeout = get_current_settings().server.ephemeral.startup_timeout_seconds
         for _ in range(5):  # another process may take the free port first: uvicorn then exits with 3
             port = _free_port()
             process = _launch_api(port)
             stop_with_this_process(process.pid)
-            atexit.register(_stop, process)
+            atexit.register(stop_server, process, timeout=5)
             status = _wait_healthy(process, f"http://127.0.0.1:{port}/api", timeout)
             if status is None:
                 break
@@ -98,33 +100,18 @@ def _wait_healthy(process, api_url: str, timeout: float) -> int | None:
     Polls every 0.1 s and, as Prefect's own launcher does, counts `timeout` in polls, not wall time.
     """
     import time
-    import urllib.request
+
+    from newsflow.flows.serve import server_healthy, stop_server
 
     for _ in range(max(1, round(timeout / 0.1))):
         if process.poll() is not None:
             return process.returncode
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:
-                if response.status == 200:
-                    return None
-        except OSError:  # not listening yet (refused), or not answering yet
-            pass
+        if server_healthy(api_url, timeout=5):
+            return None
         time.sleep(0.1)
-    _stop(process)
+    stop_server(process, timeout=5)
     raise RuntimeError(f"Prefect's temporary API did not answer within {timeout:.0f} s "
                        "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS; or set PREFECT_API_URL to a running server)")
-
-
-def _stop(process) -> None:
-    import subprocess
-
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # Runs beside us and stops `pid` once its parent (this process) is gone, whatever killed it: Prefect
