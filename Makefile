@@ -43,9 +43,12 @@ examples:  ## two example queries to paste (docs/tables.md lists every table and
 docs-tables: install  ## regenerate docs/tables.md from the warehouse catalog (warehouse/sql/comments.sql)
 	$(PY) -m newsflow.warehouse.catalog > docs/tables.md
 
-test: install  ## the whole test suite (ruff, then pytest)
+# pytest-xdist workers for `make test` (each test file stays on one worker); TEST_JOBS=0 runs serially.
+TEST_JOBS ?= 2
+
+test: install  ## the whole test suite (ruff, then pytest on $(TEST_JOBS) workers)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_JOBS) --dist loadfile
 
 test-fast: install  ## the inner loop: tests not marked slow (no servers, subprocess runs or builds)
 	$(VENV)/bin/pytest -q -m "not slow"
