@@ -611,7 +611,7 @@ def _offending(check: Check, row: dict, value: Any) -> str:
     if check.name == "text_no_residue" and value is not None:
         return ", ".join(f"{marker} {snippet[:40]!r}" for marker, snippet in residue_found(str(value))[:2])
     if "column_A" in kw:
-        return f"{kw['column_A']}={_plain(row.get(kw['column_A']))} vs {kw['column_B']}={_plain(row.get(kw['column_B']))}"
+        return f"{kw['column_A']}={_short(_plain(row.get(kw['column_A'])))} vs {kw['column_B']}={_short(_plain(row.get(kw['column_B'])))}"
     column = kw.get("column")
     if column and column in row and column != INDEX_COLUMNS.get(check.table):
         return _short(_plain(row[column]))
@@ -629,13 +629,20 @@ def _error(exc: dict) -> str | None:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars (and tuples of them) as plain Python values, so they print as 7 not np.int64(7)."""
+    """numpy scalars (and tuples of them) as plain Python values, so they print as 7 not np.int64(7);
+    pandas's marks for a missing value (NaN, NaT, NA) as None, so they print as NULL, as in the warehouse."""
+    import pandas as pd
+
     if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def _short(value: Any, width: int = 60) -> str:
+    if value is None:
+        return "NULL"
     if isinstance(value, datetime):
         return value.isoformat()
     text = repr(value) if isinstance(value, str) else str(value)

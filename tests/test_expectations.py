@@ -273,6 +273,10 @@ def test_title_rate_is_a_rate_not_every_row():
     report = validate(frames, None, RUN, now=NOW)
     assert failed(report) == {"title_present_rate"} and report.ok and report.quarantine == {}
     assert check(report, "title_present_rate")["severity"] == "warning"
+    # A missing title reads as in the warehouse, not as pandas's NaN.
+    first = frames["articles"].at[0, "article_id"]
+    assert f"{first} NULL" in check(report, "title_present_rate")["observed_value"]
+    assert "nan" not in check(report, "title_present_rate")["observed_value"]
 
 
 def test_duplicate_and_reject_rates_warn_above_their_bounds():
