@@ -12,6 +12,9 @@ _SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")
 # A cut marker this early is a stray nav label, not a rail: drop the block instead.
 _MIN_CUT_SHARE = 0.25
 _TAIL_SHARE = 0.4
+# a paragraph shown twice in a row is a caption or teaser; a line of one or two words may repeat
+# in the story itself (a <pre>'s code or verse lines keep their lines: "list: [", "}")
+_REPEAT_WORDS = (3, 40)
 # extract.table_rows writes a table as one line per row, cells split by this; a page's own text
 # rarely runs two such lines one under the other, a menu or breadcrumb is one line.
 CELL_SEPARATOR = " | "
@@ -75,7 +78,7 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
             words_before += word_count(para)
             i += 1
             continue
-        if i and para == paras[i - 1] and word_count(para) <= 40:
+        if i and para == paras[i - 1] and _REPEAT_WORDS[0] <= word_count(para) <= _REPEAT_WORDS[1]:
             keep[i], reason[i] = False, "repeated_paragraph"  # a caption or teaser shown twice
             i += 1
             continue

@@ -94,6 +94,7 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
         info = page_metadata(tree, url, _DATE_PARAMS)
     except (TypeError, ValueError) as exc:  # what bare_extraction makes of a failure in its own metadata step
         raise RejectError("extract", "no_article", f"trafilatura found no main text in the page ({exc})") from exc
+    source_breaks(tree)
     body = bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=INCLUDE_TABLES,
         prune_xpath=_PRUNE_XPATH or None,
@@ -102,7 +103,7 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
         raise RejectError("extract", "no_article", "trafilatura found no main text in the page")
     doc = info
     doc.text = body.text
-    text = drop_leading_title(table_rows(unwrap(doc.text)), doc.title, *(headlines(tree) if HEADLINE else ()))
+    text = drop_leading_title(table_rows(inner_spaces(doc.text)), doc.title, *(headlines(tree) if HEADLINE else ()))
     if AUTHOR_BIOS:
         text = drop_author_bios(text, tree, removed)
     if KEY_POINTS:
@@ -127,12 +128,61 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
     )
 
 
-_HARD_WRAP = re.compile(r"\n[ \t]{2,}(?=\S)")
+# HTML's own whitespace rule: outside preformatted text a line break in the source is a space, so
+# only blocks (<p>, <blockquote>, <li>, rows, <br>) and preformatted lines start a line in the text.
+_KEEPS_LINES = ("pre", "textarea", "listing", "xmp", "plaintext", "code", "script", "style", "template")
+_PRE_STYLE = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.I)  # pre, pre-wrap, pre-line
+_PRE_BLOCKS = ("pre", "listing", "xmp", "plaintext")
+_BREAK_TO_SPACE = str.maketrans("\r\n", "  ")
+_INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")  # a line's leading indent (a <pre>'s) is left as it is
 
 
-def unwrap(text: str) -> str:
-    """Join source-wrapped lines (trafilatura's fallback keeps the page's own line breaks, indented) into their paragraph."""
-    return _HARD_WRAP.sub(" ", text)
+def source_breaks(tree) -> int:
+    """Make the page's source line breaks spaces, except in preformatted text; the number of texts changed.
+
+    trafilatura keeps a blockquote's and a <pre>'s text as the page wrote it (and its readability
+    fallback every text), so source line breaks reached the text: a wrapped quote broke into
+    lines, and a quote's leading break and indent was all that set it apart from the paragraph
+    before it. A <pre> becomes the same quote element, so only the page tells them apart.
+    <code> counts as preformatted too (code blocks set by CSS keep their lines). Each break becomes
+    one space, so no text gets shorter: trafilatura's fallbacks weigh blocks by raw text length.
+    """
+    keep = set()
+    for el in tree.iter(*_KEEPS_LINES):
+        keep.update(el.iter())
+    for el in tree.xpath("//*[contains(@style, 'white-space')]"):
+        if _PRE_STYLE.search(el.get("style")):
+            keep.update(el.iter())
+    changed = 0
+    for el in tree.iter():
+        # a comment's text is no page text, its tail is; a tail sits in the parent
+        if isinstance(el.tag, str) and el not in keep and _breaks(el.text):
+            el.text = el.text.translate(_BREAK_TO_SPACE)
+            changed += 1
+        if _breaks(el.tail) and el.getparent() not in keep:
+            el.tail = _tail_breaks(el)
+            changed += 1
+    return changed
+
+
+def _breaks(text: str | None) -> bool:
+    return bool(text) and ("\n" in text or "\r" in text)
+
+
+def _tail_breaks(el) -> str:
+    """The tail with its line breaks as spaces; after a <pre> the break that ends it stays (trafilatura
+    turns a <pre> of code into an inline element, which a space would join to the next paragraph)."""
+    tail = el.tail
+    if el.tag in _PRE_BLOCKS:
+        head, br, rest = tail.partition("\n")
+        if br and not head.strip():
+            return f"{head.translate(_BREAK_TO_SPACE)}\n{rest.translate(_BREAK_TO_SPACE)}"
+    return tail.translate(_BREAK_TO_SPACE)
+
+
+def inner_spaces(text: str) -> str:
+    """Runs of spaces inside a line (where the source had a line break and an indent) as one space."""
+    return _INNER_SPACES.sub(" ", text)
 
 
 _TABLE_RULE = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
