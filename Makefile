@@ -43,12 +43,15 @@ examples:  ## two example queries to paste (docs/tables.md lists every table and
 docs-tables: install  ## regenerate docs/tables.md from the warehouse catalog (warehouse/sql/comments.sql)
 	$(PY) -m newsflow.warehouse.catalog > docs/tables.md
 
-test: install  ## the whole test suite (ruff, then pytest)
+# pytest-xdist workers for `make test` and `make test-fast` (a test file stays on one worker); 0 = serial.
+TEST_JOBS ?= 2
+
+test: install  ## the whole test suite (ruff, then pytest on $(TEST_JOBS) workers)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_JOBS) --dist loadfile
 
 test-fast: install  ## the inner loop: tests not marked slow (no servers, subprocess runs or builds)
-	$(VENV)/bin/pytest -q -m "not slow"
+	$(VENV)/bin/pytest -q -n $(TEST_JOBS) --dist loadfile -m "not slow"
 
 eval: install  ## extraction quality on fundus-eval, readability-news and the multilingual samples (fails below a pinned floor)
 	$(PY) bench/eval_extraction.py

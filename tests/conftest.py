@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -188,6 +189,24 @@ def hold_lock(db) -> subprocess.Popen:
 
 
 SERVER_FIXTURES = {"prefect_harness", "prefect_server"}
+
+# Test files whose tests validate into the shipped GX project (expectations/gx/uncommitted, inside the
+# checkout). Under pytest-xdist (make test) two workers could write its history and Data Docs at once:
+# their tests take a lock on it, one at a time across workers.
+SHIPPED_GX_PROJECT_WRITERS = {"test_deployments.py", "test_quality_flow.py"}
+SHIPPED_GX_PROJECT_LOCK = Path(tempfile.gettempdir()) / f"newsflow-tests-gx-{hashlib.sha256(str(REPO).encode()).hexdigest()[:12]}.lock"
+
+
+@pytest.fixture(autouse=True)
+def _one_writer_of_the_shipped_gx_project(request):
+    if request.node.path.name not in SHIPPED_GX_PROJECT_WRITERS:
+        yield
+        return
+    import fcntl
+
+    with open(SHIPPED_GX_PROJECT_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, after the test
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

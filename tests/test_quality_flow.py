@@ -100,7 +100,7 @@ def test_relaxed_setting_releases_a_quarantined_article_when_it_is_read_again(cl
 @pytest.mark.parametrize("declared", [
     "0001-01-01T00:00:00Z",  # a CMS placeholder
     (datetime.now(timezone.utc) + timedelta(days=30)).isoformat(),  # in the future
-])
+], ids=["placeholder", "future"])  # fixed ids: pytest-xdist workers must collect the same names
 def test_metadata_defects_and_language_never_hide_an_article(clean_dir, tmp_path, declared):
     """Default settings: a German page and a page with an implausible declared date both land in articles."""
     write(clean_dir / "german.html", html_page("Alte Brücke bleibt offen", GERMAN * 2, site="Seeblatt"))
