@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -117,3 +118,29 @@ def test_a_changed_builtin_is_rewritten_and_user_expectations_are_kept(gx_projec
     (title,) = [e for e in stored if e.meta.get("check") == "title_present_rate"]
     assert title.configuration.kwargs["mostly"] == 0.5
     assert [e.configuration.kwargs["column"] for e in stored if "check" not in e.meta] == ["site_name"]
+
+
+def _pages(project: Path) -> dict[Path, int]:
+    """The Data Docs pages of stored validations, with their modification times."""
+    site = project / "gx" / "uncommitted" / "data_docs" / "local_site"
+    return {p.relative_to(site): p.stat().st_mtime_ns for p in (site / "validations").rglob("*.html")}
+
+
+def test_validate_renders_only_its_own_results_and_the_index_lists_all(gx_project, warehouse, monkeypatch, capsys):
+    """A nightly validate does not render the whole history again; a site without an index is built in full."""
+    monkeypatch.setenv("NEWSFLOW_QUALITY__PROJECT", str(gx_project))
+    site = gx_project / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert main(["validate", "--db", str(warehouse)]) == 0
+    first = _pages(gx_project)
+    assert len(first) == len(SUITES)  # one page per table's validation
+    assert main(["validate", "--db", str(warehouse)]) == 0
+    second = _pages(gx_project)
+    assert len(second) == 2 * len(SUITES)
+    assert {page: second[page] for page in first} == first, "the first run's pages were rendered again"
+    index = (site / "index.html").read_text()
+    assert all(str(page) in index for page in second), "the index links every stored validation"
+
+    shutil.rmtree(site)  # a deleted site comes back whole, old results included
+    assert main(["validate", "--db", str(warehouse)]) == 0
+    capsys.readouterr()
+    assert set(first) | set(second) < set(_pages(gx_project))
