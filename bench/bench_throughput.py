@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from statistics import median
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -212,12 +213,6 @@ def rerun_only(folder: Path, n: int, results: dict, json_path: Path | None) -> N
         json_path.write_text(json.dumps(results, indent=1, default=str))
 
 
-def _median(values: list[float]) -> float:
-    import statistics
-
-    return statistics.median(values)
-
-
 def small_only(folder: Path, repeat: int, results: dict, json_path: Path | None) -> None:
     """`--small-only`: the empty flow and the 5-page ingest, ephemeral and against a running server,
     `repeat` times each, alternating; medians, and how much of each 5-page run stage_seconds covers."""
@@ -258,7 +253,7 @@ def small_only(folder: Path, repeat: int, results: dict, json_path: Path | None)
         finally:
             stop_server(server)
     results["load_after"] = os.getloadavg()
-    med = {key: _median([r["seconds"] for r in rs]) for key, rs in runs.items()}
+    med = {key: median([r["seconds"] for r in rs]) for key, rs in runs.items()}
     lines = [f"{repeat} runs of each, alternating (bench/corpus.py v{corpus.VERSION}, first 5 pages), {results['machine']}; "
              f"load average before: {' '.join(f'{x:.1f}' for x in results['load_before'])}, after: "
              f"{' '.join(f'{x:.1f}' for x in results['load_after'])}", "",
@@ -275,7 +270,7 @@ def small_only(folder: Path, repeat: int, results: dict, json_path: Path | None)
                      f"{med['empty' + key]:.1f} s = {extra:+.1f} s | {'yes' if extra <= 1.5 else 'NO'} |")
     for key, mode in (("five", "5 pages"), ("five_srv", "5 pages, server")):
         shares = [sum(r["stage_seconds"].values()) / r["seconds"] for r in runs[key]]
-        lines.append(f"| stage_seconds sum = wall within 5% ({mode}) | median {_median(shares):.1%} "
+        lines.append(f"| stage_seconds sum = wall within 5% ({mode}) | median {median(shares):.1%} "
                      f"(runs {', '.join(f'{s:.1%}' for s in shares)}) | {'yes' if min(shares) >= 0.95 else 'NO'} |")
     for key, mode in (("five", "5 pages"), ("five_srv", "5 pages, server")):
         for i, r in enumerate(runs[key], 1):

@@ -227,8 +227,9 @@ def user_check(table: str, expectation) -> Check:
     return Check(name, table, type(expectation).__name__, kwargs, severity, str(description), quarantine)
 
 
-def build_docs(context, results: list) -> None:
-    """Data Docs: the pages of `results` (this call's validations) and of the suites, then the index.
+def build_docs(context, results: list) -> Path:
+    """Data Docs: the pages of `results` (this call's validations) and of the suites, then the index;
+    the site's folder.
 
     As GX's own UpdateDataDocsAction does: a full build renders every stored validation again
     (~8 ms each), so a nightly `validate` slowed down as its history grew. A site without an index
@@ -236,11 +237,13 @@ def build_docs(context, results: list) -> None:
     """
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-    if not (Path(context.root_directory) / "uncommitted" / "data_docs" / SITE / "index.html").is_file():
+    site = Path(context.root_directory) / "uncommitted" / "data_docs" / SITE
+    if not (site / "index.html").is_file():
         context.build_data_docs(site_names=[SITE])
-        return
+        return site
     suites = [ExpectationSuiteIdentifier(name) for name in SUITES]  # a suite edited since shows as it is now
     context.build_data_docs(site_names=[SITE], resource_identifiers=[*results, *suites])
+    return site
 
 
 def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
@@ -290,11 +293,10 @@ def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig |
             rows.append((order.get(check.name, len(order)), check, result))
         for _, check, result in sorted(rows, key=lambda r: r[0]):
             _record(report, table, check, result)
-    build_docs(context, results)
+    site = build_docs(context, results)
     report.quarantine = {k: sorted(v) for k, v in sorted(report.quarantine.items())}
     if docs_dir is not None:
         docs_dir = Path(docs_dir)
-        site = Path(context.root_directory) / "uncommitted" / "data_docs" / SITE
         shutil.copytree(site, docs_dir, dirs_exist_ok=True)
         (docs_dir / "index.html").replace(docs_dir / GX_INDEX)
         report.docs_gx_index = docs_dir / GX_INDEX
