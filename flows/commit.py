@@ -75,7 +75,7 @@ def validate_run(loader: RunLoader, validator, chunk: int | None = None) -> obje
     return report
 
 
-def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer) -> None:
+def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer, features=None) -> None:
     """Near-duplicate linking, then story assignment, for the articles this run loaded.
 
     Both read the run's articles back a chunk at a time in canonical order (near-duplicates: the
@@ -83,10 +83,11 @@ def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer) -> 
     """
     options = settings.similarity
     timer.enter("neardup")
-    similarity.backfill(con, threshold=options.neardup_threshold)
+    similarity.backfill(con, threshold=options.neardup_threshold, features=features)
     timer.enter("stories")
     # A chunk at a time too: the run's texts are never one list.
-    similarity.assign_run_stories(con, run.run_id, options.story_threshold, options.story_window)
+    similarity.assign_run_stories(con, run.run_id, options.story_threshold, options.story_window,
+                                  features=features)
 
 
 def chunks_of(processed) -> Iterable[list[Processed]]:
@@ -119,9 +120,11 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         timer.enter("load")
         loader.load(report.quarantine if report is not None else None,
                     report.results_frame() if report is not None else None)
-        link_similar(con, run, settings, timer)
+        # A Spill made the index stages' inputs as its batches came in (transforms/features.py).
+        features = getattr(processed, "features_of", None)
+        link_similar(con, run, settings, timer, features)
         timer.enter("search")
-        search.index_new(con)  # full-text terms of this run's articles (and of any loaded before 006)
+        search.index_new(con, features)  # full-text terms of this run's articles (and of any loaded before 006)
         state = fetch_state or FetchState()
         if fetch_state is not None:
             timer.enter("fetch_state")

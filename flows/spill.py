@@ -19,14 +19,22 @@ from newsflow.transforms.models import Processed, Reject, Unchanged
 
 
 class Spill:
-    """Lists of Processed, appended in order and read back in that order, any number of times."""
+    """Lists of Processed, appended in order and read back in that order, any number of times.
 
-    def __init__(self, items: list[Processed] | None = None):
+    With `features`, each new article's index inputs (transforms/features.py) are computed as its
+    batch is appended -- in the flow's process while the workers still extract -- and spilled too,
+    so the commit's index stages read them back (`features_of`) instead of computing them.
+    """
+
+    def __init__(self, items: list[Processed] | None = None, features: bool = False):
         self._file = tempfile.TemporaryFile(prefix="newsflow-run-")
         self._chunks: list[tuple[int, int]] = []  # (offset, length) of each appended list
         self._end = 0
         self._lock = threading.Lock()
         self.count = 0
+        self.features = features
+        # article_id -> (digest, {part: (offset, length)}): the parts themselves are on disk
+        self._features: dict[str, tuple[bytes, dict[str, tuple[int, int]]]] = {}
         if items:
             self.append(items)
 
@@ -35,10 +43,41 @@ class Spill:
             return
         data = pickle.dumps(processed, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
-            os.pwrite(self._file.fileno(), data, self._end)
-            self._chunks.append((self._end, len(data)))
-            self._end += len(data)
+            self._chunks.append((self._write(data), len(data)))
             self.count += len(processed)
+        if self.features:
+            self._add_features(processed)
+
+    def _write(self, data: bytes) -> int:
+        offset = self._end
+        os.pwrite(self._file.fileno(), data, offset)
+        self._end += len(data)
+        return offset
+
+    def _add_features(self, processed: list[Processed]) -> None:
+        from newsflow.transforms.features import compute, digest
+
+        for p in processed:
+            article = p.article
+            if article.article_id in self._features:  # an exact copy: the first one is what gets loaded
+                continue
+            # Each part pickled on its own: a stage reads back only its own.
+            parts = {name: pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+                     for name, part in compute(article.title, article.text).items()}
+            with self._lock:
+                where = {name: (self._write(data), len(data)) for name, data in parts.items()}
+                self._features[article.article_id] = (digest(article.title, article.text), where)
+
+    def features_of(self, article_id: str, title: str | None, text: str, part: str):
+        """The article's spilled `part` (transforms/features.py) if it was made from this very title and
+        text, else None (the caller computes its own)."""
+        from newsflow.transforms.features import digest
+
+        found = self._features.get(article_id)
+        if found is None or found[0] != digest(title, text):
+            return None
+        offset, length = found[1][part]
+        return pickle.loads(os.pread(self._file.fileno(), length, offset))
 
     def chunks(self) -> Iterator[list[Processed]]:
         """The appended lists, one at a time (each read from disk when it is reached)."""
@@ -64,7 +103,7 @@ class Spill:
 class Outcomes:
     """What a run's batches produced: articles spilled to disk, rejects and unchanged URLs in memory."""
 
-    processed: Spill = field(default_factory=Spill)
+    processed: Spill = field(default_factory=lambda: Spill(features=True))
     rejects: list[Reject] = field(default_factory=list)
     unchanged: list[Unchanged] = field(default_factory=list)
 
