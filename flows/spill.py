@@ -33,8 +33,8 @@ class Spill:
         self._lock = threading.Lock()
         self.count = 0
         self.features = features
-        # article_id -> (digest, {part: (offset, length)}): the parts themselves are on disk
-        self._features: dict[str, tuple[bytes, dict[str, tuple[int, int]]]] = {}
+        # article_id -> (digest, offset, length of each part): the parts themselves are on disk
+        self._features: dict[str, tuple] = {}
         if items:
             self.append(items)
 
@@ -55,29 +55,34 @@ class Spill:
         return offset
 
     def _add_features(self, processed: list[Processed]) -> None:
-        from newsflow.transforms.features import compute, digest
+        from newsflow.transforms.features import PARTS, compute, digest
 
         for p in processed:
             article = p.article
             if article.article_id in self._features:  # an exact copy: the first one is what gets loaded
                 continue
-            # Each part pickled on its own: a stage reads back only its own.
-            parts = {name: pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-                     for name, part in compute(article.title, article.text).items()}
+            try:
+                made = compute(article.title, article.text)
+            except Exception:  # noqa: BLE001 -- not made ahead; a stage that needs it computes it (and fails) itself
+                continue
+            # Each part pickled on its own, one after the other: a stage reads back only its own.
+            parts = [pickle.dumps(made[name], protocol=pickle.HIGHEST_PROTOCOL) for name in PARTS]
             with self._lock:
-                where = {name: (self._write(data), len(data)) for name, data in parts.items()}
-                self._features[article.article_id] = (digest(article.title, article.text), where)
+                offset = self._write(b"".join(parts))
+            self._features[article.article_id] = (digest(article.title, article.text), offset,
+                                                  *(len(data) for data in parts))
 
     def features_of(self, article_id: str, title: str | None, text: str, part: str):
         """The article's spilled `part` (transforms/features.py) if it was made from this very title and
         text, else None (the caller computes its own)."""
-        from newsflow.transforms.features import digest
+        from newsflow.transforms.features import PARTS, digest
 
         found = self._features.get(article_id)
         if found is None or found[0] != digest(title, text):
             return None
-        offset, length = found[1][part]
-        return pickle.loads(os.pread(self._file.fileno(), length, offset))
+        i = PARTS.index(part)
+        offset, lengths = found[1], found[2:]
+        return pickle.loads(os.pread(self._file.fileno(), lengths[i], offset + sum(lengths[:i])))
 
     def chunks(self) -> Iterator[list[Processed]]:
         """The appended lists, one at a time (each read from disk when it is reached)."""

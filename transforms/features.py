@@ -18,6 +18,7 @@ import numpy as np
 from newsflow.transforms import fulltext, neardup, stories
 
 NEARDUP, SEARCH, STORIES = "neardup", "search", "stories"
+PARTS = (NEARDUP, SEARCH, STORIES)
 
 
 @dataclass(frozen=True)
