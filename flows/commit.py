@@ -8,12 +8,14 @@ Near-duplicates and stories need the persisted index; validation must come befor
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from time import perf_counter
 
 from prefect import task
 from prefect.cache_policies import NONE
 
+from newsflow.flows import ahead as features_ahead
 from newsflow.flows.artifacts import DATA_QUALITY, publish
 from newsflow.flows.naming import load_run_name
 from newsflow.flows.retries import retry_transient
@@ -104,7 +106,11 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
     `files` the run's flows.unchanged.FileStamps (stamps to record, files skipped as unchanged).
     """
     timer = StageTimer()
-    with transaction(con):
+    # Helper processes make the index stages' inputs from the spill while this thread dedups and
+    # validates (flows/ahead.py); None for a small run: the stages make them themselves.
+    ahead = features_ahead.start(processed, settings.workers)
+    features = ahead.lookup if ahead is not None else None
+    with ahead or nullcontext(), transaction(con):
         timer.enter("neardup")
         # Index articles loaded before the index existed, before this run's articles go in.
         similarity.backfill(con, threshold=settings.similarity.neardup_threshold)
@@ -120,8 +126,6 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         timer.enter("load")
         loader.load(report.quarantine if report is not None else None,
                     report.results_frame() if report is not None else None)
-        # A Spill made the index stages' inputs as its batches came in (transforms/features.py).
-        features = getattr(processed, "features_of", None)
         link_similar(con, run, settings, timer, features)
         timer.enter("search")
         search.index_new(con, features)  # full-text terms of this run's articles (and of any loaded before 006)

@@ -1,10 +1,12 @@
-"""The index stages' per-article inputs made ahead, as batches are spilled: same tables, used only where they fit."""
+"""The index stages' per-article inputs made by helper processes during the commit: same tables, used only where they fit."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
 
+from newsflow.flows import ahead
+from newsflow.flows.ahead import FeaturesAhead
 from newsflow.flows.spill import Spill
 from newsflow.transforms import fulltext
 from newsflow.transforms.features import NEARDUP, SEARCH, STORIES, compute
@@ -37,43 +39,51 @@ def run_items():
     return items
 
 
-def test_a_spill_with_features_gives_the_tables_of_a_plain_list(tmp_path):
+def test_the_helpers_parts_give_the_tables_the_stages_make_alone(tmp_path, monkeypatch):
     tables = {}
-    for name in ("list", "spill"):
+    for name, minimum in (("alone", len(run_items()) + 1), ("helpers", 1)):
+        monkeypatch.setattr(ahead, "AHEAD_MIN", minimum)  # this small run gets helpers, or not
         items = run_items()
-        given = items
-        if name == "spill":
-            given = Spill(features=True)
-            given.append(items[:2])
-            given.append(items[2:])
+        spill = Spill()
+        spill.append(items[:2])
+        spill.append(items[2:])
         con = connect(tmp_path / f"{name}.duckdb")
-        result = load_plain(con, RunRecord("r1", None, NOW), given, [])
+        result = load_plain(con, RunRecord("r1", None, NOW), spill, [])
         assert (result.new_articles, result.duplicates) == (4, 1)
         tables[name] = {t: con.execute(sql).fetchall() for t, sql in INDEX_TABLES.items()}
         linked = con.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]
         assert linked == 1  # the edited copy
         con.close()
-    assert all(tables["list"][t] for t in INDEX_TABLES)  # each stage wrote something
-    assert tables["spill"] == tables["list"]
+        spill.close()
+    assert all(tables["alone"][t] for t in INDEX_TABLES)  # each stage wrote something
+    assert tables["helpers"] == tables["alone"]
+
+
+def test_a_small_run_or_a_plain_list_gets_no_helpers():
+    spill = Spill(run_items())
+    assert ahead.start(spill, 2) is None  # below AHEAD_MIN
+    assert ahead.start(run_items(), 2, minimum=1) is None  # a list: nothing to read back on its own
+    spill.close()
 
 
 def test_parts_are_given_only_for_the_title_and_text_they_were_made_from():
     items = run_items()
-    spill = Spill(features=True)
-    spill.append(items)
     first, upper = items[0].article, items[4].article
     assert first.article_id == upper.article_id  # an exact copy (same content hash), other text
     made = compute(first.title, first.text)
-    assert spill.features_of(first.article_id, first.title, first.text, SEARCH) == made[SEARCH]
-    assert spill.features_of(first.article_id, first.title, first.text, STORIES) == made[STORIES]
-    signed = spill.features_of(first.article_id, first.title, first.text, NEARDUP)
-    assert (signed.signature == made[NEARDUP].signature).all() and (signed.shingles == made[NEARDUP].shingles).all()
-    # The copy's text, another title, an unknown id: none of them gets the first text's parts.
-    assert spill.features_of(upper.article_id, upper.title, upper.text, SEARCH) is None
-    assert spill.features_of(first.article_id, "Another title", first.text, SEARCH) is None
-    assert spill.features_of("no-such-article", first.title, first.text, SEARCH) is None
-    assert Spill().features_of(first.article_id, first.title, first.text, SEARCH) is None  # made only when asked
-    spill.close()
+    with FeaturesAhead([items[:3], items[3:]], processes=1) as helpers:
+        assert helpers.lookup(first.article_id, first.title, first.text, SEARCH) == made[SEARCH]
+        assert helpers.lookup(first.article_id, first.title, first.text, STORIES) == made[STORIES]
+        signed = helpers.lookup(first.article_id, first.title, first.text, NEARDUP)
+        assert (signed.signature == made[NEARDUP].signature).all()
+        assert (signed.shingles == made[NEARDUP].shingles).all()
+        german = items[3].article
+        assert helpers.lookup(german.article_id, german.title, german.text, STORIES) == compute(
+            german.title, german.text)[STORIES]  # from the second chunk
+        # The copy's text, another title, an unknown id: none of them gets the first text's parts.
+        assert helpers.lookup(upper.article_id, upper.title, upper.text, SEARCH) is None
+        assert helpers.lookup(first.article_id, "Another title", first.text, SEARCH) is None
+        assert helpers.lookup("no-such-article", first.title, first.text, SEARCH) is None
 
 
 def test_search_indexing_takes_the_terms_it_is_given(tmp_path):

@@ -1,10 +1,10 @@
 """What the commit's index stages compute from an article's title and text alone, computed ahead.
 
 The near-duplicate shingles and signature, the search terms and the story term counts depend on
-nothing but the article's title and text, so the flow can make them as each batch arrives, while
-the workers are still extracting, instead of in the commit's single-process tail. A stage uses them
-only for an article whose title and text, as it reads them back from the warehouse, have the same
-`digest`, so every decision is the one it would make computing them itself.
+nothing but the article's title and text, so other processes can make them (flows/ahead.py) while
+the commit's own thread dedups and validates. A stage uses them only for an article whose title and
+text, as it reads them back from the warehouse, have the same `digest`, so every decision is the one
+it would make computing them itself.
 """
 
 from __future__ import annotations
