@@ -85,19 +85,19 @@ class FeaturesAhead:
 
     def _store(self, future: Future) -> None:
         """A chunk's parts into the file (in the pool's thread); the future, and its result, then go."""
-        try:
-            made = future.result()
-        except BaseException:  # noqa: BLE001 -- a broken helper: those articles are made by their stages
-            made = []
         with self._lock:
-            for article_id, digest, parts in made:
-                blob = b"".join(parts)
-                os.pwrite(self._file.fileno(), blob, self._end)
-                self._index[article_id] = (digest, self._end, *(len(p) for p in parts))
-                self._end += len(blob)
-            self._pending -= 1
-            self._idle.notify_all()
-        self._slots.release()
+            try:
+                for article_id, digest, parts in future.result():
+                    blob = b"".join(parts)
+                    os.pwrite(self._file.fileno(), blob, self._end)
+                    self._index[article_id] = (digest, self._end, *(len(p) for p in parts))
+                    self._end += len(blob)
+            except BaseException:  # noqa: BLE001 -- a broken helper or a full disk: the stages make the rest
+                pass
+            finally:  # always, or `lookup` would wait for this chunk forever
+                self._pending -= 1
+                self._idle.notify_all()
+                self._slots.release()
 
     def _wait(self) -> None:
         if self._ready:
