@@ -1,16 +1,19 @@
-"""The index stages' per-article inputs, made in helper processes while the commit dedups and validates.
+"""The index stages' per-article inputs, made by low-priority helper processes while the commit runs.
 
 The near-duplicate shingles and signature, the search terms and the story term counts
 (transforms/features.py) need only an article's title and text. When a run's commit starts, a
 feeder thread reads the run's articles back from its spill and sends them to `processes` helper
-processes (forked from the workers' fork server), which make those parts while the commit's own
-thread dedups, stages and validates on the other core; the worker processes are idle by then. The
-parts come back pickled and wait in an anonymous temporary file, so memory does not grow with the run.
-The index stages ask for them through `lookup`, which waits for the helpers the first time and gives
-a part only for the title and text it was made from; any article it has nothing for, the stage does itself.
+processes (forked from the workers' fork server, at the lowest CPU priority), which make those
+parts on the cores the finished workers left idle while the commit's own thread dedups, validates
+and links. The parts come back pickled and wait in an anonymous temporary file, so memory does not
+grow with the run. The index stages ask through `lookup`, which never waits: it gives a part only
+if it is ready and was made from the very title and text the stage read, and the stage makes any
+other itself. So the helpers can only take work off the commit's thread, never hold it up (on a
+busy machine, at their priority, they may do little), and the tables are the same either way.
 
-Not a lasting pool: a run's extraction keeps both cores busy, and work added to the flow's process
-during it (its GIL feeds the workers their items) slowed the extraction more than it saved.
+Not in the flow's process during extraction: the flow's threads feed the workers their items, and
+CPU work there held the GIL against them (a 1k run's processing phase got longer than the commit's
+saving). Not a pool for the whole run: the workers keep both cores busy until the commit.
 """
 
 from __future__ import annotations
@@ -24,10 +27,15 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 
 AHEAD_MIN = 200
-"""Runs with fewer articles make the parts in the commit's own thread: starting the helpers (~0.3 s,
-more without a running fork server) costs more than ~3.5 ms an article saves."""
+"""Runs with fewer articles make the parts in the commit's own thread: a helper's start (~1 s of
+imports: numpy, datasketch) is more than it could take off a small run's commit."""
 IN_FLIGHT = 3
 """Chunks (batches) sent and not yet back, per helper: bounds the texts held in the flow's memory."""
+
+
+def _lower_priority() -> None:
+    """A helper yields the CPU to the commit's thread and to everything else on the machine."""
+    os.nice(19)
 
 
 def _make(items: list[tuple[str, str | None, str]]) -> list[tuple[str, bytes, list[bytes]]]:
@@ -56,10 +64,10 @@ class FeaturesAhead:
         self._slots = threading.Semaphore(processes * IN_FLIGHT)
         self._pending = 0
         self._idle = threading.Condition(self._lock)
-        self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("forkserver"))
+        self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("forkserver"),
+                                         initializer=_lower_priority)
         self._feeder = threading.Thread(target=self._feed, args=(chunks,), name="newsflow-features", daemon=True)
         self._feeder.start()
-        self._ready = False
 
     def _feed(self, chunks: Iterable[list]) -> None:
         sent: set[str] = set()
@@ -99,22 +107,19 @@ class FeaturesAhead:
                 self._idle.notify_all()
                 self._slots.release()
 
-    def _wait(self) -> None:
-        if self._ready:
-            return
+    def wait(self) -> None:
+        """Until every part sent is made (the stages never need to; a test does)."""
         self._feeder.join()
         with self._lock:
             self._idle.wait_for(lambda: self._pending == 0)
-        self._pool.shutdown(wait=True)
-        self._ready = True
 
     def lookup(self, article_id: str, title: str | None, text: str, part: str):
-        """A transforms.features.Lookup: the article's `part` if it was made from this very title and
-        text, else None. The first call waits for the helpers to finish."""
+        """A transforms.features.Lookup: the article's `part` if it is made already, from this very
+        title and text; else None."""
         from newsflow.transforms.features import PARTS, digest
 
-        self._wait()
-        found = self._index.get(article_id)
+        with self._lock:
+            found = self._index.get(article_id)
         if found is None or found[0] != digest(title, text):
             return None
         i = PARTS.index(part)

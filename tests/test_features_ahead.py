@@ -72,6 +72,7 @@ def test_parts_are_given_only_for_the_title_and_text_they_were_made_from():
     assert first.article_id == upper.article_id  # an exact copy (same content hash), other text
     made = compute(first.title, first.text)
     with FeaturesAhead([items[:3], items[3:]], processes=1) as helpers:
+        helpers.wait()
         assert helpers.lookup(first.article_id, first.title, first.text, SEARCH) == made[SEARCH]
         assert helpers.lookup(first.article_id, first.title, first.text, STORIES) == made[STORIES]
         signed = helpers.lookup(first.article_id, first.title, first.text, NEARDUP)
