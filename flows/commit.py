@@ -8,14 +8,12 @@ Near-duplicates and stories need the persisted index; validation must come befor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from time import perf_counter
 
 from prefect import task
 from prefect.cache_policies import NONE
 
-from newsflow.flows import ahead as features_ahead
 from newsflow.flows.artifacts import DATA_QUALITY, publish
 from newsflow.flows.naming import load_run_name
 from newsflow.flows.retries import retry_transient
@@ -77,7 +75,7 @@ def validate_run(loader: RunLoader, validator, chunk: int | None = None) -> obje
     return report
 
 
-def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer, features=None) -> None:
+def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer) -> None:
     """Near-duplicate linking, then story assignment, for the articles this run loaded.
 
     Both read the run's articles back a chunk at a time in canonical order (near-duplicates: the
@@ -85,11 +83,10 @@ def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer, fea
     """
     options = settings.similarity
     timer.enter("neardup")
-    similarity.backfill(con, threshold=options.neardup_threshold, features=features)
+    similarity.backfill(con, threshold=options.neardup_threshold)
     timer.enter("stories")
     # A chunk at a time too: the run's texts are never one list.
-    similarity.assign_run_stories(con, run.run_id, options.story_threshold, options.story_window,
-                                  features=features)
+    similarity.assign_run_stories(con, run.run_id, options.story_threshold, options.story_window)
 
 
 def chunks_of(processed) -> Iterable[list[Processed]]:
@@ -106,11 +103,7 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
     `files` the run's flows.unchanged.FileStamps (stamps to record, files skipped as unchanged).
     """
     timer = StageTimer()
-    # Helper processes make the index stages' inputs from the spill while this thread dedups and
-    # validates (flows/ahead.py); None for a small run: the stages make them themselves.
-    ahead = features_ahead.start(processed, settings.workers)
-    features = ahead.lookup if ahead is not None else None
-    with ahead or nullcontext(), transaction(con):
+    with transaction(con):
         timer.enter("neardup")
         # Index articles loaded before the index existed, before this run's articles go in.
         similarity.backfill(con, threshold=settings.similarity.neardup_threshold)
@@ -126,9 +119,9 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         timer.enter("load")
         loader.load(report.quarantine if report is not None else None,
                     report.results_frame() if report is not None else None)
-        link_similar(con, run, settings, timer, features)
+        link_similar(con, run, settings, timer)
         timer.enter("search")
-        search.index_new(con, features)  # full-text terms of this run's articles (and of any loaded before 006)
+        search.index_new(con)  # full-text terms of this run's articles (and of any loaded before 006)
         state = fetch_state or FetchState()
         if fetch_state is not None:
             timer.enter("fetch_state")

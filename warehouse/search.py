@@ -12,17 +12,13 @@ from datetime import datetime
 import duckdb
 
 from newsflow.transforms import fulltext
-from newsflow.transforms.features import SEARCH, Lookup
 
 K1, B = 1.2, 0.75  # match_bm25's defaults
 BATCH = 500  # articles indexed per round trip: bounds the terms held in Python at once (~500 rows each)
 
 
-def index_new(con: duckdb.DuckDBPyConnection, features: Lookup | None = None) -> int:
-    """Index every article that has no terms yet (this run's, and any loaded before migration 006).
-
-    `features` gives terms made ahead (transforms/features.py), used where they match.
-    """
+def index_new(con: duckdb.DuckDBPyConnection) -> int:
+    """Index every article that has no terms yet (this run's, and any loaded before migration 006)."""
     import pandas as pd
 
     total = 0
@@ -37,8 +33,7 @@ def index_new(con: duckdb.DuckDBPyConnection, features: Lookup | None = None) ->
         docs = []
         terms: dict[str, list] = {"term": [], "article_id": [], "field": [], "tf": []}  # columns, not row tuples
         for article_id, title, text in rows:
-            made = features(article_id, title, text, SEARCH) if features is not None else None
-            fields = made if made is not None else {"title": fulltext.terms(title), "text": fulltext.terms(text)}
+            fields = {"title": fulltext.terms(title), "text": fulltext.terms(text)}
             docs.append((article_id, sum(sum(c.values()) for c in fields.values())))
             for field, counts in fields.items():
                 terms["term"] += counts.keys()

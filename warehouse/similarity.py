@@ -18,7 +18,6 @@ import duckdb
 import numpy as np
 
 from newsflow.transforms import neardup, stories
-from newsflow.transforms.features import NEARDUP as SIGNED, STORIES as COUNTS, Lookup
 from newsflow.warehouse.errors import WarehouseError
 from newsflow.warehouse.options import SimilarityOptions
 
@@ -92,18 +91,14 @@ def _unframe(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def link_near_duplicates(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
                          threshold: float = _DEFAULTS.neardup_threshold,
-                         params: neardup.IndexParams = neardup.DEFAULT_PARAMS,
-                         features: Lookup | None = None) -> neardup.Decision:
-    """Compare `new` (already in `articles`) with the index, set duplicate_of/similarity, index them.
-
-    `features` gives shingles and signatures made ahead (transforms/features.py), where it has them.
-    """
+                         params: neardup.IndexParams = neardup.DEFAULT_PARAMS) -> neardup.Decision:
+    """Compare `new` (already in `articles`) with the index, set duplicate_of/similarity, index them."""
     neardup.check_threshold(threshold, params)
     check_index(con, NEARDUP, params.describe())
     matches, repoints = [], []
     ordered = sorted(new, key=lambda a: a.key)  # chunks independent of input order
     for start in range(0, len(ordered), CHUNK):
-        decision = _link_chunk(con, ordered[start:start + CHUNK], threshold, params, features)
+        decision = _link_chunk(con, ordered[start:start + CHUNK], threshold, params)
         matches += decision.matches
         repoints += decision.repoints
     _bump(con, NEARDUP, len(new))
@@ -111,8 +106,8 @@ def link_near_duplicates(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticl
 
 
 def _link_chunk(con, chunk: Sequence[NewArticle], threshold: float,
-                params: neardup.IndexParams, features: Lookup | None = None) -> neardup.Decision:
-    entries = [_entry(a, params, features) for a in chunk]
+                params: neardup.IndexParams) -> neardup.Decision:
+    entries = [neardup.entry(a.article_id, a.text, a.key, params) for a in chunk]
     bands = [(e.article_id, h) for e in entries for h in neardup.band_hashes(e.signature, params)]
     _frame(con, "_nd_bands", {"article_id": [b[0] for b in bands], "band_hash": [b[1] for b in bands]})
     try:
@@ -130,14 +125,6 @@ def _link_chunk(con, chunk: Sequence[NewArticle], threshold: float,
         _unframe(con, "_nd_sigs")
     _apply(con, decision)
     return decision
-
-
-def _entry(a: NewArticle, params: neardup.IndexParams, features: Lookup | None) -> neardup.Entry:
-    """`neardup.entry` of the article, from its features made ahead when there are some for these params."""
-    made = features(a.article_id, a.title, a.text, SIGNED) if features is not None else None
-    if made is None or made.params != params:
-        return neardup.entry(a.article_id, a.text, a.key, params)
-    return neardup.Entry(a.article_id, a.key, made.signature, made.shingles)
 
 
 def _known_entries(con, entries: Sequence[neardup.Entry], threshold: float,
@@ -234,8 +221,7 @@ def assign_stories(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticle],
 
 def assign_run_stories(con: duckdb.DuckDBPyConnection, run_id: str,
                        threshold: float = _DEFAULTS.story_threshold,
-                       window: timedelta = _DEFAULTS.story_window, chunk: int | None = None,
-                       features: Lookup | None = None) -> int:
+                       window: timedelta = _DEFAULTS.story_window, chunk: int | None = None) -> int:
     """`assign_stories` for the articles run `run_id` loaded, read back `chunk` at a time in canonical
     order, so no list of the run's texts is held (the decisions are those of one list); returns how
     many were assigned (the stories are in the warehouse, not kept in memory)."""
@@ -250,11 +236,11 @@ def assign_run_stories(con: duckdb.DuckDBPyConnection, run_id: str,
                                "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [ids[start:start + chunk]]).fetchall()
             yield sorted((NewArticle(*r) for r in rows), key=lambda a: a.key)
 
-    return _assign_chunks(con, chunks(), threshold, window, keep=False, features=features)[1]
+    return _assign_chunks(con, chunks(), threshold, window, keep=False)[1]
 
 
 def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
-                   window: timedelta, keep: bool, features: Lookup | None = None) -> tuple[stories.StoryResult, int]:
+                   window: timedelta, keep: bool) -> tuple[stories.StoryResult, int]:
     """Stories for articles given as chunks in canonical (key) order; the same decisions as one list.
 
     Two passes: the first reads each chunk's texts once, counts their terms (kept in an anonymous
@@ -281,7 +267,7 @@ def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
                                            dated=a.published_at is not None) for a in items]
                 # Terms are counted once per article: for the document frequencies, then for its vector.
                 # A copy's count is kept too (not in the frequencies): it is used if its head has no story.
-                counts = {a.article_id: _story_counts(a, features) for a in items}
+                counts = {a.article_id: stories.term_counts(a.text, a.title) for a in items}
                 for i in light:
                     if not i.duplicate_of:
                         batch_df.update(counts[i.article_id].keys())
@@ -309,12 +295,6 @@ def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
                 changed.update((s.story_id, s) for s in result.stories)
                 sims.update(result.similarity)
     return stories.StoryResult(assignments, [changed[s] for s in sorted(changed)], sims), assigned
-
-
-def _story_counts(a: NewArticle, features: Lookup | None) -> Counter:
-    """`stories.term_counts` of the article, from its features made ahead when there are some."""
-    made = features(a.article_id, a.title, a.text, COUNTS) if features is not None else None
-    return made if made is not None else stories.term_counts(a.text, a.title)
 
 
 def _assign_chunk(con, items: list[stories.StoryItem], counts: dict, df: dict[str, int], n_docs: int,
@@ -414,12 +394,10 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, ids_relation: str | None = N
 
 
 def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neardup.DEFAULT_PARAMS,
-             threshold: float = _DEFAULTS.neardup_threshold, batch: int | None = None,
-             features: Lookup | None = None) -> int:
-    """Index the articles that have no signature yet (a run's, or loaded before migration 002); returns the count.
+             threshold: float = _DEFAULTS.neardup_threshold, batch: int | None = None) -> int:
+    """Index the articles that have no signature yet (loaded before migration 002); returns the count.
 
     Reads their texts once, `batch` at a time in canonical order; decisions are made as in a load.
-    `features`: shingles and signatures made ahead, used where they match (transforms/features.py).
     """
     total = 0
     while True:
@@ -430,7 +408,7 @@ def backfill(con: duckdb.DuckDBPyConnection, params: neardup.IndexParams = neard
         """, [batch or CHUNK]).fetchall()
         if not rows:
             return total
-        link_near_duplicates(con, [NewArticle(*r) for r in rows], threshold, params, features)
+        link_near_duplicates(con, [NewArticle(*r) for r in rows], threshold, params)
         total += len(rows)
 
 
