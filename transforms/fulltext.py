@@ -117,12 +117,14 @@ def _stemmer():
 
 def terms(text: str | None) -> Counter:
     """Stemmed terms of a field with their counts, stopwords left out (what fts indexes)."""
-    # Per distinct word, not per occurrence; the terms keep the order of their first occurrence.
-    counts: Counter = Counter()
+    # Per distinct word, not per occurrence, into a plain dict (a Counter's += is a Python call per
+    # new key); the terms keep the order of their first occurrence.
+    counts: dict[str, int] = {}
     for word, n in Counter(tokens(text)).items():
         if word not in STOPWORDS:
-            counts[stem(word)] += n
-    return counts
+            term = stem(word)
+            counts[term] = counts.get(term, 0) + n
+    return Counter(counts)
 
 
 def query_terms(query: str) -> list[str]:
