@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from datetime import datetime, timedelta, timezone
 
-from newsflow.transforms import fulltext, neardup, stories
+from newsflow.transforms import fulltext, stories
 
 from conftest import FERRY, GERMAN, ORCHARD
 
@@ -47,16 +46,3 @@ def test_vector_keeps_the_top_terms_by_weight_then_term_even_when_weights_tie_at
             assert list(stories.vector(counts, df, n_docs).items()) == list(reference(counts, df, n_docs).items())
     assert len(stories.vector(ties, df, 10)) == stories.ARTICLE_TERMS
 
-
-def test_near_duplicate_decisions_with_the_callers_band_hashes_are_the_decisions_without():
-    t0 = datetime(2025, 6, 2, 8, tzinfo=timezone.utc)
-    texts = {"ferry": " ".join(FERRY), "copy": " ".join(FERRY[:3]) + " A closing line the copy adds.",
-             "orchard": " ".join(ORCHARD), "german": " ".join(GERMAN)}
-    entries = [neardup.entry(aid, text, neardup.rank_key(t0 + timedelta(hours=i), t0, aid))
-               for i, (aid, text) in enumerate(texts.items())]
-    new, known = entries[1:], entries[:1]
-    made = {e.article_id: neardup.band_hashes(e.signature) for e in new}
-    decision = neardup.decide(new, known, 0.5, bands=made)
-    assert decision == neardup.decide(new, known, 0.5)
-    assert neardup.Repoint("ferry", "copy") not in decision.repoints
-    assert [m.duplicate_of for m in decision.matches if m.article_id == "copy"] == ["ferry"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -240,18 +240,12 @@ class _Groups:
 
 
 def candidate_pairs(new: Sequence[Entry], known: Sequence[Entry],
-                    params: IndexParams = DEFAULT_PARAMS,
-                    bands: Mapping[str, list[int]] | None = None) -> list[tuple[str, str]]:
-    """Pairs (sorted ids) sharing at least one band, where at least one side is new.
-
-    `bands`: band hashes the caller has made already (article_id -> `band_hashes`), not made again.
-    """
+                    params: IndexParams = DEFAULT_PARAMS) -> list[tuple[str, str]]:
+    """Pairs (sorted ids) sharing at least one band, where at least one side is new."""
     new_ids = {e.article_id for e in new}
-    bands = bands or {}
     buckets: dict[int, list[str]] = {}
     for e in [*new, *known]:
-        made = bands.get(e.article_id)
-        for h in made if made is not None else band_hashes(e.signature, params):
+        for h in band_hashes(e.signature, params):
             buckets.setdefault(h, []).append(e.article_id)
     pairs = set()
     for ids in buckets.values():
@@ -265,7 +259,7 @@ def candidate_pairs(new: Sequence[Entry], known: Sequence[Entry],
 
 
 def decide(new: Sequence[Entry], known: Sequence[Entry], threshold: float,
-           params: IndexParams = DEFAULT_PARAMS, bands: Mapping[str, list[int]] | None = None) -> Decision:
+           params: IndexParams = DEFAULT_PARAMS) -> Decision:
     """Link new articles to indexed ones (and to each other) whose exact Jaccard reaches `threshold`.
 
     `known` holds the indexed articles that share a band with a new one, plus the heads of their
@@ -280,7 +274,7 @@ def decide(new: Sequence[Entry], known: Sequence[Entry], threshold: float,
             groups.union(e.article_id, e.canonical_id or e.article_id)
     for e in new:
         groups.find(e.article_id)
-    for a, b in candidate_pairs(new, known, params, bands):
+    for a, b in candidate_pairs(new, known, params):
         ea, eb = by_id[a], by_id[b]
         if not plausible(ea.signature, eb.signature, threshold):
             continue

@@ -108,12 +108,11 @@ def link_near_duplicates(con: duckdb.DuckDBPyConnection, new: Sequence[NewArticl
 def _link_chunk(con, chunk: Sequence[NewArticle], threshold: float,
                 params: neardup.IndexParams) -> neardup.Decision:
     entries = [neardup.entry(a.article_id, a.text, a.key, params) for a in chunk]
-    made = {e.article_id: neardup.band_hashes(e.signature, params) for e in entries}  # made once, used twice
-    bands = [(article_id, h) for article_id, hashes in made.items() for h in hashes]
+    bands = [(e.article_id, h) for e in entries for h in neardup.band_hashes(e.signature, params)]
     _frame(con, "_nd_bands", {"article_id": [b[0] for b in bands], "band_hash": [b[1] for b in bands]})
     try:
         known = _known_entries(con, entries, threshold, params)
-        decision = neardup.decide(entries, known, threshold, params, made)
+        decision = neardup.decide(entries, known, threshold, params)
         con.execute("INSERT INTO internal.neardup_bands SELECT band_hash, article_id FROM _nd_bands")
     finally:
         _unframe(con, "_nd_bands")
