@@ -114,6 +114,14 @@ _INVISIBLE = ("script", "style", "noscript", "template")
 _ATTRIBUTED = frozenset(("class", "id", "role", "aria-label", "hidden"))  # an element with one may match an attr rule
 
 
+@functools.cache
+def _xpath(expr: str):
+    """`expr` compiled once (el.xpath compiles its string on every call: ~4 us, more than most evaluations here)."""
+    from lxml import etree  # lazy: the CLI imports this module on its start-up path
+
+    return etree.XPath(expr)
+
+
 def _words(text: str) -> int:
     return len(text.split())  # whitespace words: close enough for the guards, and cheap on big pages
 
@@ -122,7 +130,7 @@ def _text(el) -> str:
     """The element's visible text (script and style contents left out; the plain C path when it has none)."""
     if next(el.iter("script", "style"), None) is None:  # one walk: the element itself and its descendants
         return el.text_content()
-    return " ".join(el.xpath(_VISIBLE))
+    return " ".join(_xpath(_VISIBLE)(el))
 
 
 class _Page:
@@ -134,14 +142,23 @@ class _Page:
         # the page's prose: words in paragraphs (scripts and JSON blobs would swamp a whole-body count)
         self.words = max(sum(_words(p.text_content()) for p in self.body.iter("p")), 1)
 
-    def droppable(self, el, max_words: int) -> bool:
-        """Whether dropping `el` cannot take the article: small, no long paragraph, not the body."""
+    def droppable(self, el, max_words: int, words: int | None = None) -> bool:
+        """Whether dropping `el` cannot take the article: small, no long paragraph, not the body.
+
+        `words`: `el`'s word count when the caller has it. The paragraphs are looked at first: a big
+        block usually fails there, before its whole visible text is put together.
+        """
         if el is self.body or el.tag in ("html", "body", "head", "main") or el.getparent() is None:
             return False
-        if _words(_text(el)) > max_words:
+        prose = 0
+        for p in el.iter("p"):
+            w = _words(p.text_content())
+            if w >= _LONG_PARAGRAPH:
+                return False
+            prose += w
+        if prose > _MAX_SHARE * self.words:
             return False
-        prose = [_words(p.text_content()) for p in el.iter("p")]
-        return sum(prose) <= _MAX_SHARE * self.words and not any(w >= _LONG_PARAGRAPH for w in prose)
+        return (_words(_text(el)) if words is None else words) <= max_words
 
 
 def _link_words(el) -> int:
@@ -157,7 +174,7 @@ def _visible_texts(el) -> list[str]:
     """The element's text nodes a reader sees, in order (`_VISIBLE`; itertext when nothing in or above it hides text)."""
     if next(el.iter(*_INVISIBLE), None) is None and next(el.iterancestors(*_INVISIBLE), None) is None:
         return list(el.itertext())
-    return el.xpath(_VISIBLE)
+    return _xpath(_VISIBLE)(el)
 
 
 def _drop(el, rule: str, removed: list[Removed]) -> None:
@@ -181,12 +198,14 @@ def _section_of(heading, page: _Page, max_words: int):
     node = heading
     heading_words = _words(_text(heading))
     # climb out of wrappers that hold nothing but the heading (<div class="header"><h2>...</h2></div>)
-    while node.getparent() is not None and _words(_text(node.getparent())) <= heading_words + 3:
-        node = node.getparent()
-    container = node.getparent()
-    if container is None or not page.droppable(container, max_words):
+    container, words = node.getparent(), 0
+    while container is not None:
+        words = _words(_text(container))
+        if words > heading_words + 3:
+            break
+        node, container = container, container.getparent()
+    if container is None or not page.droppable(container, max_words, words):
         return None, node
-    words = _words(_text(container))
     if words and _link_words(container) >= 0.3 * words or _holds_cards(container):
         return container, node
     return None, node
@@ -244,7 +263,7 @@ def is_card(el) -> bool:
     if next(headline.iterancestors(*_HEADINGS), None) is not None or next(headline.iter(*_HEADINGS), None) is not None:
         return True
     # no heading element: the link must open the card and carry a good part of its text
-    first = el.xpath("string(.//text()[normalize-space()][1])").strip()
+    first = _xpath("string(.//text()[normalize-space()][1])")(el).strip()
     return bool(first) and first in _text(headline) and _link_words(el) >= 0.35 * words
 
 
@@ -350,7 +369,7 @@ _CARD_PARENTS = ".//article[2]/..|.//li[3]/..|.//div[3]/..|.//section[3]/.."
 def _card_parents(body) -> list:
     """Elements with a run of same-tag, same-class block children long enough to be a card rail."""
     found = []
-    for parent in body.xpath(_CARD_PARENTS):
+    for parent in _xpath(_CARD_PARENTS)(body):
         if parent is body:
             continue
         prev, length = None, 0
@@ -388,7 +407,7 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
                     for el in run:
                         _drop(el, rule.name, removed)
         elif rule.match == "crosslink":
-            for para in body.xpath(".//p[.//a]"):
+            for para in _xpath(".//p[.//a]")(body):
                 if _attached(para, body) and is_crosslink(para) and page.droppable(para, rule.max_words):
                     _drop(para, rule.name, removed)
     # class/id, role, aria-label and tag rules: one pass in document order, the first rule that matches
@@ -418,8 +437,8 @@ def _widget_of(el, body):
     box = el
     parent = el.getparent()
     while (parent is not None and parent is not body and parent.tag not in ("html", "body", "main", "article")
-           and _words(_text(parent)) <= _WIDGET_WORDS
-           and not any(_words(p.text_content()) >= _WIDGET_SENTENCE for p in parent.iter("p"))):
+           and not any(_words(p.text_content()) >= _WIDGET_SENTENCE for p in parent.iter("p"))  # the cheaper test first
+           and _words(_text(parent)) <= _WIDGET_WORDS):
         box, parent = parent, parent.getparent()
     return box
 
