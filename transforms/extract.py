@@ -169,7 +169,7 @@ def parse_html(html: str):
         tree = fromstring(html, parser=parser)
     except ValueError:  # "Unicode strings with encoding declaration are not supported."
         tree, fallback_parse = _parse_bytes(html, parser), True
-    except Exception:  # noqa: BLE001 -- trafilatura logs and goes on to the bytes retry
+    except Exception:  # as trafilatura (which logs it): on to the bytes retry
         pass
     if (tree is None or len(tree) < 1) and not fallback_parse:
         tree = _parse_bytes(html, parser)
@@ -183,7 +183,7 @@ def _parse_bytes(html: str, parser):
 
     try:
         return fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
-    except Exception:  # noqa: BLE001 -- as trafilatura's fromstring_bytes: no tree
+    except Exception:  # as trafilatura's fromstring_bytes: no tree
         return None
 
 
