@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from newsflow.transforms.literals import screen
 from newsflow.transforms.models import Cleaned, Removed
 from newsflow.transforms.rules import RULES, Rule
 
@@ -51,13 +52,19 @@ def table_rows_of(paras: list[str]) -> list[bool]:
 
 
 def match_rule(paragraph: str, index: int, total: int, rules: tuple[Rule, ...] = RULES,
-               words: int | None = None) -> Rule | None:
-    """The first rule that applies to paragraph number `index` of `total`, or None (`words`: its word_count, if known)."""
+               words: int | None = None, screened: str | None = None) -> Rule | None:
+    """The first rule that applies to paragraph number `index` of `total`, or None.
+
+    `words`: its word_count, if known; `screened`: `literals.screen(paragraph)`, if known, to skip
+    the rules whose required strings it lacks.
+    """
     if words is None:
         words = word_count(paragraph)
     in_tail = index >= min(total * (1 - _TAIL_SHARE), total - 3)
     for rule in rules:
         if words > rule.max_words or (rule.tail and not in_tail):
+            continue
+        if screened is not None and rule.needs is not None and not any(s in screened for s in rule.needs):
             continue
         if rule.regex.search(paragraph):
             return rule
@@ -69,6 +76,7 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
     paras = paragraphs(text)
     total = len(paras)
     counts = [word_count(p) for p in paras]  # each paragraph's words, counted once
+    screened = [screen(p) for p in paras]
     total_words = sum(counts) or 1
     keep = [True] * total
     reason: list[str | None] = [None] * total
@@ -85,7 +93,7 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
             keep[i], reason[i] = False, "repeated_paragraph"  # a caption or teaser shown twice
             i += 1
             continue
-        rule = match_rule(para, i, total, rules, counts[i])
+        rule = match_rule(para, i, total, rules, counts[i], screened[i])
         if rule is None:
             words_before += counts[i]
             i += 1
@@ -104,7 +112,7 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
         i += 1
         if action == "block":
             while (i < total and not rows[i] and is_teaser(paras[i], counts[i])
-                   and match_rule(paras[i], i, total, rules, counts[i]) is None):
+                   and match_rule(paras[i], i, total, rules, counts[i], screened[i]) is None):
                 keep[i], reason[i] = False, rule.name
                 i += 1
     removed = [Removed(reason[k], paras[k]) for k in range(total) if not keep[k]]
