@@ -39,7 +39,9 @@ def required_literals(regex: re.Pattern) -> tuple[str, ...] | None:
         return None
     if not needs or not all(s.isascii() and s.isprintable() for s in needs):
         return None
-    return tuple(sorted({s.lower() for s in needs}))
+    needs = {s.lower() for s in needs}
+    # a string holding another one is found only where that one is: keep the shorter (fewer lookups)
+    return tuple(sorted(s for s in needs if not any(o != s and o in s for o in needs)))
 
 
 def screen(paragraph: str) -> str | None:
