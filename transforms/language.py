@@ -4,7 +4,7 @@ langdetect (a port of Cybozu's Java detector) spends most of a call in Python lo
 buffer takes one character at a time, and every sampled n-gram multiplies 55 probabilities in a
 loop. This runs the same algorithm on the same profiles, seed and random draws and returns the
 same probabilities to the last bit (tests/test_language.py checks it against langdetect's own
-`Detector`), ~3x cheaper:
+`Detector`), at under a third of the CPU:
 - a word's n-grams depend only on the word (the buffer is reset at each space), so they are
   computed once per distinct word and process (cached);
 - the probabilities are a numpy vector: its elementwise products and quotients are the same IEEE
@@ -18,11 +18,14 @@ from __future__ import annotations
 import random
 import re
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
 _SPACE_RUNS = re.compile(" {2,}")
+_WORDS = re.compile("[^ ]+ ?")
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
+_NOT_LATIN_BYTES = bytes(b for b in range(128) if not ord("A") <= b <= ord("z"))
 # langdetect compares unicode_block(ch) (an int) with a block's name (a str), so every character
 # from U+0300 counts as non-Latin, Latin Extended Additional included: kept as it does.
 _NON_LATIN = re.compile("[\u0300-\U0010ffff]")
@@ -91,15 +94,13 @@ class Detector:
         ref = self._ref
         text = self._normalize_vi(ref.MAIL_RE.sub(" ", ref.URL_RE.sub(" ", text)))
         text = _SPACE_RUNS.sub(" ", text[:10000])  # max_text_length, then `append`'s space collapse
-        if len(_LATIN.findall(text)) * 2 < len(_NON_LATIN.findall(text)):
+        ascii_ = text.encode("ascii", "ignore")
+        latin = len(ascii_.translate(None, _NOT_LATIN_BYTES))
+        # langdetect's cleaning_text; non-Latin counted only when the non-ASCII characters could outnumber
+        if latin * 2 < len(text) - len(ascii_) and latin * 2 < len(_NON_LATIN.findall(text)):
             text = _LATIN.sub("", text)
-        words = text.translate(self._table).split(" ")
-        result: list[str] = []
-        last = len(words) - 1
-        for i, word in enumerate(words):
-            if word:
-                result.extend(self.word_ngrams(word + " " if i < last else word))
-        return result
+        # each word with the space after it, if one follows (more spaces in a row yield nothing)
+        return list(chain.from_iterable(map(self.word_ngrams, _WORDS.findall(text.translate(self._table)))))
 
     def probabilities(self, text: str, seed) -> list:
         """langdetect's Language list (probability > 0.1, most likely first) for `text`."""
