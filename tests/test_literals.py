@@ -6,12 +6,11 @@ import re
 import string
 
 import pytest
+from test_rules import BODY, POSITIVE, article
 
 from newsflow.transforms.clean import clean, match_rule, paragraphs
 from newsflow.transforms.literals import FOLD_UNSAFE, required_literals, screen
 from newsflow.transforms.rules import RULES
-
-from test_rules import BODY, POSITIVE, article
 
 
 def test_fold_unsafe_is_what_re_equates_with_ascii():
