@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -69,19 +70,18 @@ def extract(raw: RawDocument, html_rules=HTML_RULES) -> Extracted:
 def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Extracted:
     """Main text and metadata of an HTML page.
 
-    The page is parsed once (trafilatura's own loader, so the tree is what trafilatura would have
-    built); the structural stage cuts rails and widgets from that tree, and the same tree goes to
+    The page is parsed once (`parse_html`: trafilatura's loader with a cheaper element class lookup, so
+    the tree is what trafilatura would have built); the structural stage cuts rails and widgets from that tree, and the same tree goes to
     trafilatura.bare_extraction (which copies it) and to the standfirst lookup. `html_rules` is
     the structural stage's table (the eval switches rules off to score a publisher without them).
     """
     from trafilatura import bare_extraction  # heavy import, kept off the CLI's start-up path
-    from trafilatura.utils import load_html
 
     if not html.strip():
         raise RejectError("extract", "empty", "the page is empty")
     if _OPEN_HTML.search(html) and not _CLOSE_HTML.search(html):
         raise RejectError("extract", "truncated", "the page opens <html> but never closes it: it was cut off")
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         raise RejectError("extract", "no_article", "the page is not parsable HTML")
     removed = strip_structure(tree, html_rules) if STRUCTURAL else []
@@ -126,6 +126,65 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
         removed=removed,
         repairs=meta.repairs,
     )
+
+
+_PARSERS = threading.local()  # an lxml parser serves one thread at a time: one per thread
+
+
+def _parser():
+    """trafilatura's HTML parser (the same options as its `load_html`) with one element class for all elements.
+
+    lxml.html's parser looks up a class in Python for every element proxy it creates (form, input,
+    select, textarea and label get their own; ~2,000 lookups a page in the structural stage alone).
+    Nothing in newsflow, trafilatura, htmldate or justext uses what those classes add (form fields,
+    input values), so a C-level lookup gives every element lxml.html's HtmlElement: the same tree, the
+    same methods (text_content, drop_tree ...), and `isinstance(tree, HtmlElement)` still holds.
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        from lxml import etree, html
+
+        parser = etree.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                  remove_comments=True, remove_pis=True)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction,
+            entity=html.HtmlEntity))
+        _PARSERS.parser = parser
+    return parser
+
+
+def parse_html(html: str):
+    """The page as an lxml.html tree, or None when it is not HTML: trafilatura's `load_html` for a
+    decoded page, step for step (repair, parse, the bytes retry, the rejection of a non-HTML
+    fragment), with the parser above (trafilatura.utils.load_html, 2.3)."""
+    from lxml.html import fromstring
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    parser = _parser()
+    beginning = html[:50].lower()
+    check_flag = is_dubious_html(beginning)
+    html = repair_faulty_html(html, beginning)
+    tree, fallback_parse = None, False
+    try:
+        tree = fromstring(html, parser=parser)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree, fallback_parse = _parse_bytes(html, parser), True
+    except Exception:  # as trafilatura (which logs it): on to the bytes retry
+        pass
+    if (tree is None or len(tree) < 1) and not fallback_parse:
+        tree = _parse_bytes(html, parser)
+    if tree is not None and check_flag and len(tree) < 2:  # not (well-formed) HTML at all
+        tree = None
+    return tree
+
+
+def _parse_bytes(html: str, parser):
+    from lxml.html import fromstring
+
+    try:
+        return fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
+    except Exception:  # as trafilatura's fromstring_bytes: no tree
+        return None
 
 
 # HTML's own whitespace rule: outside preformatted text a line break in the source is a space, so
@@ -502,9 +561,7 @@ def _share_in(part: set, text: str) -> float:
 def visible_text(tree) -> str:
     """The text a reader sees in the page body (no head, scripts, styles or templates); `tree` is not changed."""
     if isinstance(tree, str):
-        from trafilatura.utils import load_html
-
-        tree = load_html(tree)
+        tree = parse_html(tree)
         if tree is None:
             return ""
     return " ".join(tree.xpath(_VISIBLE))

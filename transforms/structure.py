@@ -110,7 +110,16 @@ _CARD_MIN_RUN = 3
 _ARTICLE_CARD_MIN_RUN = 2  # sibling <article> elements: two are already a list of other stories
 _CARD_TAGS = ("article", "li", "div", "section")  # block elements only: never links inside a paragraph
 _VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
-_ATTRIBUTED = ".//*[@class or @id or @role or @aria-label or @hidden]"
+_INVISIBLE = ("script", "style", "noscript", "template")
+_ATTRIBUTED = frozenset(("class", "id", "role", "aria-label", "hidden"))  # an element with one may match an attr rule
+
+
+@functools.cache
+def _xpath(expr: str):
+    """`expr` compiled once (el.xpath compiles its string on every call: ~4 us, more than most evaluations here)."""
+    from lxml import etree  # lazy: the CLI imports this module on its start-up path
+
+    return etree.XPath(expr)
 
 
 def _words(text: str) -> int:
@@ -121,7 +130,7 @@ def _text(el) -> str:
     """The element's visible text (script and style contents left out; the plain C path when it has none)."""
     if next(el.iter("script", "style"), None) is None:  # one walk: the element itself and its descendants
         return el.text_content()
-    return " ".join(el.xpath(_VISIBLE))
+    return " ".join(_xpath(_VISIBLE)(el))
 
 
 class _Page:
@@ -133,14 +142,23 @@ class _Page:
         # the page's prose: words in paragraphs (scripts and JSON blobs would swamp a whole-body count)
         self.words = max(sum(_words(p.text_content()) for p in self.body.iter("p")), 1)
 
-    def droppable(self, el, max_words: int) -> bool:
-        """Whether dropping `el` cannot take the article: small, no long paragraph, not the body."""
+    def droppable(self, el, max_words: int, words: int | None = None) -> bool:
+        """Whether dropping `el` cannot take the article: small, no long paragraph, not the body.
+
+        `words`: `el`'s word count when the caller has it. The paragraphs are looked at first: a big
+        block usually fails there, before its whole visible text is put together.
+        """
         if el is self.body or el.tag in ("html", "body", "head", "main") or el.getparent() is None:
             return False
-        if _words(_text(el)) > max_words:
+        prose = 0
+        for p in el.iter("p"):
+            w = _words(p.text_content())
+            if w >= _LONG_PARAGRAPH:
+                return False
+            prose += w
+        if prose > _MAX_SHARE * self.words:
             return False
-        prose = [_words(p.text_content()) for p in el.iter("p")]
-        return sum(prose) <= _MAX_SHARE * self.words and not any(w >= _LONG_PARAGRAPH for w in prose)
+        return (_words(_text(el)) if words is None else words) <= max_words
 
 
 def _link_words(el) -> int:
@@ -152,8 +170,15 @@ def _tokens(el) -> list[str]:
     return [t for t in _TOKEN_SPLIT.split(value) if t]
 
 
+def _visible_texts(el) -> list[str]:
+    """The element's text nodes a reader sees, in order (`_VISIBLE`; itertext when nothing in or above it hides text)."""
+    if next(el.iter(*_INVISIBLE), None) is None and next(el.iterancestors(*_INVISIBLE), None) is None:
+        return list(el.itertext())
+    return _xpath(_VISIBLE)(el)
+
+
 def _drop(el, rule: str, removed: list[Removed]) -> None:
-    text = " ".join(" ".join(el.xpath(_VISIBLE)).split())
+    text = " ".join(" ".join(_visible_texts(el)).split())
     if text:
         removed.append(Removed(rule, text[:2000], stage="html"))
     parent = el.getparent()
@@ -173,12 +198,14 @@ def _section_of(heading, page: _Page, max_words: int):
     node = heading
     heading_words = _words(_text(heading))
     # climb out of wrappers that hold nothing but the heading (<div class="header"><h2>...</h2></div>)
-    while node.getparent() is not None and _words(_text(node.getparent())) <= heading_words + 3:
-        node = node.getparent()
-    container = node.getparent()
-    if container is None or not page.droppable(container, max_words):
+    container, words = node.getparent(), 0
+    while container is not None:
+        words = _words(_text(container))
+        if words > heading_words + 3:
+            break
+        node, container = container, container.getparent()
+    if container is None or not page.droppable(container, max_words, words):
         return None, node
-    words = _words(_text(container))
     if words and _link_words(container) >= 0.3 * words or _holds_cards(container):
         return container, node
     return None, node
@@ -233,10 +260,10 @@ def is_card(el) -> bool:
     if not 1 <= len(headlines) <= 2:
         return False
     headline = headlines[0]
-    if any(a.tag in _HEADINGS for a in headline.iterancestors()) or any(d.tag in _HEADINGS for d in headline.iter()):
+    if next(headline.iterancestors(*_HEADINGS), None) is not None or next(headline.iter(*_HEADINGS), None) is not None:
         return True
     # no heading element: the link must open the card and carry a good part of its text
-    first = el.xpath("string(.//text()[normalize-space()][1])").strip()
+    first = _xpath("string(.//text()[normalize-space()][1])")(el).strip()
     return bool(first) and first in _text(headline) and _link_words(el) >= 0.35 * words
 
 
@@ -300,7 +327,13 @@ def _sibling_key(el) -> tuple:
     A CMS often numbers each card ("pos-2", "item-7", "id1227272060915"); the rest of the class
     names the template.
     """
-    return el.tag, " ".join(_NUMBERED.sub("", el.get("class") or "").split())
+    return el.tag, _class_key(el.get("class") or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_key(cls: str) -> str:
+    """The class less numbered tokens (remembered: a page repeats its card classes, an outlet its pages)."""
+    return " ".join(_NUMBERED.sub("", cls).split())
 
 
 def teaser_run(siblings: list, minimum: int | None = None) -> list:
@@ -328,14 +361,17 @@ def teaser_run(siblings: list, minimum: int | None = None) -> list:
     return best if len(best) >= minimum else []
 
 
-# an element with at least 2 <article> or 3 <li>/<div>/<section> children (article[2]: cheaper than count())
-_CARD_PARENTS = ".//*[article[2] or li[3] or div[3] or section[3]]"
+# an element with at least 2 <article> or 3 <li>/<div>/<section> children: the parent of a second <article>
+# or a third <li>, ... (cheaper for libxml2 than a predicate on every element); the body itself is left out
+_CARD_PARENTS = ".//article[2]/..|.//li[3]/..|.//div[3]/..|.//section[3]/.."
 
 
 def _card_parents(body) -> list:
     """Elements with a run of same-tag, same-class block children long enough to be a card rail."""
     found = []
-    for parent in body.xpath(_CARD_PARENTS):
+    for parent in _xpath(_CARD_PARENTS)(body):
+        if parent is body:
+            continue
         prev, length = None, 0
         for child in parent:
             k = _sibling_key(child) if isinstance(child.tag, str) else None
@@ -353,10 +389,10 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
     removed: list[Removed] = []
     body = page.body
     attr_rules = [r for r in rules if r.match in ("token", "class", "attr", "role", "aria", "tag")]
-    prefilter = _prefilter(tuple(attr_rules))
+    first_rule = _first_rule(tuple(attr_rules))
     for rule in rules:
         if rule.match == "heading":
-            for heading in body.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+            for heading in list(body.iterdescendants(*_HEADINGS)):  # in document order, as .//h1|.//h2|...
                 if not _attached(heading, body):
                     continue
                 text = " ".join(heading.text_content().split())
@@ -371,24 +407,24 @@ def strip_structure(tree, rules: tuple[HtmlRule, ...] = HTML_RULES) -> list[Remo
                     for el in run:
                         _drop(el, rule.name, removed)
         elif rule.match == "crosslink":
-            for para in body.xpath(".//p[.//a]"):
+            for para in _xpath(".//p[.//a]")(body):
                 if _attached(para, body) and is_crosslink(para) and page.droppable(para, rule.max_words):
                     _drop(para, rule.name, removed)
     # class/id, role, aria-label and tag rules: one pass in document order, the first rule that matches
     gone: set = set()
     tags = sorted({t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")})
-    for el in body.xpath("|".join([_ATTRIBUTED, *(f".//{t}" for t in tags)])):
-        if el in gone or not prefilter(el) or not _attached(el, body):
+    for el in list(body.iterdescendants("*")):  # elements only, in document order
+        if el in gone or not (el.tag in tags or not _ATTRIBUTED.isdisjoint(el.keys())):
             continue
-        for rule in attr_rules:
-            if _matches(el, rule):
-                if rule.action == "widget":
-                    box = _widget_of(el, body)
-                    el = box if page.droppable(box, rule.max_words) else el
-                if page.droppable(el, rule.max_words):
-                    gone.update(el.iter())
-                    _drop(el, rule.name, removed)
-                break
+        rule = first_rule(el)
+        if rule is None or not _attached(el, body):
+            continue
+        if rule.action == "widget":
+            box = _widget_of(el, body)
+            el = box if page.droppable(box, rule.max_words) else el
+        if page.droppable(el, rule.max_words):
+            gone.update(el.iter())
+            _drop(el, rule.name, removed)
     return removed
 
 
@@ -401,40 +437,61 @@ def _widget_of(el, body):
     box = el
     parent = el.getparent()
     while (parent is not None and parent is not body and parent.tag not in ("html", "body", "main", "article")
-           and _words(_text(parent)) <= _WIDGET_WORDS
-           and not any(_words(p.text_content()) >= _WIDGET_SENTENCE for p in parent.iter("p"))):
+           and not any(_words(p.text_content()) >= _WIDGET_SENTENCE for p in parent.iter("p"))  # the cheaper test first
+           and _words(_text(parent)) <= _WIDGET_WORDS):
         box, parent = parent, parent.getparent()
     return box
 
 
 @functools.lru_cache(maxsize=16)
-def _prefilter(attr_rules: tuple[HtmlRule, ...]):
-    """A cheap test that an element may match one of `attr_rules` (one regex over its attributes).
+def _first_rule(attr_rules: tuple[HtmlRule, ...]):
+    """`el -> the first of attr_rules that matches el, or None`: what trying each rule with `_matches` gives, cheaper.
 
-    The answer is remembered per (class, id): a page repeats its class names (every
-    card, every list item), and so do an outlet's pages; the big alternation costs ~10 us a search.
+    A cheap test comes first (one regex over the class and id; the tag, role, aria-label and attribute
+    rules' own attributes), and what the class/id rules make of an element is remembered per (class, id):
+    a page repeats its class names (every card, every list item), and so do an outlet's pages; the big
+    alternation costs ~10 us a search, splitting the tokens a few more.
     """
     token_alts = "|".join(r.pattern for r in attr_rules if r.match == "token")
     tokens = re.compile(rf"(?<![a-z0-9])(?:{token_alts})(?![a-z0-9])", re.I) if token_alts else None
     class_alts = "|".join(r.pattern for r in attr_rules if r.match == "class")
     words = re.compile(rf"(?<!\S)(?:{class_alts})(?!\S)", re.I) if class_alts else None
     tags = {t for r in attr_rules if r.match == "tag" for t in r.pattern.split("|")}
-    attrs = [a for r in attr_rules if r.match == "attr" for a in r.pattern.split("|")]
+    attrs = frozenset(a for r in attr_rules if r.match == "attr" for a in r.pattern.split("|"))
+    named = [(i, r) for i, r in enumerate(attr_rules) if r.match in ("token", "class")]  # by class and id alone
+    others = [(i, r) for i, r in enumerate(attr_rules) if r.match not in ("token", "class")]
 
-    def may_match(el) -> bool:
-        if el.tag in tags or el.get("role") or el.get("aria-label") or any(el.get(a) is not None for a in attrs):
-            return True
+    def by_class_id(cls: str, ident: str) -> tuple[bool, tuple[int, HtmlRule] | None]:
+        """Whether the cheap regex finds anything, and the first class/id rule that matches (with its index)."""
+        value = f"{cls} {ident}"
+        if not (tokens and tokens.search(value) or words and words.search(cls)):
+            return False, None  # every class/id rule's match is also a hit of the regex
+        split = [t for t in _TOKEN_SPLIT.split(value.lower()) if t]  # _tokens(el)
+        for i, rule in named:
+            if rule.match == "token" and any(rule.regex.match(t) for t in split) or (
+                    rule.match == "class" and any(rule.regex.match(w) for w in cls.split())):
+                return True, (i, rule)
+        return True, None
+
+    def first(el) -> HtmlRule | None:
         cls = el.get("class") or ""
         key = (cls, el.get("id") or "")
-        hit = seen.get(key)
-        if hit is None:
+        known = seen.get(key)
+        if known is None:
             if len(seen) >= 50_000:  # bounded: a long run meets many distinct ids
                 seen.clear()
-            value = f"{key[0]} {key[1]}"
-            hit = seen[key] = bool(tokens and tokens.search(value)) or bool(words and words.search(cls))
-        return hit
-    seen: dict[tuple[str, str], bool] = {}
-    return may_match
+            known = seen[key] = by_class_id(*key)
+        hit, found = known
+        if not (hit or el.tag in tags or el.get("role") or el.get("aria-label") or not attrs.isdisjoint(el.keys())):
+            return None
+        for i, rule in others:  # the rules before the class/id rule that matched, in table order
+            if found is not None and i > found[0]:
+                break
+            if _matches(el, rule):
+                return rule
+        return found[1] if found is not None else None
+    seen: dict[tuple[str, str], tuple[bool, tuple[int, HtmlRule] | None]] = {}
+    return first
 
 
 def _matches(el, rule: HtmlRule) -> bool:
