@@ -81,8 +81,18 @@ def run_items(items: list, settings) -> tuple[list[Processed | Reject], Counter]
 
 
 def _warm() -> None:
-    """Import the extractor as the worker starts, not inside its first item."""
+    """Import the extractor as the worker starts, not inside its first item; then freeze the heap.
+
+    What is loaded now (trafilatura, lxml, langdetect's profiles: ~140k tracked objects) lives as
+    long as the worker, yet each full collection walked it again (~80 ms, ~0.4 ms a page); frozen,
+    the collector skips it.
+    """
+    import gc
+
     import trafilatura  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
 
 
 def pool_size(settings, items: int) -> int:

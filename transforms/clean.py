@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from newsflow.transforms.literals import screen
 from newsflow.transforms.models import Cleaned, Removed
 from newsflow.transforms.rules import RULES, Rule
 
@@ -29,9 +30,9 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def is_teaser(paragraph: str) -> bool:
-    """A short headline-like line, as listed under a rail header."""
-    return word_count(paragraph) <= 20 and not _SENTENCE_END.search(paragraph)
+def is_teaser(paragraph: str, words: int | None = None) -> bool:
+    """A short headline-like line, as listed under a rail header (`words`: its word_count, if known)."""
+    return (word_count(paragraph) if words is None else words) <= 20 and not _SENTENCE_END.search(paragraph)
 
 
 def is_label(paragraph: str) -> bool:
@@ -50,13 +51,25 @@ def table_rows_of(paras: list[str]) -> list[bool]:
     return [c and ((i > 0 and cells[i - 1]) or (i + 1 < len(cells) and cells[i + 1])) for i, c in enumerate(cells)]
 
 
-def match_rule(paragraph: str, index: int, total: int, rules: tuple[Rule, ...] = RULES) -> Rule | None:
-    """The first rule that applies to paragraph number `index` of `total`, or None."""
-    words = word_count(paragraph)
+def match_rule(paragraph: str, index: int, total: int, rules: tuple[Rule, ...] = RULES,
+               words: int | None = None, screened: str | None = None) -> Rule | None:
+    """The first rule that applies to paragraph number `index` of `total`, or None.
+
+    `words`: its word_count, if known; `screened`: `literals.screen(paragraph)`, if known, to skip
+    the rules whose required strings it lacks.
+    """
+    if words is None:
+        words = word_count(paragraph)
     in_tail = index >= min(total * (1 - _TAIL_SHARE), total - 3)
     for rule in rules:
         if words > rule.max_words or (rule.tail and not in_tail):
             continue
+        if screened is not None and rule.needs is not None:
+            for needed in rule.needs:  # a loop, not any(): this runs ~800 times a page
+                if needed in screened:
+                    break
+            else:
+                continue
         if rule.regex.search(paragraph):
             return rule
     return None
@@ -66,7 +79,9 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
     """Drop boilerplate paragraphs from `text` by `rules`; paragraphs come back joined by blank lines."""
     paras = paragraphs(text)
     total = len(paras)
-    total_words = sum(word_count(p) for p in paras) or 1
+    counts = [word_count(p) for p in paras]  # each paragraph's words, counted once
+    screened = [screen(p) for p in paras]
+    total_words = sum(counts) or 1
     keep = [True] * total
     reason: list[str | None] = [None] * total
     rows = table_rows_of(paras)
@@ -75,16 +90,16 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
     while i < total:
         para = paras[i]
         if rows[i]:  # a table's row is data, whatever it looks like
-            words_before += word_count(para)
+            words_before += counts[i]
             i += 1
             continue
-        if i and para == paras[i - 1] and _REPEAT_WORDS[0] <= word_count(para) <= _REPEAT_WORDS[1]:
+        if i and para == paras[i - 1] and _REPEAT_WORDS[0] <= counts[i] <= _REPEAT_WORDS[1]:
             keep[i], reason[i] = False, "repeated_paragraph"  # a caption or teaser shown twice
             i += 1
             continue
-        rule = match_rule(para, i, total, rules)
+        rule = match_rule(para, i, total, rules, counts[i], screened[i])
         if rule is None:
-            words_before += word_count(para)
+            words_before += counts[i]
             i += 1
             continue
         keep[i], reason[i] = False, rule.name
@@ -100,7 +115,8 @@ def clean(text: str, rules: tuple[Rule, ...] = RULES) -> Cleaned:
             keep[i - 1], reason[i - 1] = False, rule.name
         i += 1
         if action == "block":
-            while i < total and not rows[i] and is_teaser(paras[i]) and match_rule(paras[i], i, total, rules) is None:
+            while (i < total and not rows[i] and is_teaser(paras[i], counts[i])
+                   and match_rule(paras[i], i, total, rules, counts[i], screened[i]) is None):
                 keep[i], reason[i] = False, rule.name
                 i += 1
     removed = [Removed(reason[k], paras[k]) for k in range(total) if not keep[k]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsflow.transforms.literals import required_literals
 from newsflow.transforms.markers import CONTINUES, RAIL_HEADERS_EN, RAIL_HEADERS_INTL, READ_ALSO_INTL
 
 ACTIONS = ("line", "block", "cut", "label")
@@ -29,12 +30,16 @@ class Rule:
     tail: bool = False
     case_sensitive: bool = False
     regex: re.Pattern = field(init=False, repr=False, compare=False)
+    # strings one of which a matching paragraph contains (lowercased; None = unknown): clean() skips
+    # the regex on a paragraph without any (transforms/literals.py)
+    needs: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.action not in ACTIONS:
             raise ValueError(f"rule {self.name}: action must be one of {ACTIONS}, not {self.action!r}")
         flags = 0 if self.case_sensitive else re.IGNORECASE
         object.__setattr__(self, "regex", re.compile(self.pattern, flags))
+        object.__setattr__(self, "needs", required_literals(self.regex))
 
 
 _END = r"\s*[:.!|»›>\-–—]*\s*$"  # a header may end with a colon, arrow or dash
