@@ -80,9 +80,20 @@ STOPWORDS = frozenset((
 ))
 
 
+# No character below U+0300 is a nonspacing mark (Mn), so only runs of characters from U+0300 up
+# are looked at one by one: in Latin-script text that is the few accents, not every character.
+_MAYBE_MARKS = re.compile("[^\x00-\u02ff]+")
+
+
+def _drop_marks(run: re.Match) -> str:
+    return "".join(c for c in run.group() if unicodedata.category(c) != "Mn")
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+    """NFD, nonspacing marks (Mn) removed, NFC."""
+    if text.isascii():  # nothing to strip, and ASCII is its own NFD and NFC
+        return text
+    return unicodedata.normalize("NFC", _MAYBE_MARKS.sub(_drop_marks, unicodedata.normalize("NFD", text)))
 
 
 def tokens(text: str | None) -> list[str]:
@@ -106,7 +117,14 @@ def _stemmer():
 
 def terms(text: str | None) -> Counter:
     """Stemmed terms of a field with their counts, stopwords left out (what fts indexes)."""
-    return Counter(stem(t) for t in tokens(text) if t not in STOPWORDS)
+    # Per distinct word, not per occurrence, into a plain dict (a Counter's += is a Python call per
+    # new key); the terms keep the order of their first occurrence.
+    counts: dict[str, int] = {}
+    for word, n in Counter(tokens(text)).items():
+        if word not in STOPWORDS:
+            term = stem(word)
+            counts[term] = counts.get(term, 0) + n
+    return Counter(counts)
 
 
 def query_terms(query: str) -> list[str]:

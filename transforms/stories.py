@@ -9,6 +9,7 @@ window, or founds a new one. Document frequencies and centroids persist in the w
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import unicodedata
@@ -104,8 +105,14 @@ def idf(df: int, n_docs: int) -> float:
 
 def vector(counts: Mapping[str, int], df: Mapping[str, int], n_docs: int, top: int = ARTICLE_TERMS) -> dict[str, float]:
     """Unit-length TF-IDF vector (sublinear tf) of the `top` strongest terms; ties broken by term."""
-    weights = {t: (1.0 + math.log(c)) * idf(df.get(t, 0), n_docs) for t, c in counts.items()}
-    kept = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    log, base = math.log, max(n_docs, IDF_FLOOR_DOCS) + 1
+    # idf() written out (the same operations, so the same floats): a call per term is most of the cost.
+    weights = {t: (1.0 + log(c)) * (log(base / (df.get(t, 0) + 1)) + 1.0) for t, c in counts.items()}
+    items = weights.items()
+    if len(weights) > top:  # only the terms at or above the top-th weight can be kept: sort just those
+        cut = heapq.nlargest(top, weights.values())[-1]
+        items = [(t, w) for t, w in items if w >= cut]
+    kept = sorted(items, key=lambda kv: (-kv[1], kv[0]))[:top]
     norm = math.sqrt(sum(w * w for _, w in kept)) or 1.0
     return {t: round(w / norm, 6) for t, w in kept}
 

@@ -30,15 +30,20 @@ def index_new(con: duckdb.DuckDBPyConnection) -> int:
         """, [BATCH]).fetchall()
         if not rows:
             return total
-        terms, docs = [], []
+        docs = []
+        terms: dict[str, list] = {"term": [], "article_id": [], "field": [], "tf": []}  # columns, not row tuples
         for article_id, title, text in rows:
             fields = {"title": fulltext.terms(title), "text": fulltext.terms(text)}
             docs.append((article_id, sum(sum(c.values()) for c in fields.values())))
-            terms += [(t, article_id, field, n) for field, c in fields.items() for t, n in c.items()]
+            for field, counts in fields.items():
+                terms["term"] += counts.keys()
+                terms["tf"] += counts.values()
+                terms["article_id"] += [article_id] * len(counts)
+                terms["field"] += [field] * len(counts)
         # Replacement scans of the local frames, not register(): a view dropped inside the run's
         # transaction keeps its frame alive until the COMMIT (see warehouse/load.py, insert_frame).
         fts_docs = pd.DataFrame(docs, columns=["article_id", "len"])  # noqa: F841 (scanned by name)
-        fts_terms = pd.DataFrame(terms, columns=["term", "article_id", "field", "tf"])  # noqa: F841
+        fts_terms = pd.DataFrame(terms)  # noqa: F841
         con.execute("INSERT INTO internal.search_docs SELECT article_id, len FROM fts_docs")
         con.execute("INSERT INTO internal.search_terms SELECT term, article_id, field, tf FROM fts_terms")
         total += len(rows)
