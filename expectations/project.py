@@ -45,7 +45,11 @@ if TYPE_CHECKING:
 
     from newsflow.expectations.runner import Report
 
-PROJECT_ROOT = Path(__file__).resolve().parent  # gx.get_context(project_root_dir=...) -> expectations/gx
+SHIPPED_ROOT = Path(__file__).resolve().parent  # the project newsflow ships (in a checkout: expectations/gx)
+PROJECT_ROOT = Path("expectations")
+"""The default project folder, like every default path: relative to the working directory. In a checkout
+that is the shipped project; anywhere else (an installed package), `newsflow validate` starts one there
+as a copy of the shipped one, so the history and a user's expectations never live inside site-packages."""
 DATASOURCE = "newsflow"
 SITE = "local_site"  # GX's default Data Docs site in a file project: gx/uncommitted/data_docs/local_site
 
@@ -69,13 +73,17 @@ def parameter_values(config: QualityConfig, now: datetime) -> dict[str, Any]:
 
 
 def get_context(root: Path | str | None = None):
-    """GX's file data context of the project (creates `<root>/gx/` if missing)."""
+    """GX's file data context of the project in `root` (default `PROJECT_ROOT`; a copy of the shipped one if missing)."""
     from newsflow.expectations.runner import quiet_gx_environment
 
     quiet_gx_environment()
     import great_expectations as gx
 
-    return gx.get_context(mode="file", project_root_dir=str(root or PROJECT_ROOT))
+    root = Path(root or PROJECT_ROOT)
+    if not (root / "gx").exists() and root.resolve() != SHIPPED_ROOT:
+        # a new project starts as the shipped one (its datasource and settings), without its history
+        shutil.copytree(SHIPPED_ROOT / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted", "__pycache__"))
+    return gx.get_context(mode="file", project_root_dir=str(root))
 
 
 def builtin_expectations(table: str, config: QualityConfig | None = None) -> list:

@@ -116,7 +116,7 @@ class QualityConfig:
     docs_dir: Path | None = None
     """build GX Data Docs for each ingest run into this folder"""
     project: Path | None = None
-    """folder holding the GX project (its gx/) that `newsflow validate` and each ingest run; unset = the shipped expectations/"""
+    """folder holding the GX project (its gx/) that `newsflow validate` and each ingest run; unset = expectations/ in the working directory (in a checkout: the shipped project; elsewhere `newsflow validate` creates it as a copy of the shipped one)"""
 
     def __post_init__(self):
         object.__setattr__(self, "languages", tuple(self.languages))

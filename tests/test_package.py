@@ -63,3 +63,24 @@ def test_installed_package_serves_its_shipped_deployments_from_another_folder(in
     path, names = done.stdout.strip().splitlines()[-2:]
     assert path.startswith(str(target))
     assert names == str(sorted(["feeds-hourly", "inbox-hourly", "sitemaps-nightly", "validate-nightly"]))
+
+
+def test_installed_package_validates_into_a_project_in_the_working_folder(installed, tmp_path):
+    """`newsflow validate` outside a checkout keeps the GX project (history, Data Docs) in the working
+    folder, started as a copy of the shipped one, and writes nothing into the installed package."""
+    _, target = installed
+    env = {**os.environ, "PYTHONPATH": str(target), "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    env.pop("NEWSFLOW_QUALITY__PROJECT", None)
+    shipped = target / "newsflow" / "expectations" / "gx"
+    before = sorted(p.relative_to(shipped) for p in shipped.rglob("*"))
+    for command in (["ingest", "--db", "w.duckdb", "--no-progress"], ["validate", "--db", "w.duckdb"]):
+        done = subprocess.run([sys.executable, "-m", "newsflow", *command], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    project = tmp_path / "expectations" / "gx"
+    assert sorted(p.name for p in (project / "expectations").glob("*.json")) == [
+        "articles.json", "documents.json", "rejects.json", "runs.json"]
+    assert any((project / "uncommitted" / "validations").rglob("*.json"))  # the history is here
+    assert (project / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
+    assert sorted(p.relative_to(shipped) for p in shipped.rglob("*")) == before  # the package is untouched
