@@ -165,11 +165,6 @@ def _link_words(el) -> int:
     return sum(_words(_text(a)) for a in el.iter("a"))
 
 
-def _tokens(el) -> list[str]:
-    value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return [t for t in _TOKEN_SPLIT.split(value) if t]
-
-
 def _visible_texts(el) -> list[str]:
     """The element's text nodes a reader sees, in order (`_VISIBLE`; itertext when nothing in or above it hides text)."""
     if next(el.iter(*_INVISIBLE), None) is None and next(el.iterancestors(*_INVISIBLE), None) is None:
@@ -445,7 +440,7 @@ def _widget_of(el, body):
 
 @functools.lru_cache(maxsize=16)
 def _first_rule(attr_rules: tuple[HtmlRule, ...]):
-    """`el -> the first of attr_rules that matches el, or None`: what trying each rule with `_matches` gives, cheaper.
+    """`el -> the first of attr_rules that matches el, or None`, in table order.
 
     A cheap test comes first (one regex over the class and id; the tag, role, aria-label and attribute
     rules' own attributes), and what the class/id rules make of an element is remembered per (class, id):
@@ -466,8 +461,8 @@ def _first_rule(attr_rules: tuple[HtmlRule, ...]):
         value = f"{cls} {ident}"
         if not (tokens and tokens.search(value) or words and words.search(cls)):
             return False, None  # every class/id rule's match is also a hit of the regex
-        split = [t for t in _TOKEN_SPLIT.split(value.lower()) if t]  # _tokens(el)
-        for i, rule in named:
+        split = [t for t in _TOKEN_SPLIT.split(value.lower()) if t]  # class and id tokens, split at - and _
+        for i, rule in named:  # token rules: whole tokens; class rules: whole class words ("sr-only" is one name)
             if rule.match == "token" and any(rule.regex.match(t) for t in split) or (
                     rule.match == "class" and any(rule.regex.match(w) for w in cls.split())):
                 return True, (i, rule)
@@ -495,12 +490,9 @@ def _first_rule(attr_rules: tuple[HtmlRule, ...]):
 
 
 def _matches(el, rule: HtmlRule) -> bool:
+    """Whether a tag, attribute, role or aria-label rule matches `el` (class/id rules: `_first_rule`)."""
     if rule.match == "tag":
         return bool(rule.regex.match(el.tag))
-    if rule.match == "token":
-        return any(rule.regex.match(t) for t in _tokens(el))
-    if rule.match == "class":  # whole class words, not split at "-" ("sr-only" is one name)
-        return any(rule.regex.match(w) for w in (el.get("class") or "").split())
     if rule.match == "attr":  # the attribute is present, whatever its value
         return any(el.get(a) is not None for a in rule.pattern.split("|"))
     if rule.match == "role":
