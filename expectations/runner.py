@@ -601,7 +601,7 @@ def _observed(check: Check, res: dict, exc: dict) -> str:
                     for i, row in enumerate(rows[:_EXAMPLES])]
         text += ": " + "; ".join(examples)
     elif values := res.get("partial_unexpected_list"):
-        text += ", e.g. " + ", ".join(_short(_plain(v)) for v in values[:_EXAMPLES])
+        text += ", e.g. " + ", ".join(_example(v) for v in values[:_EXAMPLES])
     return _clip(text)
 
 
@@ -611,10 +611,10 @@ def _offending(check: Check, row: dict, value: Any) -> str:
     if check.name == "text_no_residue" and value is not None:
         return ", ".join(f"{marker} {snippet[:40]!r}" for marker, snippet in residue_found(str(value))[:2])
     if "column_A" in kw:
-        return f"{kw['column_A']}={_short(_plain(row.get(kw['column_A'])))} vs {kw['column_B']}={_short(_plain(row.get(kw['column_B'])))}"
+        return f"{kw['column_A']}={_example(row.get(kw['column_A']))} vs {kw['column_B']}={_example(row.get(kw['column_B']))}"
     column = kw.get("column")
     if column and column in row and column != INDEX_COLUMNS.get(check.table):
-        return _short(_plain(row[column]))
+        return _example(row[column])
     return ""
 
 
@@ -638,6 +638,11 @@ def _plain(value: Any) -> Any:
     if pd.api.types.is_scalar(value) and pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _example(value: Any) -> str:
+    """A failing row's value as the examples print it: plain Python, missing as NULL, shortened."""
+    return _short(_plain(value))
 
 
 def _short(value: Any, width: int = 60) -> str:
