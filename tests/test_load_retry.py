@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ from newsflow.acquire.stamps import RACY_NS
 from newsflow.flows.ingest import ingest
 from newsflow.settings import Settings
 
-from conftest import FERRY, GERMAN, ORCHARD, html_page, write
+from conftest import FERRY, GERMAN, ORCHARD, html_page, package_modules, write
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -191,3 +192,15 @@ def test_a_fault_after_the_commit_leaves_the_run_completed_and_the_cli_succeedin
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
         (stages,) = con.execute("SELECT map_keys(stage_seconds) FROM runs WHERE run_id = ?", [run_id]).fetchone()
     assert ("commit" in stages) == (fault != "stage_seconds")
+
+
+def test_runs_rows_have_one_writer():
+    """Every `runs` row (ingest completed or failed, validate) is written by one statement, in
+    warehouse/load.py (`_insert_run`), which alone also updates them; flows call its functions."""
+    inserts, updates = {}, {}
+    for module, file in package_modules().items():
+        text = file.read_text(encoding="utf-8")
+        inserts[module] = len(re.findall(r"(?:INSERT|REPLACE)\b[^\"']*\bINTO\s+runs\b", text, flags=re.IGNORECASE))
+        updates[module] = len(re.findall(r"\bUPDATE\s+runs\b", text, flags=re.IGNORECASE))
+    assert {m: n for m, n in inserts.items() if n} == {"newsflow.warehouse.load": 1}
+    assert {m for m, n in updates.items() if n} == {"newsflow.warehouse.load"}
