@@ -166,7 +166,9 @@ def cli():
 @click.option("--min-words", type=int, cls=SettingOption, setting="min_words", help="Reject articles with fewer words after cleaning.")
 @click.option("--lock-timeout", type=float, cls=SettingOption, setting="lock_timeout", help="Seconds to wait for another process's lock on --db.")
 @click.option("--runner", type=click.Choice(["threads", "processes", "dask"]),
-              cls=SettingOption, setting="runner", help="Where batches run: threads, a local process pool, or Dask.")
+              cls=SettingOption, setting="runner",
+              help="Where batches run: threads or processes (the same: a run of more than one batch "
+                   "hands them to up to --workers worker processes), or Dask.")
 @click.option("--address", help="Dask scheduler to use with --runner dask, e.g. tcp://host:8786 "
                                 "[default: start a local cluster of --workers processes].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
