@@ -24,6 +24,9 @@ class RunRecord:
     run_id: str
     flow_run_id: str | None
     started_at: datetime
+    # Inputs skipped before reading as unchanged (files whose stamp matched, URLs not fetched again),
+    # as runs.unchanged counts them: known before the commit, so validation's reject rate counts them too.
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class RunLoader:
         runs = pd.DataFrame([{
             "run_id": self.run.run_id, "status": "completed", "inputs": self.processed + len(self.rejects),
             "new_articles": self.new, "duplicates": self.processed - self.new, "rejected": len(self.rejects),
-            "quarantined": 0,
+            "quarantined": 0, "unchanged": self.run.unchanged,
         }])
         return {"articles": StagedRows(self.con, "_run_articles", ARTICLE_COLUMNS, chunk=chunk),
                 "documents": StagedRows(self.con, "documents", DOCUMENT_COLUMNS, where="run_id = ?",
