@@ -133,8 +133,7 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         seconds = dict(stage_seconds or {})
         for stage, spent in timer.stop().items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
-        unchanged = state.unchanged + (files.unchanged if files is not None else 0)
-        result = record_run(con, loader, seconds, unchanged, state.already_ingested)
+        result = record_run(con, loader, seconds, state.already_ingested)
     return replace(result, report=report)
 
 

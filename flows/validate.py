@@ -9,6 +9,7 @@ import duckdb
 
 from newsflow.warehouse.db import transaction
 from newsflow.warehouse.load import insert_frame, record_validation_run
+from newsflow.warehouse.staged import whole_tables
 
 
 def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | None = None, *,
@@ -22,7 +23,7 @@ def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | 
     from newsflow.expectations.suites import SUITES
 
     started = datetime.now(timezone.utc)
-    frames = {table: con.sql(f"SELECT * FROM {table}").df() for table in SUITES}
+    frames = whole_tables(con, list(SUITES))
     run_id = f"validate-{started:%Y%m%dT%H%M%S%fZ}"
     report = validate_project(frames, config, run_id, project, docs_dir, now=started)
     error = "; ".join(report.critical_failures)[:2000] or None

@@ -122,7 +122,6 @@ def test_a_wrong_import_is_caught(tmp_path):
 SQL_CALLS = {"execute", "executemany", "sql"}
 SQL_ALLOWED = {
     "newsflow.flows.commit": "SET memory_limit on the run's connection: a setting, not a query",
-    "newsflow.flows.validate": "its frames query and runs row are being moved to warehouse/ (review finding 10, 9)",
 }
 
 

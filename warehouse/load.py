@@ -171,8 +171,9 @@ def _insert_run(con: duckdb.DuckDBPyConnection, **columns) -> None:
 
 
 def record_run(con: duckdb.DuckDBPyConnection, loader: RunLoader, stage_seconds: dict[str, float],
-               unchanged: int = 0, already_ingested: int = 0) -> LoadResult:
-    """The run's `runs` row (status completed), written last in the run's transaction; its counts."""
+               already_ingested: int = 0) -> LoadResult:
+    """The run's `runs` row (status completed), written last in the run's transaction; its counts
+    (`unchanged` is the RunRecord's, the figure validation's reject rate used)."""
     quarantined = loader.quarantined
     seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
     result = LoadResult(loader.processed + len(loader.rejects), loader.new - quarantined,
@@ -181,7 +182,7 @@ def record_run(con: duckdb.DuckDBPyConnection, loader: RunLoader, stage_seconds:
     _insert_run(con, run_id=run.run_id, flow_run_id=run.flow_run_id, started_at=run.started_at,
                 finished_at=datetime.now(timezone.utc), status="completed", inputs=result.inputs,
                 new_articles=result.new_articles, duplicates=result.duplicates, rejected=result.rejected,
-                quarantined=result.quarantined, unchanged=unchanged, already_ingested=already_ingested,
+                quarantined=result.quarantined, unchanged=run.unchanged, already_ingested=already_ingested,
                 stage_seconds=seconds)
     return result
 
