@@ -23,7 +23,8 @@ def nothing_read(summary) -> None:
                  if key.split("/")[0] == "fetch" or key.split("/")[-1] in UNREAD)
     if summary.inputs and unread == summary.inputs:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
-        raise NothingRead(f"none of the {summary.inputs} inputs could be read ({reasons}); "
+        what = "the one input could not" if summary.inputs == 1 else f"none of the {summary.inputs} inputs could"
+        raise NothingRead(f"{what} be read ({reasons}); "
                           f"SELECT origin, detail FROM rejects WHERE run_id = '{summary.run_id}'")
 
 

@@ -88,9 +88,13 @@ def _warm() -> None:
     the collector skips it.
     """
     import gc
+    import signal
 
     import trafilatura  # noqa: F401
 
+    # Ctrl-C reaches the whole process group: the run decides what it means and stops its workers
+    # (shutdown below); a worker dying of it mid-item would only break the pool under the run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.collect()
     gc.freeze()
 

@@ -81,7 +81,7 @@ def test_ingest_refuses_a_url_it_cannot_fetch_before_any_work(tmp_path, capsys):
 def test_reprocess_refuses_a_missing_database(tmp_path, capsys):
     missing = tmp_path / "typo.duckdb"
     assert main(["reprocess", "--db", str(missing)]) == 1
-    assert "no warehouse at" in capsys.readouterr().err
+    assert "no database at" in capsys.readouterr().err
     assert not missing.exists() and not (tmp_path / "typo.duckdb.lock").exists()
 
 
@@ -94,7 +94,7 @@ def test_reprocess_that_can_read_nothing_fails_as_ingest_does(prefect_harness, t
     capsys.readouterr()
     assert main(["reprocess", "--db", str(db)]) == 1
     err = capsys.readouterr().err
-    assert "none of the 1 inputs could be read (acquire/not_found 1)" in err and "Traceback" not in err
+    assert "the one input could not be read (acquire/not_found 1)" in err and "Traceback" not in err
 
 
 def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys):
