@@ -118,7 +118,7 @@ COMMENT ON COLUMN url_state.last_status IS 'The last answer: 200, 304 when uncha
 COMMENT ON COLUMN url_state.last_fetched_at IS 'When it was last asked for.';
 COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/).';
 COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
-COMMENT ON COLUMN url_state.failures IS 'Permanent fetch failures in a row (any reject that is not transient: 4xx, private_address, robots, too_large ...); 0 after a success.';
+COMMENT ON COLUMN url_state.failures IS 'Permanent fetch failures in a row (any fetch reject that is not transient: 4xx but 429, private_address, robots, too_large ...); 0 after a success.';
 COMMENT ON COLUMN url_state.retry_after IS 'Not fetched again before this time (back-off after permanent failures); NULL = any time.';
 
 COMMENT ON TABLE file_state IS 'Per local file read before: its stat stamp, so a re-run counts an unchanged file as unchanged without reading it.';
