@@ -11,13 +11,24 @@ whole-warehouse `validate` run).
 
 from __future__ import annotations
 
+from newsflow.flows.guards import nonfatal
+
 INGEST_RUN = "ingest-run"
 DATA_QUALITY = "data-quality"
 WAREHOUSE_VALIDATION = "warehouse-validation"
 
 
 def publish(markdown: str, key: str, description: str | None = None) -> None:
-    """A markdown artifact on this run and on its top-level flow run (if different)."""
+    """A markdown artifact on this run and on its top-level flow run (if different).
+
+    Never raises: artifacts are published after the run's COMMIT, and an API that refuses one
+    (down, overloaded) must not fail a run whose data is loaded; a warning says what is missing.
+    """
+    with nonfatal(f"artifact {key!r} not published"):
+        _publish(markdown, key, description)
+
+
+def _publish(markdown: str, key: str, description: str | None) -> None:
     from prefect.artifacts import create_markdown_artifact
     from prefect.runtime import flow_run
 

@@ -15,8 +15,9 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from newsflow.flows.artifacts import DATA_QUALITY, publish
+from newsflow.flows.guards import nonfatal
 from newsflow.flows.naming import load_run_name
-from newsflow.flows.retries import retry_transient
+from newsflow.flows.retries import retry_follows, retry_transient
 from newsflow.flows.timing import StageTimer
 from newsflow.settings import Settings
 from newsflow.transforms.models import Processed, Reject, StateRow
@@ -132,12 +133,12 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         seconds = dict(stage_seconds or {})
         for stage, spent in timer.stop().items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
-        unchanged = state.unchanged + (files.unchanged if files is not None else 0)
-        result = record_run(con, loader, seconds, unchanged, state.already_ingested)
+        result = record_run(con, loader, seconds, state.already_ingested)
     return replace(result, report=report)
 
 
-# The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean.
+# The load is one transaction, so a retry after a write conflict or I/O hiccup starts clean: nothing of
+# a failed attempt is in the warehouse, not even a runs row (record_failed_run waits for the last one).
 @task(name="load", task_run_name=load_run_name, cache_policy=NONE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
 def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
            stage_seconds: dict[str, float] | None = None, fetch_state: FetchState | None = None,
@@ -146,6 +147,8 @@ def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
 
     `processed`: the run's articles, a list or the run's Spill (flows/spill.py); `files`: the
     stamps of the files it read and the count it skipped as unchanged (flows/unchanged.py).
+    A failure before the COMMIT fails the task (retried if transient); nothing after it does: the
+    run is committed by then, so a fault there is logged as a warning (flows/guards.py `nonfatal`).
     """
     from newsflow.expectations.runner import ValidationFailed
 
@@ -160,22 +163,30 @@ def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
         # Bounded, so the run's uncommitted rows spill to <db>.tmp instead of growing with the run.
         con.execute(f"SET memory_limit = '{int(settings.db_memory_limit)}B'")
         result = commit_run(con, settings, run, processed, rejects, seconds, fetch_state, validator, files)
-        # What the named stages leave out of the task's time: opening the warehouse and the COMMIT.
-        named = sum(result.stage_seconds.values()) - sum(seconds.values())
-        ended = perf_counter()
-        final = {**result.stage_seconds, "commit": ended - started - named}
-        update_stage_seconds(con, run.run_id, final)
-        result = replace(result, stage_seconds={k: round(v, 4) for k, v in final.items()}, timed_until=ended)
     except Exception as exc:
         # A critical data-quality failure leaves the warehouse exactly as it was; any other load
-        # failure is noted in run history.
-        if not isinstance(exc, ValidationFailed):
-            record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
+        # failure is noted in run history once no retry follows (a retry would write the run's row).
+        try:
+            if not isinstance(exc, ValidationFailed) and not retry_follows(exc):
+                with nonfatal(f"run {run.run_id} failed; its runs row could not be written"):
+                    record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
+        finally:
+            con.close()
         raise
-    finally:
-        con.close()
+    # Committed: from here on a fault costs a figure or an artifact, never the run (a retry would load
+    # it twice; a failed state would report loaded data as lost).
+    # What the named stages leave out of the task's time: opening the warehouse and the COMMIT.
+    named = sum(result.stage_seconds.values()) - sum(seconds.values())
+    ended = perf_counter()
+    final = {**result.stage_seconds, "commit": ended - started - named}
+    result = replace(result, stage_seconds={k: round(v, 4) for k, v in final.items()}, timed_until=ended)
+    with nonfatal(f"run {run.run_id} committed, but its stage seconds were not updated"):
+        try:
+            update_stage_seconds(con, run.run_id, final)
+        finally:
+            con.close()
     if result.report is not None:
         from newsflow.expectations.runner import markdown_summary
 
-        publish(markdown_summary(result.report), DATA_QUALITY, f"newsflow run {run.run_id}")
+        publish(markdown_summary(result.report), DATA_QUALITY, f"newsflow run {run.run_id}")  # never raises
     return result

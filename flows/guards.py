@@ -1,6 +1,11 @@
-"""Run-level outcomes that turn a completed-looking ingest into a failed Prefect run."""
+"""Run-level outcomes: what turns a completed-looking ingest into a failed Prefect run (`nothing_read`),
+and what must not fail a run the warehouse has committed (`nonfatal`)."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class NothingRead(RuntimeError):
@@ -20,3 +25,28 @@ def nothing_read(summary) -> None:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
         raise NothingRead(f"none of the {summary.inputs} inputs could be read ({reasons}); "
                           f"SELECT origin, detail FROM rejects WHERE run_id = '{summary.run_id}'")
+
+
+@contextmanager
+def nonfatal(what: str) -> Iterator[None]:
+    """Log an exception in the block as a warning, "<what>: <error>", instead of raising it.
+
+    For the steps after a run's COMMIT (stage seconds, artifacts): the run's data is in the
+    warehouse, so failing the task would have Prefect retry a committed load, or the CLI report a
+    loaded run as failed.
+    """
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - any fault here is reported, none may fail the run
+        _logger().warning("%s: %s: %s", what, type(exc).__name__, exc)
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """The Prefect run's logger (the warning shows on the run's page), else this module's."""
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -149,13 +149,15 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
             failed = failure_rows([r for r in rejects if r.origin.startswith(("http://", "https://"))], url_state)
             fetch_state = FetchState(rows_for(processed, unchanged, found.listings, failed),
                                      found.unchanged + len(unchanged), found.already)
+        # Validation's reject rate counts the inputs skipped as unchanged, as runs.unchanged does.
+        run = replace(run, unchanged=found.unchanged + len(unchanged) + files.unchanged)
         try:
             result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state, files)
         finally:
             outcomes.close()
 
     summary = RunSummary.of(run, settings, result, rejects, skipped)
-    summary.unchanged = found.unchanged + len(unchanged) + files.unchanged
+    summary.unchanged = run.unchanged
     summary.already_ingested, summary.filtered = found.already, found.filtered
     summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
     logger.info(summary.line())

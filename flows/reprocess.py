@@ -22,16 +22,8 @@ from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
 from newsflow.transforms.models import FetchInfo, RawDocument, Reject
 from newsflow.warehouse.db import connect
+from newsflow.warehouse.documents import latest_documents
 from newsflow.warehouse.writelock import write_lock
-
-_LATEST = """
-SELECT d.origin, d.kind, d.url, d.canonical_url, d.source, d.fetched_at, d.raw_sha256, d.final_url,
-       d.listing_url, d.listed_title, d.listed_published_at, d.listed_updated_at, d.http_status, d.content_type,
-       d.declared_canonical
-FROM documents d JOIN runs r USING (run_id)
-QUALIFY row_number() OVER (PARTITION BY d.origin ORDER BY r.started_at DESC) = 1
-ORDER BY d.origin
-"""
 
 
 def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None,
@@ -46,7 +38,7 @@ def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None,
     """
     items, rejects, outlets = [], [], {}
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
-         listed_published, listed_updated, status, content_type, declared) in con.execute(_LATEST).fetchall():
+         listed_published, listed_updated, status, content_type, declared) in latest_documents(con):
         if status is None:  # a file: read it again
             items.append(Item(origin, kind_of(Path(origin)), follow_symlinks))
             if source:

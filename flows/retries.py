@@ -30,3 +30,27 @@ def retry_transient(task, task_run, state) -> bool:
     except Exception as exc:  # noqa: BLE001 - the task's own exception, classified below
         return is_transient(exc)
     return False
+
+
+def retry_follows(exc: BaseException) -> bool:
+    """Inside a task run: will Prefect run this task again after it raises `exc`?
+
+    Prefect's own test (task_engine handle_retry): attempts left, and the task's retry condition
+    passes. A task records a final outcome (a failed run) only when none follows.
+    """
+    from prefect.context import TaskRunContext
+    from prefect.states import Failed
+
+    context = TaskRunContext.get()
+    if context is None or context.task_run is None:
+        return False
+    task, task_run = context.task, context.task_run
+    if task_run.run_count > task.retries:  # run_count counts this attempt; retries the extra ones
+        return False
+    condition = task.retry_condition_fn
+    if condition is None:
+        return True
+    try:
+        return bool(condition(task, task_run, Failed(data=exc)))
+    except Exception:  # noqa: BLE001 - Prefect treats a failing condition as "no retry" too
+        return False

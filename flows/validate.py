@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 
 from newsflow.warehouse.db import transaction
-from newsflow.warehouse.load import insert_frame
+from newsflow.warehouse.load import insert_frame, record_validation_run
+from newsflow.warehouse.staged import whole_tables
 
 
 def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | None = None, *,
@@ -22,14 +23,11 @@ def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | 
     from newsflow.expectations.suites import SUITES
 
     started = datetime.now(timezone.utc)
-    frames = {table: con.sql(f"SELECT * FROM {table}").df() for table in SUITES}
+    frames = whole_tables(con, list(SUITES))
     run_id = f"validate-{started:%Y%m%dT%H%M%S%fZ}"
     report = validate_project(frames, config, run_id, project, docs_dir, now=started)
     error = "; ".join(report.critical_failures)[:2000] or None
     with transaction(con):
         insert_frame(con, "dq_results", report.results_frame())
-        con.execute("INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
-                    " duplicates, rejected, error, kind) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?, 'validate')",
-                    [run_id, flow_run_id, started, datetime.now(timezone.utc),
-                     "completed" if report.ok else "failed", error])
+        record_validation_run(con, run_id, flow_run_id, started, report.ok, error)
     return report

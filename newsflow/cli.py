@@ -166,7 +166,9 @@ def cli():
 @click.option("--min-words", type=int, cls=SettingOption, setting="min_words", help="Reject articles with fewer words after cleaning.")
 @click.option("--lock-timeout", type=float, cls=SettingOption, setting="lock_timeout", help="Seconds to wait for another process's lock on --db.")
 @click.option("--runner", type=click.Choice(["threads", "processes", "dask"]),
-              cls=SettingOption, setting="runner", help="Where batches run: threads, a local process pool, or Dask.")
+              cls=SettingOption, setting="runner",
+              help="Where batches run: threads or processes (the same: a run of more than one batch "
+                   "hands them to up to --workers worker processes), or Dask.")
 @click.option("--address", help="Dask scheduler to use with --runner dask, e.g. tcp://host:8786 "
                                 "[default: start a local cluster of --workers processes].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on when stderr is a terminal].")
@@ -308,6 +310,7 @@ def search(terms, db, since, source, all_terms, limit, fmt):
 
     from newsflow import query as q
     from newsflow.transforms import fulltext
+    from newsflow.warehouse.documents import unknown_outlet_hint
     from newsflow.warehouse.readonly import open_readonly
     from newsflow.warehouse.search import SearchUnavailable, unindexed
     from newsflow.warehouse.search import search as run_search
@@ -324,16 +327,8 @@ def search(terms, db, since, source, all_terms, limit, fmt):
         missing = unindexed(con)
         names, types, rows = run_search(con, terms, since=since.replace(tzinfo=timezone.utc) if since else None,
                                         source=source, limit=limit, all_terms=all_terms)
-        if source and not rows and not con.execute(  # a typo in --source: say so rather than just find nothing
-                "SELECT 1 FROM documents WHERE lower(source) = lower(?) LIMIT 1", [source]).fetchone():
-            import difflib
-
-            known = [r[0] for r in con.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL "
-                                               "ORDER BY 1").fetchall()]
-            close = difflib.get_close_matches(source, known, n=3, cutoff=0.6)
-            hint = (f"did you mean {', '.join(close)}?" if close else
-                    f"outlets: {', '.join(known[:10])}{', …' if len(known) > 10 else ''}" if known else
-                    "no document names an outlet")
+        # A typo in --source: say so rather than just find nothing.
+        if source and not rows and (hint := unknown_outlet_hint(con, source)) is not None:
             click.echo(f"note: no documents from an outlet named {source!r}; {hint}", err=True)
     except SearchUnavailable as exc:
         raise Failure(str(exc)) from exc

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
         "run's uncommitted rows to <db>.tmp beside the warehouse, so a large run's memory stays bounded"))
     lock_timeout: float = Field(10.0, ge=0, le=366 * 86400, description="seconds to wait for another process's lock on the db")
     runner: Literal["threads", "processes", "dask"] = Field(
-        "threads", description="where batches run: threads here, a local process pool, or Dask (see dask_address)")
+        "threads", description=(
+            "where batches run: threads or processes (the same: tasks in threads of the flow's process, their items in "
+            "up to `workers` worker processes the run starts when it has more than one batch), or Dask (see dask_address)"))
     dask_address: str | None = Field(
         None, description="scheduler of an existing Dask cluster (tcp://host:8786); unset = a local cluster of `workers`")
     prefect_home: Path = Field(Path(".prefect"), description="PREFECT_HOME of the server `newsflow serve` starts")

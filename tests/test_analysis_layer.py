@@ -398,6 +398,15 @@ def test_search_filters_by_source_and_since(warehouse, capsys):
     assert out and all(r["terms_matched"] == 2 for r in out)
 
 
+def test_search_all_does_not_require_the_stopwords_of_the_query(warehouse, capsys):
+    """Stopwords are never indexed, so `--all` requires only the other words (cli help: stopwords ignored)."""
+    db = str(warehouse)
+    plain = json.loads(cli(capsys, "search", "bitmain texas", "--all", "--db", db, "--format", "json")[1])
+    code, out, err = cli(capsys, "search", "the bitmain in texas", "--all", "--db", db, "--format", "json")
+    assert code == 0 and err == "" and plain
+    assert json.loads(out) == plain  # the same articles, scored the same
+
+
 # -- make run ------------------------------------------------------------------------------------
 
 def test_make_run_ends_with_example_queries_that_work(warehouse, capsys):

@@ -116,3 +116,31 @@ def test_a_wrong_import_is_caught(tmp_path):
     assert "newsflow.warehouse.db" in targets and "prefect" in targets
     assert room_of("newsflow.warehouse.db.connect") == "newsflow.warehouse"
     assert "newsflow.warehouse" not in ALLOWED["newsflow.transforms"]
+
+
+# The flows and the CLI run no SQL of their own: queries are warehouse functions (docs/architecture.md).
+SQL_CALLS = {"execute", "executemany", "sql"}
+SQL_ALLOWED = {
+    "newsflow.flows.commit": "SET memory_limit on the run's connection: a setting, not a query",
+}
+
+
+def sql_calls(file: Path) -> list[int]:
+    """Lines that call a DB-API/DuckDB query method (con.execute(...), con.sql(...))."""
+    tree = ast.parse(file.read_text(encoding="utf-8"))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS]
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if room_of(m) in ("newsflow.flows", "newsflow.cli")))
+def test_flows_and_cli_run_no_sql_of_their_own(module):
+    if module in SQL_ALLOWED:
+        pytest.skip(SQL_ALLOWED[module])
+    assert not sql_calls(MODULES[module]), f"{module}: SQL at lines {sql_calls(MODULES[module])}; " \
+                                            "make it a function in newsflow.warehouse"
+
+
+def test_a_query_in_a_flow_is_caught(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(con):\n    return con.execute('SELECT 1').fetchall()\n")
+    assert sql_calls(bad) == [2]

@@ -115,6 +115,32 @@ def test_changed_listing_refetches_only_the_articles_it_dates_after_their_last_f
     assert second.already_ingested == 1 and second.unchanged == 1  # bridge answered 304: the page itself is unchanged
 
 
+def test_reject_rate_of_a_rerun_counts_the_pages_that_answered_304(server, tmp_path):
+    """Pages a re-run asks for again and finds unchanged (304) are considered, as runs.unchanged counts
+    them: one bad new page among them is not a 100% reject rate."""
+    u = server.url
+    topics = ["harbour", "budget", "bridge", "election", "ferry"]
+    for topic in topics:
+        server.routes[f"/news/{topic}"] = versioned_article(topic)
+
+    def sitemap(paths: list[str]):  # every page dated after any fetch: each is asked for again
+        return versioned(('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                          + "".join(f"<url><loc>{u(p)}</loc><lastmod>2099-01-01</lastmod></url>" for p in paths)
+                          + "</urlset>").encode(), "application/xml")
+
+    server.routes["/sitemap.xml"] = sitemap([f"/news/{t}" for t in topics])
+    checked = settings(tmp_path, quality={"enabled": True})
+    assert run_ingest([u("/sitemap.xml")], checked).inputs == 5
+    server.routes["/news/stub"] = Reply(200, b"<html><body><p>Too short to keep.</p></body></html>",
+                                        {"Content-Type": "text/html; charset=utf-8"})
+    server.routes["/sitemap.xml"] = sitemap([f"/news/{t}" for t in topics] + ["/news/stub"])
+    again = run_ingest([u("/sitemap.xml")], checked)
+    assert (again.inputs, again.rejected, again.unchanged) == (1, 1, 5)
+    [(success, observed)] = query(tmp_path / "news.duckdb", "SELECT success, observed_value FROM dq_results "
+                                  "WHERE run_id = ? AND expectation = 'reject_rate_in_bounds'", again.run_id)
+    assert success, observed  # 1 of 6 (max_reject_rate 0.25); 1 of 1 counted the page read alone
+
+
 # -- every fault has its outcome ----------------------------------------------------------------------
 
 CP1252 = ("<!DOCTYPE html><html><head><meta charset=\"windows-1252\"><title>Caf\u00e9 reopens</title></head><body>"

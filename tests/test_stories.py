@@ -36,8 +36,8 @@ def item(article_id: str, text: str, hours: float = 0, title: str | None = None,
 
 def assign(items, stories=(), threshold: float = DEFAULTS.story_threshold, window: timedelta = DEFAULTS.story_window,
            **kw) -> st.StoryResult:
-    df = st.document_frequencies(items)
-    return st.assign(items, list(stories), df, len(items), threshold, window, **kw)
+    df, n_docs = st.document_frequencies(items)
+    return st.assign(items, list(stories), df, n_docs, threshold, window, **kw)
 
 
 def seed_items(seeds_dir: Path) -> list[st.StoryItem]:
@@ -92,19 +92,19 @@ def test_near_duplicate_joins_its_canonical_story_without_moving_the_centroid():
 
 def test_incremental_batch_joins_a_stored_story(seeds_dir):
     items = seed_items(seeds_dir)
-    df = st.document_frequencies(items)
-    first = st.assign(items[:2], [], df, 5, *WINDOWED)
-    second = st.assign(items[2:], first.stories, df, 5, *WINDOWED)
+    df, n_docs = st.document_frequencies(items)
+    first = st.assign(items[:2], [], df, n_docs, *WINDOWED)
+    second = st.assign(items[2:], first.stories, df, n_docs, *WINDOWED)
     assert set(second.assignments.values()) == set(first.assignments.values())
 
 
 def test_equal_scores_go_to_the_lowest_story_id_and_undated_articles_ignore_the_window():
     text = BREAD_PRIZE
-    vec = st.vector(st.term_counts(text), st.document_frequencies([item("x", text)]), 1)
+    vec = st.vector(st.term_counts(text), st.document_frequencies([item("x", text)])[0], 1)
     old = T0 - timedelta(days=30)
     stored = [st.Story(sid, old, old, 1, vec) for sid in ("ccc", "aaa", "bbb")]
     dated, undated = item("d", text), st.StoryItem("u", nd.rank_key(None, T0, "u"), T0, text, dated=False)
-    df = st.document_frequencies([dated])
+    df, _ = st.document_frequencies([dated])
     assert st.assign([dated], stored, df, 1, *WINDOWED).assignments == {"d": st.story_id("d")}  # out of window
     result = st.assign([undated], stored, df, 1, *WINDOWED)
     assert result.assignments == {"u": "aaa"} and result.similarity == {"u": 1.0}
@@ -121,6 +121,17 @@ def test_labelled_same_story_pairs_cluster_and_same_topic_pairs_do_not():
         b = item("b", p["b"]["text"], 5, p["b"]["title"])
         together = len(set(assign([a, b]).assignments.values())) == 1
         assert together == (p["kind"] == "same_story"), p["id"]
+
+
+def test_document_frequencies_leave_near_duplicate_copies_out():
+    head, other = item("a", BREAD_PRIZE, title="Bread prize"), item("b", GRID_CAP)
+    copy = item("c", BREAD_PRIZE + " Extra loaves sold.", 1, duplicate_of="a")
+    df, n_docs = st.document_frequencies([head, copy, other])
+    assert n_docs == 2
+    assert df == st.document_frequencies([head, other])[0]
+    assert df["bread"] == 1 and df["extra"] == 0 and df["mining"] == 1
+    counts = {i.article_id: st.term_counts(i.text, i.title) for i in (head, copy, other)}  # made once by the caller
+    assert st.document_frequencies([replace(i, text="", title=None) for i in (head, copy, other)], counts) == (df, 2)
 
 
 def test_terms_drop_stop_words_and_fold_plurals():
@@ -153,3 +164,21 @@ def test_stories_table_and_coverage_view_across_two_runs(tmp_path, seeds_dir):
     assert con.execute("SELECT DISTINCT story_outlets FROM story_coverage WHERE story_id = ?",
                        [stories[0][0]]).fetchall() == [("a.example, b.example, c.example, d.example",)]
     assert con.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0] == 0
+
+
+def test_stored_document_frequencies_are_the_pure_function_s(tmp_path, seeds_dir):
+    """The warehouse's story_df and n_docs are `document_frequencies` of the articles it loaded (one
+    implementation): near-duplicate copies, linked at load, are left out."""
+    from test_neardup import copies, ingest
+
+    texts = dict(copies())
+    docs = [{"origin": o, "text": t, "title": None, "published_at": T0} for o, t in texts.items()]
+    docs += [{"origin": "bread", "text": BREAD_PRIZE, "title": "Bread prize", "published_at": T0}]
+    con = connect(tmp_path / "w.duckdb")
+    ingest(con, docs[:3], T0, "run1")
+    ingest(con, docs[3:], T0 + timedelta(days=1), "run2")
+    rows = con.execute("SELECT article_id, text, title, duplicate_of FROM articles").fetchall()
+    assert sum(1 for r in rows if r[3]) >= 2  # copies the near-duplicate stage linked
+    df, n_docs = st.document_frequencies([item(a, text, title=title, duplicate_of=dup) for a, text, title, dup in rows])
+    assert dict(con.execute("SELECT term, df FROM internal.story_df").fetchall()) == dict(df)
+    assert con.execute("SELECT n_docs FROM internal.similarity_index WHERE name = 'stories'").fetchone()[0] == n_docs

@@ -168,3 +168,21 @@ def test_a_run_that_fails_records_no_stamp(folder, tmp_path):
         assert con.execute("SELECT count(*) FROM file_state WHERE origin LIKE '%german.html'").fetchone()[0] == 0
     again = run_ingest([str(folder)], Settings(db=db))  # the file the failed run read is read again
     assert (again.inputs, again.new_articles, again.unchanged) == (1, 1, 3)
+
+
+def test_reject_rate_of_a_rerun_counts_the_unchanged_files(folder, tmp_path):
+    """One bad file among several unchanged ones is one reject of all the files considered, not of
+    the one file read (as `newsflow validate` reads runs.unchanged)."""
+    for i in range(3):  # more files the first run records: exact copies, duplicates
+        write(folder / f"copy-{i}.html", html_page("Electric ferry to enter service next spring", FERRY))
+    settled()
+    db = tmp_path / "w.duckdb"
+    assert run_ingest([str(folder)], Settings(db=db)).inputs == 6
+    write(folder / "stub.html", html_page("Brief", ["Too short to be an article."]))
+    again = run_ingest([str(folder)], Settings(db=db))
+    assert (again.inputs, again.rejected, again.unchanged) == (1, 1, 6)
+    with duckdb.connect(str(db), read_only=True) as con:
+        success, observed = con.execute("SELECT success, observed_value FROM dq_results WHERE run_id = ? AND "
+                                        "expectation = 'reject_rate_in_bounds'", [again.run_id]).fetchone()
+    assert success, observed  # 1 of 7: within max_reject_rate (0.25); 1 of 1 counted the read file alone
+    assert again.dq_failed == 0

@@ -130,3 +130,9 @@ def terms(text: str | None) -> Counter:
 def query_terms(query: str) -> list[str]:
     """A query's distinct terms, as fts's match_bm25 stems them (stopwords never match: not indexed)."""
     return sorted({stem(t) for t in tokens(query)})
+
+
+def required_terms(query: str) -> list[str]:
+    """The query terms an article must hold to match every term (`search --all`): a stopword's
+    are not required, as the index holds none for it (its stem may still score, as in fts)."""
+    return sorted({stem(t) for t in tokens(query) if t not in STOPWORDS})

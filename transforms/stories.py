@@ -139,12 +139,23 @@ def _span(story: Story, item: StoryItem) -> dict[str, datetime]:
     return {"first_at": min(story.first_at, item.at), "last_at": max(story.last_at, item.at)}
 
 
-def document_frequencies(items: Iterable[StoryItem]) -> Counter:
-    """How many of `items` contain each term: add these to the stored counts before assigning."""
-    df = Counter()
+def document_frequencies(items: Iterable[StoryItem],
+                         counts: Mapping[str, Mapping[str, int]] | None = None) -> tuple[Counter, int]:
+    """How many of `items` contain each term, and how many items were counted: add both to the
+    stored figures (internal.story_df, n_docs) before assigning.
+
+    Near-duplicate copies (`duplicate_of` set) are left out: a copy repeats its head's terms, and
+    counted it would make a republished story's own words look common. `counts` are the items'
+    `term_counts` by article_id, when the caller has made them already.
+    """
+    df: Counter = Counter()
+    n = 0
     for item in items:
-        df.update(set(term_counts(item.text, item.title)))
-    return df
+        if item.duplicate_of:
+            continue
+        df.update((counts[item.article_id] if counts is not None else term_counts(item.text, item.title)).keys())
+        n += 1
+    return df, n
 
 
 def assign(new: Sequence[StoryItem], stories: Sequence[Story], df: Mapping[str, int], n_docs: int,

@@ -24,6 +24,9 @@ class RunRecord:
     run_id: str
     flow_run_id: str | None
     started_at: datetime
+    # Inputs skipped before reading as unchanged (files whose stamp matched, URLs not fetched again),
+    # as runs.unchanged counts them: known before the commit, so validation's reject rate counts them too.
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class RunLoader:
         runs = pd.DataFrame([{
             "run_id": self.run.run_id, "status": "completed", "inputs": self.processed + len(self.rejects),
             "new_articles": self.new, "duplicates": self.processed - self.new, "rejected": len(self.rejects),
-            "quarantined": 0,
+            "quarantined": 0, "unchanged": self.run.unchanged,
         }])
         return {"articles": StagedRows(self.con, "_run_articles", ARTICLE_COLUMNS, chunk=chunk),
                 "documents": StagedRows(self.con, "documents", DOCUMENT_COLUMNS, where="run_id = ?",
@@ -151,23 +154,58 @@ class RunLoader:
         )
 
 
+# The `runs` table's rows are written here and nowhere else: an ingest run's completed row (in its
+# load transaction) or failed row, a `validate` run's row, and the stage seconds added after a COMMIT.
+
+def _insert_run(con: duckdb.DuckDBPyConnection, **columns) -> None:
+    """One `runs` row; a `stage_seconds` dict becomes the MAP column."""
+    seconds = columns.pop("stage_seconds", None)
+    names, values = list(columns), list(columns.values())
+    placeholders = ["?"] * len(names)
+    if seconds is not None:
+        names.append("stage_seconds")
+        placeholders.append("MAP(?::VARCHAR[], ?::DOUBLE[])")
+        values += [list(seconds), list(seconds.values())]
+    # Plain INSERT: a run has one row; a second would be a bug, and fails loudly.
+    con.execute(f"INSERT INTO runs ({', '.join(names)}) VALUES ({', '.join(placeholders)})", values)
+
+
 def record_run(con: duckdb.DuckDBPyConnection, loader: RunLoader, stage_seconds: dict[str, float],
-               unchanged: int = 0, already_ingested: int = 0) -> LoadResult:
-    """The run's `runs` row (status completed), written last in the run's transaction; its counts."""
+               already_ingested: int = 0) -> LoadResult:
+    """The run's `runs` row (status completed), written last in the run's transaction; its counts
+    (`unchanged` is the RunRecord's, the figure validation's reject rate used)."""
     quarantined = loader.quarantined
     seconds = {k: round(v, 4) for k, v in stage_seconds.items()}
     result = LoadResult(loader.processed + len(loader.rejects), loader.new - quarantined,
                         loader.processed - loader.new, len(loader.rejects), quarantined, None, seconds)
     run = loader.run
-    con.execute(
-        "INSERT INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs, new_articles,"
-        " duplicates, rejected, quarantined, unchanged, already_ingested, stage_seconds)"
-        " VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::DOUBLE[]))",
-        [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc), result.inputs,
-         result.new_articles, result.duplicates, result.rejected, result.quarantined, unchanged, already_ingested,
-         list(seconds), list(seconds.values())],
-    )
+    _insert_run(con, run_id=run.run_id, flow_run_id=run.flow_run_id, started_at=run.started_at,
+                finished_at=datetime.now(timezone.utc), status="completed", inputs=result.inputs,
+                new_articles=result.new_articles, duplicates=result.duplicates, rejected=result.rejected,
+                quarantined=result.quarantined, unchanged=run.unchanged, already_ingested=already_ingested,
+                stage_seconds=seconds)
     return result
+
+
+def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: int, error: str) -> None:
+    """Note a run whose load failed for good, so run history shows it; its data was not loaded.
+
+    Written once, in a transaction of its own, when no retry follows (flows/commit.py): a run whose
+    load is retried has no row until an attempt commits (completed) or the last one fails.
+    """
+    with transaction(con):
+        _insert_run(con, run_id=run.run_id, flow_run_id=run.flow_run_id, started_at=run.started_at,
+                    finished_at=datetime.now(timezone.utc), status="failed", inputs=inputs, new_articles=0,
+                    duplicates=0, rejected=0, error=error[:2000])
+
+
+def record_validation_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None,
+                          started_at: datetime, ok: bool, error: str | None) -> None:
+    """A whole-warehouse `validate` run's row (kind 'validate', no inputs), in the caller's transaction:
+    'completed', or 'failed' (a critical expectation failed) with the reasons in `error`."""
+    _insert_run(con, run_id=run_id, flow_run_id=flow_run_id, started_at=started_at,
+                finished_at=datetime.now(timezone.utc), status="completed" if ok else "failed", inputs=0,
+                new_articles=0, duplicates=0, rejected=0, error=error, kind="validate")
 
 
 def update_stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str, stage_seconds: dict[str, float]) -> None:
@@ -216,16 +254,6 @@ def _frames(run: RunRecord, now: datetime, processed: list[Processed], dup: list
         columns=["document_id", "position", "rule", "segment", "stage"],
     )
     return {"articles": articles, "documents": documents, "removed_segments": segments}
-
-
-def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: int, error: str) -> None:
-    """Note a run that failed before loading, so run history shows it; its data was not loaded."""
-    with transaction(con):
-        con.execute(
-            "INSERT OR REPLACE INTO runs (run_id, flow_run_id, started_at, finished_at, status, inputs,"
-            " new_articles, duplicates, rejected, error) VALUES (?, ?, ?, ?, 'failed', ?, 0, 0, 0, ?)",
-            [run.run_id, run.flow_run_id, run.started_at, datetime.now(timezone.utc), inputs, error[:2000]],
-        )
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:

@@ -53,6 +53,7 @@ def index_new(con: duckdb.DuckDBPyConnection) -> int:
 # over the fields searched, document length over all fields.
 _SEARCH = """
 WITH q AS (SELECT unnest(?::VARCHAR[]) AS term),
+required AS (SELECT unnest(?::VARCHAR[]) AS term),
 stats AS (SELECT count(*) AS n, sum(len) / count(len) AS avgdl FROM internal.search_docs),
 hits AS (
     SELECT t.term, t.article_id, sum(t.tf) AS tf
@@ -67,7 +68,8 @@ scores AS (
     SELECT h.article_id,
            sum(log((s.n - df.df + 0.5) / (df.df + 0.5) + 1)
                * (h.tf * ($k + 1) / (h.tf + $k * (1 - $b + $b * d.len / s.avgdl)))) AS score,
-           count(*) AS matched
+           count(*) AS matched,
+           count(*) FILTER (WHERE h.term IN (SELECT term FROM required)) AS required_matched
     FROM hits h JOIN df USING (term) JOIN internal.search_docs d USING (article_id) CROSS JOIN stats s
     GROUP BY h.article_id
 ),
@@ -81,7 +83,7 @@ FROM scores s JOIN articles a USING (article_id) LEFT JOIN outlets o USING (arti
 WHERE (?::TIMESTAMPTZ IS NULL OR a.published_at >= ?::TIMESTAMPTZ)
   AND (?::VARCHAR IS NULL OR EXISTS (SELECT 1 FROM documents d WHERE d.article_id = a.article_id
                                      AND lower(d.source) = lower(?::VARCHAR)))
-  AND (NOT ?::BOOLEAN OR s.matched = ?)
+  AND (NOT ?::BOOLEAN OR s.required_matched = ?)
 ORDER BY s.score DESC, a.article_id
 LIMIT ?
 """
@@ -112,12 +114,13 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, since: datetime | None
 
     `since` keeps articles published at or after it (undated articles have no publication time and
     are left out); `source` keeps articles an outlet carried; `all_terms` keeps only articles with
-    every query term (fts's conjunctive := 1).
+    every query term that is not a stopword (fts's conjunctive := 1; a stopword is never indexed, so
+    requiring it would match nothing).
     """
-    terms = fulltext.query_terms(query)
+    terms, required = fulltext.query_terms(query), fulltext.required_terms(query)
     sql = _SEARCH.replace("$k", repr(K1)).replace("$b", repr(B))
-    cursor = con.execute(sql, [terms, list(fields), since, since, source, source, all_terms,
-                               len(terms), limit])
+    cursor = con.execute(sql, [terms, required, list(fields), since, since, source, source, all_terms,
+                               len(required), limit])
     names = [d[0] for d in cursor.description]
     types = [str(d[1]) for d in cursor.description]
     return names, types, cursor.fetchall()

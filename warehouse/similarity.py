@@ -268,10 +268,9 @@ def _assign_chunks(con, chunks: Iterable[list[NewArticle]], threshold: float,
                 # Terms are counted once per article: for the document frequencies, then for its vector.
                 # A copy's count is kept too (not in the frequencies): it is used if its head has no story.
                 counts = {a.article_id: stories.term_counts(a.text, a.title) for a in items}
-                for i in light:
-                    if not i.duplicate_of:
-                        batch_df.update(counts[i.article_id].keys())
-                        n_counted += 1
+                chunk_df, n = stories.document_frequencies(light, counts)  # copies left out
+                batch_df.update(chunk_df)
+                n_counted += n
                 data = pickle.dumps((light, counts), protocol=pickle.HIGHEST_PROTOCOL)
                 del counts
                 spans.append((spill.tell(), len(data)))

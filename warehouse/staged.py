@@ -1,4 +1,5 @@
-"""A run's staged rows read back a chunk at a time (for validation), in the order they were written."""
+"""Rows read back for validation: a run's staged rows a chunk at a time, in the order they were
+written (ingest), or whole tables (`newsflow validate`)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,8 @@ class StagedRows:
     @staticmethod
     def _select(names: Sequence[str]) -> str:
         return ", ".join(f'"{n}"' for n in names)
+
+
+def whole_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> dict:
+    """Every row of each table, one DataFrame a table (the whole-warehouse validation)."""
+    return {table: con.sql(f"SELECT * FROM {table}").df() for table in tables}

@@ -114,7 +114,7 @@ COMMENT ON TABLE url_state IS 'Per URL fetched before: validators and status for
 COMMENT ON COLUMN url_state.canonical_url IS 'The URL as asked for (canonical form).';
 COMMENT ON COLUMN url_state.etag IS 'ETag for the next conditional request.';
 COMMENT ON COLUMN url_state.last_modified IS 'Last-Modified for the next conditional request.';
-COMMENT ON COLUMN url_state.last_status IS 'The last answer: 200, 304 when unchanged, or the status of a permanent http_* failure (404, 403 ...); NULL after any other permanent failure (private_address, robots, too_large ...).';
+COMMENT ON COLUMN url_state.last_status IS 'HTTP status of the last request: 2xx (read), 304 (unchanged), or the status of a permanent http_* failure (404, 410, 403 ...; see failures); NULL after a permanent failure with no error status (private_address, robots, too_large ...).';
 COMMENT ON COLUMN url_state.last_fetched_at IS 'When it was last asked for.';
 COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/).';
 COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
