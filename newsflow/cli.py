@@ -57,6 +57,8 @@ def _settings(**overrides):
         name = ".".join(loc)
         flag = next((part for part in reversed(loc) if overrides.get(part) is not None), None)
         env = f"NEWSFLOW_{'__'.join(loc).upper()}"
+        if not loc:  # a check across settings (dask_address without runner dask): its message names them
+            raise click.UsageError(f"settings: {first['msg'].removeprefix('Value error, ')}") from exc
         if flag:
             where = f"--{flag.replace('_', '-')}"
         elif env.lower() in {name.lower() for name in os.environ}:  # pydantic reads names case-insensitively
@@ -448,7 +450,9 @@ def export(out, fmt, db):
     rows = sum(r["rows"] for r in manifest["relations"])
     click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {Path(out) / 'manifest.json'}")
     if removed:
-        click.echo(f"removed {len(removed)} files of the earlier export there ({', '.join(removed[:3])}"
+        from newsflow.flows.naming import counted
+
+        click.echo(f"removed {counted(len(removed), 'file')} of the earlier export there ({', '.join(removed[:3])}"
                    f"{', …' if len(removed) > 3 else ''})")
 
 

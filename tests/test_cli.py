@@ -37,7 +37,7 @@ def test_ingest_prints_summary_and_query_hint(prefect_harness, tmp_path, capsys)
     db = tmp_path / "w.duckdb"
     assert main(["ingest", str(tmp_path / "in"), "--db", str(db), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^2 inputs: 1 new articles, 0 duplicates, 1 rejected \(run [0-9a-f]{8}\)$", out, re.M)
+    assert re.search(r"^2 inputs: 1 new article, 0 duplicates, 1 rejected \(run [0-9a-f]{8}\)$", out, re.M)
     assert "acquire/empty 1" in out and "newsflow query" in out
 
     assert main(["query", "SELECT count(*) AS n_articles FROM articles", "--db", str(db), "--format", "table"]) == 0
