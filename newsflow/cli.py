@@ -202,15 +202,16 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     pages, RSS/Atom/JSON feeds and sitemaps (told apart by their content). With
     --sources, the outlets in a sources file are fetched too. With no INPUTS and
     no --sources, the bundled sample corpus is ingested. Inputs that cannot be
-    fetched, read or hold no article are recorded in the rejects table and the
-    run goes on; an exact copy of a known article adds a documents row that
+    fetched, read (a path that does not exist, too) or hold no article are
+    recorded in the rejects table and the run goes on; an exact copy of a known article adds a documents row that
     points at the existing article. A file unchanged since an earlier run (same
     path, outlet and stat stamp) and URLs already ingested are not read or
     fetched again (unless --refresh); feeds and sitemaps are asked for
     conditionally.
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails
-    or none of its inputs could be read or fetched.
+    or none of its inputs could be read or fetched, 130 when interrupted
+    (Ctrl-C; it says whether the run had been committed).
 
     Example: newsflow ingest https://example.org/rss.xml newsflow/samples --db newsflow.duckdb
     """
@@ -306,7 +307,8 @@ def reprocess(db):
     that changed becomes new articles rows.
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails
-    or none of its inputs could be read.
+    or none of its inputs could be read (or there is no warehouse), 130 when
+    interrupted (Ctrl-C).
 
     Example: newsflow reprocess --db newsflow.duckdb
     """
