@@ -150,7 +150,8 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
             fetch_state = FetchState(rows_for(processed, unchanged, found.listings, failed),
                                      found.unchanged + len(unchanged), found.already)
         # Validation's reject rate counts the inputs skipped as unchanged, as runs.unchanged does.
-        run = replace(run, unchanged=found.unchanged + len(unchanged) + files.unchanged)
+        run = replace(run, unchanged=found.unchanged + len(unchanged) + files.unchanged,
+                      skipped=tuple(sorted(skips.items())))
         try:
             result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state, files)
         finally:
