@@ -1,6 +1,6 @@
-"""The README's Usage examples work as a new user runs them: in order, from a fresh directory, each
-`newsflow search` line after the `newsflow ingest` lines that build its warehouse (real flows, real
-DuckDB files)."""
+"""The README's examples work as a new user runs them: in order, from a fresh directory, each
+`newsflow search` line of Usage after the `newsflow ingest` lines that build its warehouse (real
+flows, real DuckDB files); the command that converts an older warehouse's storage format."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from newsflow.cli import main
 
 from conftest import REPO, SEEDS
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 
 def usage_commands() -> list[list[str]]:
     """The `newsflow ...` lines of the README's Usage block, without their comments, as argv lists."""
@@ -23,7 +21,8 @@ def usage_commands() -> list[list[str]]:
     return [shlex.split(line, comments=True)[1:] for line in block.splitlines() if line.startswith("newsflow ")]
 
 
-def test_usage_search_examples_find_articles_after_the_usage_ingests(tmp_path, monkeypatch, capsys):
+def test_usage_search_examples_find_articles_after_the_usage_ingests(prefect_harness, tmp_path, monkeypatch,
+                                                                    capsys):
     if not SEEDS.is_dir():
         pytest.skip(f"seed articles not found at {SEEDS} (../shared/seeds beside the repo)")
     commands = usage_commands()
@@ -41,3 +40,24 @@ def test_usage_search_examples_find_articles_after_the_usage_ingests(tmp_path, m
         code = main([*argv, "--format", "json"])
         out, err = capsys.readouterr()
         assert code == 0 and out.strip() not in ("", "[]") and "note:" not in err, (argv, out, err)
+
+
+def test_the_conversion_of_an_older_warehouse_works_as_written(tmp_path):
+    """README, "Querying the warehouse": the command that copies a 2.0-format warehouse into 1.5's."""
+    import subprocess
+    import sys
+
+    import duckdb
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"into the older format.*?```sh\n(\.venv/bin/python .*?)\n```", readme, re.S).group(1)
+    with duckdb.connect(str(tmp_path / "newsflow.duckdb")) as con:  # 2.0's format, as before STORAGE_VERSION
+        con.execute("CREATE TABLE runs AS SELECT range AS n, MAP(['a'], [range]) AS m FROM range(5)")
+        con.execute("COMMENT ON TABLE runs IS 'kept'")
+    subprocess.run(command.replace(".venv/bin/python", shlex.quote(sys.executable), 1), shell=True, check=True,
+                   cwd=tmp_path)
+    with duckdb.connect(str(tmp_path / "converted.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT tags['storage_version'] FROM duckdb_databases() "
+                           "WHERE database_name = current_database()").fetchone()[0] == "v1.5.0+"
+        assert con.execute("SELECT count(*), sum(m['a']) FROM runs").fetchone() == (5, 10)
+        assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'runs'").fetchone()[0] == "kept"
