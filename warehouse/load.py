@@ -105,12 +105,12 @@ class RunLoader:
         the staged tables (warehouse.staged.StagedRows); rejects and the run's counts as DataFrames."""
         import pandas as pd
 
-        from newsflow.warehouse.staged import StagedRows
+        from newsflow.warehouse.staged import StagedRows, loading_rereads
 
         runs = pd.DataFrame([{
             "run_id": self.run.run_id, "status": "completed", "inputs": self.processed + len(self.rejects),
             "new_articles": self.new, "duplicates": self.processed - self.new, "rejected": len(self.rejects),
-            "quarantined": 0, "unchanged": self.run.unchanged,
+            "quarantined": 0, "unchanged": self.run.unchanged, "rereads": loading_rereads(self.con, self.run.run_id),
         }])
         return {"articles": StagedRows(self.con, "_run_articles", ARTICLE_COLUMNS, chunk=chunk),
                 "documents": StagedRows(self.con, "documents", DOCUMENT_COLUMNS, where="run_id = ?",
