@@ -83,3 +83,16 @@ def test_a_flow_failure_after_the_commit_marks_the_committed_run_failed(tmp_path
         assert con.execute("SELECT run_id, status, error FROM runs ORDER BY run_id").fetchall() == [
             (runs[0].run_id, "failed", "RuntimeError: artifact store unreachable"), (runs[1].run_id, "completed", None)]
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+def test_the_inbox_deployment_with_its_folder_missing_records_a_failed_run(tmp_path):
+    """The deployed flow (scheduled-ingest, as inbox-hourly runs it): its ingest subflow failed, and so is its row."""
+    from newsflow.flows.deployments import scheduled_ingest
+    from newsflow.flows.guards import NothingRead
+
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(NothingRead):
+        scheduled_ingest(inputs=[str(tmp_path / "data" / "inbox")], settings={"db": str(db)})
+    ((_, flow_run_id, status, error, inputs, rejected),) = rows(db)
+    assert (status, inputs, rejected) == ("failed", 1, 1) and error.startswith("none of the 1 inputs could be read")
+    assert prefect_state(flow_run_id) == "FAILED"
