@@ -4,7 +4,7 @@ One `Fetcher` lives for one run. It keeps per-host state (robots.txt, crawl dela
 request may start, a concurrency slot count) and a global concurrency limit, and is safe to share
 between the threads Prefect runs tasks in. Every failure ends as `FetchError` with
 stage "fetch" and a short reason (see docs/fetching.md); `transient` says whether a later run
-may succeed.
+may succeed: a transient failure is tried again next run, any other is remembered with a back-off.
 
 The test seam is the constructor: pass an `httpx.BaseTransport` (e.g. `httpx.MockTransport`) to
 inject faults, a `resolver` to control DNS answers, and `sleep`/`clock` to observe waits.
@@ -136,7 +136,10 @@ class FetchResult:
 
 
 class FetchError(RejectError):
-    """A URL that could not be fetched. `transient` failures may succeed on a later run."""
+    """A URL that could not be fetched. `transient` failures (timeouts, connection and DNS errors, 429
+    and 5xx, an unreachable robots.txt, the host budget) may succeed on a later run; the others
+    (4xx, guard, robots rules, size, type, redirects) would fail the same way, so the URL is
+    remembered in url_state with a back-off (acquire/web.py, warehouse/fetchstate.py)."""
 
     def __init__(self, reason: str, detail: str = "", *, status: int | None = None, transient: bool = False):
         super().__init__("fetch", reason, detail)
@@ -452,7 +455,10 @@ class Fetcher:
                     if response.status not in _RETRY_STATUSES:
                         if response.status < 400 or response.status in _REDIRECTS:
                             return response
-                        raise FetchError(f"http_{response.status}", url, status=response.status)
+                        # 501 and 505 are not worth another try now, but a server's fault may be
+                        # mended by the next run; a 4xx is the URL's own.
+                        raise FetchError(f"http_{response.status}", url, status=response.status,
+                                         transient=response.status >= 500)
                     failure = FetchError(f"http_{response.status}", f"{url} (after {attempt + 1} tries)",
                                             status=response.status, transient=True)
                     wait = _retry_after(response.headers.get("retry-after"), self._wall())

@@ -66,8 +66,8 @@ def open_regular(path: Path, *, follow_symlinks: bool = True) -> io.BufferedRead
         fd = os.open(path, flags)
     except OSError as exc:
         if not follow_symlinks and os.path.islink(path):
-            raise RejectError("acquire", "symlink", "a symbolic link inside a scanned folder (setting "
-                           "follow_symlinks)") from exc
+            raise RejectError("acquire", "symlink", "a symbolic link where a scanned folder's file was found (or "
+                           "read again by reprocess); not followed (setting follow_symlinks)") from exc
         raise
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):

@@ -210,7 +210,7 @@ class Expansion:
     unchanged: list[str] = field(default_factory=list)  # listings that answered 304
     filtered: int = 0  # article URLs dropped by include/exclude
     already: int = 0  # article URLs skipped as already ingested and not changed since
-    backed_off: int = 0  # article URLs skipped: they failed for good (404, 410) and their back-off runs
+    backed_off: int = 0  # article URLs skipped: they failed for good and their back-off runs
 
 
 def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
@@ -225,8 +225,10 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
     must be feeds or sitemaps (else reject not_a_feed). `validators` (canonical URL ->
     ETag/Last-Modified) make listing requests conditional; `fetched` (canonical URL -> when it was
     last fetched) skips entries whose listing dates are not newer; `backoff` (URL -> not before)
-    skips listed article URLs that failed for good until then. With `refresh` all three are ignored. A listing,
-    entry or URL that fails in any way becomes a reject and the rest goes on.
+    skips article URLs, listed or given, that failed for good until then (`listings` and the sitemaps
+    an index names are asked for every run). With `refresh` all three are ignored. A listing, entry
+    or URL that fails in any way becomes a reject and the rest goes on; a URL given directly that
+    failed for good (FetchError not transient) is marked for the back-off.
     """
     out = Expansion()
     seen_listings: set[str] = set()
@@ -234,12 +236,7 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
     validators = {} if refresh else (validators or {})
     fetched = {} if refresh else (fetched or {})
     backoff = {} if refresh else (backoff or {})
-    must_list = set()
-    for given in listings:
-        try:
-            must_list.add(canonicalize(given))
-        except RejectError:
-            pass  # rejected below when it comes up
+    must_list = {c for c in map(_canonical_or_none, listings) if c}  # a bad one is rejected when it comes up
     queue: list[tuple[str, int]] = [(u, 0) for u in urls]
     while queue:
         url, depth = queue.pop(0)
@@ -247,7 +244,9 @@ def expand(fetcher: Fetcher, urls: list[str], *, source: Source | None = None,
             entries = _expand_one(fetcher, url, depth, out, seen_listings, seen_articles, source, validators,
                                   fetched, backoff, must_list, max_listing_bytes)
         except RejectError as exc:
-            out.rejects.append(Reject(url, exc.stage, exc.reason, exc.detail))
+            listing = depth > 0 or _canonical_or_none(url) in must_list
+            out.rejects.append(Reject(url, exc.stage, exc.reason, exc.detail,
+                                      backoff=exc.stage == "fetch" and not exc.transient and not listing))
             continue
         except Exception as exc:  # a bug or a library failure on one listing must not stop the run
             out.rejects.append(Reject(url, "discover", "error", f"{type(exc).__name__}: {exc}"))
@@ -291,6 +290,9 @@ def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_lis
         return []
     if url in seen_articles:  # given directly and also listed by a feed already read: fetch it once
         return []
+    if not listing_only and url in backoff:  # given directly, and it failed for good at a recent try
+        out.backed_off += 1
+        return []
     result = fetcher.fetch(url, accept="any", validators=validators.get(url), min_delay=delay)
     if result.not_modified:
         out.unchanged.append(url)
@@ -313,6 +315,13 @@ def _expand_one(fetcher: Fetcher, url: str, depth: int, out: Expansion, seen_lis
     return listing.entries
 
 
+def _canonical_or_none(url: str) -> str | None:
+    try:
+        return canonicalize(url)
+    except RejectError:
+        return None
+
+
 def _add(out: Expansion, seen: set[str], item: Listed, source: Source | None, fetched: Mapping[str, datetime],
          backoff: Mapping[str, datetime], *, entry: feeds.FeedEntry | None = None, article: bool = False) -> None:
     if item.url in seen:
@@ -323,7 +332,7 @@ def _add(out: Expansion, seen: set[str], item: Listed, source: Source | None, fe
     if entry is not None and not feeds.needs_fetch(entry, fetched.get(item.url)):
         out.already += 1
         return
-    if not article and item.url in backoff:  # failed for good recently (404, 410): not before its back-off
+    if not article and item.url in backoff:  # failed for good at a recent try: not before its back-off
         out.backed_off += 1
         return
     seen.add(item.url)

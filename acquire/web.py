@@ -73,7 +73,7 @@ class WebDiscovery:
     unchanged: int = 0  # listings that answered 304
     already: int = 0  # article URLs skipped as already ingested (not fetched)
     filtered: int = 0  # article URLs dropped by a source's include/exclude
-    backed_off: int = 0  # article URLs skipped: they failed for good and their back-off still runs
+    backed_off: int = 0  # URLs skipped: they failed for good and their back-off still runs
 
 
 def discover_web(fetcher: Fetcher, urls: list[str], sources: list[Source], state: UrlState,
@@ -173,9 +173,10 @@ def fetch_one(item: WebItem, fetcher: Fetcher, state: UrlState, raw_dir: Path) -
             return Unchanged(listed.url, "known_canonical", result.status, result.fetched_at, raw.kind,
                              result.etag, result.last_modified, raw.raw_sha256)
         rawstore.put(raw_dir, raw.body)  # before the load transaction; content-addressed, so idempotent
-    except RejectError as exc:
-        return Reject(listed.url, exc.stage, exc.reason, exc.detail)
-    except Exception as exc:  # a bug or a library failure on one URL must not stop the run
+    except RejectError as exc:  # one that failed for good (not transient) is remembered with a back-off
+        return Reject(listed.url, exc.stage, exc.reason, exc.detail,
+                      backoff=exc.stage == "fetch" and not exc.transient)
+    except Exception as exc:  # a bug or a library failure on one URL must not stop the run (nor park the URL)
         return Reject(listed.url, "fetch", "error", f"{type(exc).__name__}: {exc}")
     info = FetchInfo(url=listed.url, final_url=result.final_url, canonical_url=canonical, declared_canonical=declared,
                      http_status=result.status,

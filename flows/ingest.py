@@ -57,7 +57,7 @@ class RunSummary:
     unchanged: int = 0  # 304 Not Modified, rel=canonical already ingested, files unchanged (flows/unchanged.py)
     already_ingested: int = 0  # listed or given article URLs skipped before fetching
     filtered: int = 0  # article URLs dropped by a source's include/exclude patterns
-    backed_off: int = 0  # article URLs not fetched: gone for good (404, 410) at a recent try (url_state)
+    backed_off: int = 0  # URLs not fetched: they failed for good at a recent try (url_state back-off)
     skip_reasons: dict[str, int] = field(default_factory=dict)  # files discovery skipped, by reason
     timed_until: float | None = None  # perf_counter() at the end of the commit: see flows/finish.py
 
@@ -65,7 +65,7 @@ class RunSummary:
         held = f", {self.quarantined} quarantined" if self.quarantined else ""
         web = "".join(f", {n} {label}" for n, label in ((self.unchanged, "unchanged"),
                       (self.already_ingested, "already ingested"), (self.filtered, "filtered out"),
-                      (self.backed_off, "backed off after 404/410")) if n)
+                      (self.backed_off, "backed off after a permanent failure")) if n)
         return (f"{self.inputs} inputs: {self.new_articles} new articles, {self.duplicates} duplicates, "
                 f"{self.rejected} rejected{held}{web} (run {self.run_id[:8]})")
 

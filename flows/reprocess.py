@@ -27,17 +27,21 @@ from newsflow.warehouse.documents import latest_documents
 from newsflow.warehouse.writelock import write_lock
 
 
-def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None) -> tuple[list, list[Reject], dict[str, str]]:
+def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None,
+                    follow_symlinks: bool = False) -> tuple[list, list[Reject], dict[str, str]]:
     """An item per origin ingested before: its stored body (fetched pages) or its file; and the
     outlet each file was ingested under.
 
     A stored body that is missing or damaged (corrupt, truncated, changed) is that origin's reject.
+    Files are opened as discovery opens those it finds in a folder: unless `follow_symlinks`
+    (the setting), with O_NOFOLLOW, so a path swapped for a link since the ingest is refused
+    (reject `symlink`) rather than read wherever the link points.
     """
     items, rejects, outlets = [], [], {}
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
          listed_published, listed_updated, status, content_type, declared) in latest_documents(con):
         if status is None:  # a file: read it again
-            items.append(Item(origin, kind_of(Path(origin))))
+            items.append(Item(origin, kind_of(Path(origin)), follow_symlinks))
             if source:
                 outlets[origin] = source
             continue
@@ -80,7 +84,8 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         run = start_run(settings)
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
-            items, missing, outlets = reprocess_items(con, settings.raw_store(), settings.fetch.max_body_bytes)
+            items, missing, outlets = reprocess_items(con, settings.raw_store(), settings.fetch.max_body_bytes,
+                                                      settings.follow_symlinks)
         finally:
             con.close()
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))

@@ -1,8 +1,9 @@
 """`newsflow serve`: the deployments in prefect.yaml, served with their schedules from one process.
 
-Schedules need a real Prefect server (ephemeral mode has no scheduler). serve uses the one at
-PREFECT_API_URL, or starts `prefect server start` on 127.0.0.1 with its state under the project's
-Prefect home (setting prefect_home) and stops it on exit.
+Schedules need a real Prefect server (ephemeral mode has no scheduler). serve uses the one Prefect's
+settings name (PREFECT_API_URL from the environment, the active profile or prefect.toml, as an
+ingest does), or starts `prefect server start` on 127.0.0.1 with its state under the project's
+Prefect home (setting prefect_home) and stops it on exit, also when interrupted while it starts.
 """
 
 from __future__ import annotations
@@ -156,21 +157,26 @@ def start_server(home: Path, port: int, log_path: Path | None = None, timeout: f
         proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                  "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # Ctrl-C reaches serve, which stops the server itself
-    deadline = time.monotonic() + timeout
-    while not server_healthy(api_url):
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
-            raise ServerError(f"prefect server exited with status {proc.returncode}: {' | '.join(tail)} "
-                              f"(log: {log_path})")
-        if time.monotonic() > deadline:
-            stop_server(proc)
-            raise ServerError(f"prefect server did not answer at {api_url} within {timeout:.0f}s (log: {log_path})")
-        time.sleep(0.5)
+    try:  # whatever ends the wait (Ctrl-C, SIGTERM, a dead or mute server) stops the server started here
+        deadline = time.monotonic() + timeout
+        while not server_healthy(api_url):
+            if proc.poll() is not None:
+                tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+                raise ServerError(f"prefect server exited with status {proc.returncode}: {' | '.join(tail)} "
+                                  f"(log: {log_path})")
+            if time.monotonic() > deadline:
+                raise ServerError(f"prefect server did not answer at {api_url} within {timeout:.0f}s "
+                                  f"(log: {log_path})")
+            time.sleep(0.5)
+    except BaseException:
+        stop_server(proc)
+        raise
     return api_url, proc
 
 
 def stop_server(proc: subprocess.Popen, timeout: float = 15.0) -> None:
-    """Stop a server started by start_server: SIGTERM, then SIGKILL if it lingers."""
+    """Stop a server started by start_server: SIGTERM, then SIGKILL if it lingers, or at once when
+    the wait is interrupted (a second Ctrl-C)."""
     if proc.poll() is not None:
         return
     proc.terminate()
@@ -179,6 +185,10 @@ def stop_server(proc: subprocess.Popen, timeout: float = 15.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    except BaseException:  # interrupted again while waiting: do not leave it behind
+        proc.kill()
+        proc.wait()
+        raise
 
 
 class RunReporter:
@@ -270,6 +280,14 @@ def _now() -> str:
     return f"{datetime.now(timezone.utc):%H:%M:%S}Z"
 
 
+def configured_api_url() -> str | None:
+    """The Prefect API URL as Prefect's own settings give it (environment, active profile,
+    prefect.toml), the way an ingest finds it (flows/run.py); None when none is set."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
 def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) -> None:
     """Serve the deployments in `path` until interrupted; start (and stop) a server if none is configured."""
     import signal
@@ -280,17 +298,25 @@ def serve(path: str | Path, settings, only: tuple[str, ...] = (), echo=print) ->
     # Stop cleanly on SIGTERM too (a service manager, `kill`), so the server started here is stopped.
     signal.signal(signal.SIGTERM, interrupt)
     proc = reporter = None
-    api_url = os.environ.get("PREFECT_API_URL")
-    if api_url:
-        if not server_healthy(api_url, timeout=5):
-            raise ServerError(f"no Prefect server answers at PREFECT_API_URL={api_url}; start one "
-                              "(prefect server start) or unset PREFECT_API_URL to let newsflow start it")
-    else:
-        home = Path(settings.prefect_home)
-        echo(f"starting a Prefect server on 127.0.0.1:{settings.server_port} (state in {home}, log in {home}/server.log)")
-        api_url, proc = start_server(home, settings.server_port)
-        os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so its settings see it
     try:
+        api_url = configured_api_url()
+        if api_url:
+            if not server_healthy(api_url, timeout=5):
+                raise ServerError(f"no Prefect server answers at {api_url} (PREFECT_API_URL, from the environment, "
+                                  "the Prefect profile or prefect.toml); start one (prefect server start) or unset "
+                                  "it to let newsflow start one")
+        else:
+            home = Path(settings.prefect_home)
+            echo(f"starting a Prefect server on 127.0.0.1:{settings.server_port} (state in {home}, "
+                 f"log in {home}/server.log)")
+            api_url, proc = start_server(home, settings.server_port)  # stops it itself if interrupted
+            # For this process's Prefect settings (read when Prefect was imported) and the flow-run
+            # subprocesses the runner starts.
+            os.environ["PREFECT_API_URL"] = api_url
+            from prefect.context import refresh_global_settings_context
+
+            refresh_global_settings_context()
+
         import asyncio
 
         from newsflow.flows.deployments import WRITER_LIMIT, declare_writer_limit

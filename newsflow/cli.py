@@ -459,7 +459,8 @@ def validate(db, docs, fail_on, lock_timeout):
 def serve(path, only, port, grace):
     """Serve the deployments in prefect.yaml on their schedules until stopped.
 
-    Schedules need a Prefect server: serve uses the one at PREFECT_API_URL, or
+    Schedules need a Prefect server: serve uses the one at PREFECT_API_URL (the
+    environment, the Prefect profile or prefect.toml, as ingest), or
     starts `prefect server start` on 127.0.0.1 (state in prefect_home, default
     ./.prefect) and stops it on exit. On SIGTERM or Ctrl-C it starts no new run,
     lets a running one finish for up to --grace seconds (shutdown_grace, default

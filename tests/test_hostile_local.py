@@ -198,6 +198,67 @@ def test_reprocess_rejects_a_corrupt_or_truncated_raw_body_and_goes_on(prefect_h
         [(server.url("/news/bridge"),)]
 
 
+# -- reprocess reads a file the way discovery found it: a link swapped in since is refused -----------------
+
+SECRET = ["The night shift rota for the pumping station lists every engineer's home telephone number "
+          "and the code that opens the side gate, and it must never leave the operations office.",
+          "Anyone who finds this sheet outside the office should return it to the duty manager at once, "
+          "without copying it, photographing it or reading the rest of the numbers out loud."]
+
+
+def _swap_for_a_link(inbox, name, target):
+    """The file found in the folder is replaced by a symbolic link to another file."""
+    (inbox / name).unlink()
+    (inbox / name).symlink_to(target)
+
+
+def test_reprocess_items_open_files_without_following_a_link_swapped_in(tmp_path):
+    from newsflow.acquire.read import read_item
+    from newsflow.flows.reprocess import reprocess_items
+    from newsflow.transforms.models import RejectError
+    from newsflow.warehouse.db import connect
+
+    inbox = tmp_path / "inbox"
+    found = _article(inbox / "story.html")
+    secret = write(tmp_path / "private" / "rota.html", html_page("Night shift rota", SECRET))
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        con.execute("INSERT INTO runs (run_id, started_at, status, inputs, new_articles, duplicates, rejected) "
+                    "VALUES ('r1', now(), 'completed', 1, 1, 0, 0)")
+        con.execute("INSERT INTO documents (document_id, run_id, origin, kind, fetched_at, raw_sha256, article_id, "
+                    "is_duplicate) VALUES ('d1', 'r1', ?, 'html', now(), 'x', 'a', false)", [str(found)])
+        _swap_for_a_link(inbox, "story.html", secret)
+        (item,), rejects, _ = reprocess_items(con, tmp_path / "raw")
+        assert rejects == [] and item.origin == str(found)
+        with pytest.raises(RejectError) as info:
+            read_item(item, 1_000_000)
+        assert info.value.reason == "symlink"
+        (followed,), _, _ = reprocess_items(con, tmp_path / "raw", follow_symlinks=True)
+        assert b"pumping station" in read_item(followed, 1_000_000).body  # follow_symlinks = true: the user's choice
+    finally:
+        con.close()
+
+
+def test_reprocess_refuses_a_link_swapped_in_after_the_ingest(prefect_harness, tmp_path):
+    from test_ingest_web import query
+
+    from newsflow.flows.reprocess import run_reprocess
+    from newsflow.flows.run import run_ingest
+
+    inbox = tmp_path / "inbox"
+    _article(inbox / "story.html")
+    write(inbox / "other.html", html_page("Tram line extended", [p.replace("ferry", "tram") for p in FERRY]))
+    secret = write(tmp_path / "private" / "rota.html", html_page("Night shift rota", SECRET))
+    cfg = Settings(db=tmp_path / "w.duckdb", quality={"enabled": False}, workers=1)
+    first = run_ingest([str(inbox)], cfg)
+    assert first.new_articles == 2
+    _swap_for_a_link(inbox, "story.html", secret)
+
+    summary = run_reprocess(cfg)
+    assert summary.reject_reasons == {"acquire/symlink": 1}, summary
+    assert query(cfg.db, "SELECT count(*) FROM articles WHERE text LIKE '%pumping station%'") == [(0,)]
+
+
 # -- CLI values ------------------------------------------------------------------------------------------
 
 def _err(args, capsys) -> tuple[int, str]:

@@ -76,6 +76,8 @@ class Article:
 class RejectError(Exception):
     """An input that cannot become an article; `stage` and `reason` go to the rejects table."""
 
+    transient = False  # a later run may succeed (the fetcher's FetchError sets it per failure)
+
     def __init__(self, stage: str, reason: str, detail: str = ""):
         super().__init__(f"{stage}/{reason}: {detail}" if detail else f"{stage}/{reason}")
         self.stage = stage
@@ -107,6 +109,9 @@ class Reject:
     stage: str
     reason: str
     detail: str = ""
+    # A URL that failed for good (not transient): url_state remembers it with a back-off, so later
+    # runs do not fetch it again at once (warehouse.fetchstate.failure_rows).
+    backoff: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ class UrlState:
 
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (etag, last-modified)
     fetched: dict[str, datetime] = field(default_factory=dict)  # article URLs ingested -> last fetched
-    backoff: dict[str, datetime] = field(default_factory=dict)  # URLs gone for good (404, 410) -> not before
+    backoff: dict[str, datetime] = field(default_factory=dict)  # URLs that failed for good -> not before
     failures: dict[str, int] = field(default_factory=dict)  # URL -> permanent failures in a row
 
 
@@ -161,7 +166,7 @@ class StateRow:
     canonical_url: str
     etag: str | None
     last_modified: str | None
-    last_status: int
+    last_status: int | None  # the HTTP status; None for a failure without one (private_address, robots...)
     last_fetched_at: datetime
     raw_sha256: str | None
     kind: str | None

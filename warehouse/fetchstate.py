@@ -13,8 +13,7 @@ from newsflow.warehouse.load import document_id
 
 _DOC_COLUMNS = ("final_url", "listing_url", "listed_title", "listed_published_at", "listed_updated_at",
                 "http_status", "content_type", "declared_canonical")
-# Answers that say the URL is gone for good; remembered in url_state with a doubling back-off.
-PERMANENT_STATUSES = frozenset({404, 410})
+# A URL that failed for good is remembered in url_state with a doubling back-off.
 BACKOFF_FIRST = timedelta(days=1)
 BACKOFF_MAX = timedelta(days=30)
 
@@ -52,17 +51,19 @@ def read_state(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> U
 
 
 def failure_rows(rejects: Iterable[Reject], state: UrlState, now: datetime | None = None) -> list[StateRow]:
-    """url_state rows for URLs that failed for good this run (404, 410), each with its next back-off.
+    """url_state rows for URLs that failed for good this run (rejects marked `backoff`: any fetch
+    failure that is not transient, see acquire/fetch.py FetchError), each with its next back-off.
 
     The n-th failure in a row waits BACKOFF_FIRST * 2^(n-1), at most BACKOFF_MAX; --refresh ignores it.
+    last_status is the HTTP status for an http_NNN reject, else NULL (private_address, robots, ...).
     """
     now = now or datetime.now(timezone.utc)
     out = []
     for r in rejects:
-        status = int(r.reason[5:]) if r.stage == "fetch" and r.reason[5:].isdigit() and \
-            r.reason.startswith("http_") else None
-        if status not in PERMANENT_STATUSES:
+        if not r.backoff:
             continue
+        code = r.reason.removeprefix("http_")
+        status = int(code) if r.reason.startswith("http_") and code.isdigit() else None
         failures = state.failures.get(r.origin, 0) + 1
         wait = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** min(failures - 1, 16))
         out.append(StateRow(r.origin, None, None, status, now, None, None, failures, now + wait))

@@ -114,11 +114,11 @@ COMMENT ON TABLE url_state IS 'Per URL fetched before: validators and status for
 COMMENT ON COLUMN url_state.canonical_url IS 'The URL as asked for (canonical form).';
 COMMENT ON COLUMN url_state.etag IS 'ETag for the next conditional request.';
 COMMENT ON COLUMN url_state.last_modified IS 'Last-Modified for the next conditional request.';
-COMMENT ON COLUMN url_state.last_status IS 'HTTP status of the last request: 2xx (read), 304 (unchanged), or 404/410 (gone; see failures).';
+COMMENT ON COLUMN url_state.last_status IS 'HTTP status of the last request: 2xx (read), 304 (unchanged), or the status of a permanent http_* failure (404, 410, 403 ...; see failures); NULL after a permanent failure with no error status (private_address, robots, too_large ...).';
 COMMENT ON COLUMN url_state.last_fetched_at IS 'When it was last asked for.';
 COMMENT ON COLUMN url_state.raw_sha256 IS 'The body in the raw store (<db>.raw/).';
 COMMENT ON COLUMN url_state.kind IS 'html | text | listing (feed or sitemap).';
-COMMENT ON COLUMN url_state.failures IS 'Permanent failures (404, 410) in a row; 0 after a success.';
+COMMENT ON COLUMN url_state.failures IS 'Permanent fetch failures in a row (any fetch reject that is not transient: 4xx but 429, private_address, robots, too_large ...); 0 after a success.';
 COMMENT ON COLUMN url_state.retry_after IS 'Not fetched again before this time (back-off after permanent failures); NULL = any time.';
 
 COMMENT ON TABLE file_state IS 'Per local file read before: its stat stamp, so a re-run counts an unchanged file as unchanged without reading it.';
