@@ -7,6 +7,7 @@ from their path. It is a new run in `runs`; changed text becomes new `articles` 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -17,7 +18,7 @@ from newsflow.acquire.web import FetchedItem
 from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.finish import record_finish
-from newsflow.flows.guards import nothing_read
+from newsflow.flows.guards import failing_after_commit, nothing_read, nothing_read_error, reject_reasons
 from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
 from newsflow.transforms.models import FetchInfo, RawDocument, Reject
@@ -93,14 +94,17 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
         outcomes, seconds = run_batches(items, settings, outlets)
         rejects = missing + outcomes.rejects
+        run = replace(run, error=nothing_read_error(run.run_id, len(outcomes.processed) + len(rejects),
+                                                    reject_reasons(rejects)))
         # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
         try:
             result = commit(settings, run, outcomes.processed, rejects, dict(seconds), FetchState())
         finally:
             outcomes.close()
-    summary = RunSummary.of(run, settings, result, rejects)
-    logger.info(summary.line())
-    nothing_read(summary)
+    with failing_after_commit(settings, run.run_id):
+        summary = RunSummary.of(run, settings, result, rejects)
+        logger.info(summary.line())
+        nothing_read(summary)
     return summary
 
 

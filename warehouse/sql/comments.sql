@@ -7,7 +7,7 @@ COMMENT ON COLUMN runs.run_id IS 'Run id (32 hex digits); documents, rejects and
 COMMENT ON COLUMN runs.flow_run_id IS 'The Prefect flow run, to find its logs and artifacts in the UI.';
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN runs.finished_at IS 'When the load committed (or the run failed).';
-COMMENT ON COLUMN runs.status IS 'completed | failed.';
+COMMENT ON COLUMN runs.status IS 'completed | failed, as the run''s exit code and Prefect state say. failed: its load failed (nothing loaded), it could read none of its inputs (its rejects kept), or its flow failed after the commit (its data kept); see error.';
 COMMENT ON COLUMN runs.kind IS 'ingest (an ingest or reprocess run) | validate (a whole-warehouse `newsflow validate`).';
 COMMENT ON COLUMN runs.inputs IS 'Files and article URLs the run read: new_articles + duplicates + rejected + quarantined.';
 COMMENT ON COLUMN runs.new_articles IS 'Articles this run added to articles.';
@@ -211,7 +211,7 @@ COMMENT ON COLUMN source_daily.words IS 'Their words, summed.';
 COMMENT ON VIEW run_history IS 'Runs with their counts, wall time, seconds per stage and data-quality pass rate.';
 COMMENT ON COLUMN run_history.run_id IS 'The run.';
 COMMENT ON COLUMN run_history.flow_run_id IS 'Its Prefect flow run.';
-COMMENT ON COLUMN run_history.status IS 'completed | failed.';
+COMMENT ON COLUMN run_history.status IS 'completed | failed (see runs.status).';
 COMMENT ON COLUMN run_history.started_at IS 'When it started.';
 COMMENT ON COLUMN run_history.finished_at IS 'When it finished.';
 COMMENT ON COLUMN run_history.seconds IS 'Seconds from started_at to finished_at; the process and Prefect start-up before started_at is stage_seconds.startup, not counted here.';
