@@ -152,7 +152,8 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
         # Validation's reject rate counts the inputs skipped as unchanged, as runs.unchanged does; a run
         # that read nothing fails, and its row (with its rejects) says so.
         run = replace(run, unchanged=found.unchanged + len(unchanged) + files.unchanged,
-                      error=nothing_read_error(run.run_id, len(processed) + len(rejects), reject_reasons(rejects)))
+                      error=nothing_read_error(run.run_id, len(processed) + len(rejects), reject_reasons(rejects)),
+                      skipped=tuple(sorted(skips.items())))
         try:
             result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state, files)
         finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from newsflow.acquire import rawstore
-from newsflow.acquire.files import Item, kind_of
+from newsflow.acquire.files import Item, kind_of, local_origin
 from newsflow.acquire.web import FetchedItem
 from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
@@ -37,13 +37,16 @@ def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None,
     (the setting), with O_NOFOLLOW, so a path swapped for a link since the ingest is refused
     (reject `symlink`) rather than read wherever the link points.
     """
-    items, rejects, outlets = [], [], {}
+    items, rejects, outlets, files = [], [], {}, set()
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
          listed_published, listed_updated, status, content_type, declared) in latest_documents(con):
-        if status is None:  # a file: read it again
-            items.append(Item(origin, kind_of(Path(origin)), follow_symlinks))
+        if status is None:  # a file: read it again, under its absolute path
+            origin = str(local_origin(origin))  # a warehouse from before 014 may hold it as typed, too
+            if origin not in files:
+                files.add(origin)
+                items.append(Item(origin, kind_of(Path(origin)), follow_symlinks))
             if source:
-                outlets[origin] = source
+                outlets.setdefault(origin, source)
             continue
         try:
             body = rawstore.get(raw_dir, sha, max_bytes)

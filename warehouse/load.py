@@ -30,10 +30,16 @@ class RunRecord:
     # Why the run fails although its rows are loaded (it could read none of its inputs: its rejects are
     # kept): known before the commit, so its one `runs` row says 'failed' (flows/guards.py).
     error: str | None = None
+    # Files discovery skipped in scanned folders, as (reason, files) pairs: runs.skipped and skip_reasons.
+    skipped: tuple[tuple[str, int], ...] = ()
 
     @property
     def status(self) -> str:
         return "failed" if self.error else "completed"
+
+    def skip_columns(self) -> dict:
+        """runs.skipped and runs.skip_reasons for this run's row."""
+        return {"skipped": sum(n for _, n in self.skipped), "skip_reasons": dict(self.skipped)}
 
 
 @dataclass(frozen=True)
@@ -168,10 +174,15 @@ class RunLoader:
 # load transaction) or failed row, a `validate` run's row, and the stage seconds added after a COMMIT.
 
 def _insert_run(con: duckdb.DuckDBPyConnection, **columns) -> None:
-    """One `runs` row; a `stage_seconds` dict becomes the MAP column."""
+    """One `runs` row; `stage_seconds` and `skip_reasons` dicts become MAP columns."""
     seconds = columns.pop("stage_seconds", None)
+    reasons = columns.pop("skip_reasons", None)
     names, values = list(columns), list(columns.values())
     placeholders = ["?"] * len(names)
+    if reasons is not None:
+        names.append("skip_reasons")
+        placeholders.append("MAP(?::VARCHAR[], ?::INTEGER[])")
+        values += [list(reasons), list(reasons.values())]
     if seconds is not None:
         names.append("stage_seconds")
         placeholders.append("MAP(?::VARCHAR[], ?::DOUBLE[])")
@@ -194,7 +205,7 @@ def record_run(con: duckdb.DuckDBPyConnection, loader: RunLoader, stage_seconds:
                 finished_at=datetime.now(timezone.utc), status=run.status, error=run.error, inputs=result.inputs,
                 new_articles=result.new_articles, duplicates=result.duplicates, rejected=result.rejected,
                 quarantined=result.quarantined, unchanged=run.unchanged, already_ingested=already_ingested,
-                stage_seconds=seconds)
+                stage_seconds=seconds, **run.skip_columns())
     return result
 
 
@@ -207,7 +218,7 @@ def record_failed_run(con: duckdb.DuckDBPyConnection, run: RunRecord, inputs: in
     with transaction(con):
         _insert_run(con, run_id=run.run_id, flow_run_id=run.flow_run_id, started_at=run.started_at,
                     finished_at=datetime.now(timezone.utc), status="failed", inputs=inputs, new_articles=0,
-                    duplicates=0, rejected=0, error=error[:2000])
+                    duplicates=0, rejected=0, error=error[:2000], **run.skip_columns())
 
 
 def record_failure_after_commit(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> bool:
