@@ -4,6 +4,10 @@ Only regular files are read. Inside scanned folders, symbolic links are skipped 
 allows them (setting follow_symlinks): a folder others can write to must not become a way to
 ingest /etc/passwd or hang the run on /dev/zero. FIFOs, devices, sockets, dangling links and
 unreadable subfolders are skipped too, and everything skipped is counted by reason.
+
+A file's origin (documents.origin, rejects.origin, file_state) is its absolute, normalised path
+(`local_origin`), so the same file is the same input whichever directory the run started in and
+however its path was typed.
 """
 
 from __future__ import annotations
@@ -29,6 +33,28 @@ class Skipped(Counter):
     not_regular, unreadable_dir, unreadable)."""
 
 
+def local_origin(given: str | Path) -> Path:
+    """The one spelling of a local path: absolute, without `.`, `..` or doubled slashes.
+
+    Symbolic links are not resolved (a link stays its own input; docs/security.md), except where a
+    `..` follows one: the system goes up from the link's target there, so the path does too, and
+    the origin names the file that is read.
+    """
+    absolute = os.path.join(os.getcwd(), os.fspath(given))  # an absolute `given` replaces the cwd
+    lexical = os.path.normpath(absolute)
+    parts = Path(absolute).parts
+    if ".." not in parts:
+        return Path(lexical)
+    last = len(parts) - 1 - parts[::-1].index("..")
+    upto = os.path.join(*parts[:last + 1])
+    try:
+        if os.path.samefile(upto, os.path.normpath(upto)):
+            return Path(lexical)
+    except OSError:  # a folder that is not there: the file is a not_found reject, under its plain spelling
+        return Path(lexical)
+    return Path(os.path.normpath(os.path.join(os.path.realpath(upto), *parts[last + 1:])))
+
+
 def kind_of(path: Path) -> str:
     """html, text or unknown, by extension; a trailing .gz is looked through."""
     suffixes = [s.lower() for s in path.suffixes]
@@ -38,7 +64,8 @@ def kind_of(path: Path) -> str:
 
 
 def discover(inputs: list[str | Path], *, follow_symlinks: bool = False) -> tuple[list[Item], Skipped]:
-    """Items for files and (recursively) directories, sorted within each directory.
+    """Items for files and (recursively) directories, sorted within each directory; every origin is
+    absolute (`local_origin`).
 
     A file named directly is always an item (an unsupported or unreadable one is rejected later,
     so it is accounted for); inside directories, files of other types, hidden files, symlinks
@@ -49,7 +76,7 @@ def discover(inputs: list[str | Path], *, follow_symlinks: bool = False) -> tupl
     seen: set[str] = set()
     skipped = Skipped()
     for given in inputs:
-        path = Path(given)
+        path = local_origin(given)
         if path.is_dir():
             _walk(path, path, items, seen, skipped, follow_symlinks, set())
         else:

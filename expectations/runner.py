@@ -545,12 +545,17 @@ def _derive_runs(runs: pd.DataFrame, documents: pd.DataFrame, rejects: pd.DataFr
         counts = counts + runs["quarantined"].fillna(0)
     seen = (documents["run_id"].value_counts().reindex(runs["run_id"], fill_value=0).to_numpy()
             + rejects["run_id"].value_counts().reindex(runs["run_id"], fill_value=0).to_numpy())
-    inputs = runs["inputs"].where(runs["inputs"] > 0)  # no inputs: no rate (NULL, not checked)
+    # Re-reads (an input read again that gave the article it gave before: reprocess, --refresh) are
+    # duplicates by design, as an unchanged input skipped unread would have been none: the rate is
+    # that of the other inputs, so a run gets the same rate whether its known inputs were re-read or
+    # skipped. None left (a reprocess that changed nothing): no rate (NULL, not checked).
+    rereads = runs["rereads"].fillna(0) if "rereads" in runs.columns else 0
+    fresh = runs["inputs"] - rereads
     # Rejects are read again at every run while unchanged files are not: against the inputs alone, a
     # re-run of a corpus with 3 bad files of 100 would warn of a 100% reject rate.
     considered = runs["inputs"] + (runs["unchanged"].fillna(0) if "unchanged" in runs.columns else 0)
     return runs.assign(counts_total=counts.astype("int64"), documents_and_rejects=seen.astype("int64"),
-                       duplicate_rate=runs["duplicates"] / inputs,
+                       duplicate_rate=(runs["duplicates"] - rereads) / fresh.where(fresh > 0),
                        reject_rate=runs["rejected"] / considered.where(considered > 0))
 
 

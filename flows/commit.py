@@ -79,7 +79,8 @@ def validate_run(loader: RunLoader, validator, chunk: int | None = None) -> obje
 
 
 def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer) -> None:
-    """Near-duplicate linking, then story assignment, for the articles this run loaded.
+    """Near-duplicate linking, then story assignment, for the articles this run loaded; the stories
+    of its exact copies are recounted (their outlets).
 
     Both read the run's articles back a chunk at a time in canonical order (near-duplicates: the
     ones not indexed yet), making the decisions one list would, without holding the run's texts.
@@ -90,6 +91,7 @@ def link_similar(con, run: RunRecord, settings: Settings, timer: StageTimer) -> 
     timer.enter("stories")
     # A chunk at a time too: the run's texts are never one list.
     similarity.assign_run_stories(con, run.run_id, options.story_threshold, options.story_window)
+    similarity.refresh_copied_stories(con, run.run_id)  # exact copies can bring outlets, not articles
 
 
 def chunks_of(processed) -> Iterable[list[Processed]]:

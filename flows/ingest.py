@@ -24,7 +24,7 @@ from newsflow.flows.artifacts import INGEST_RUN, publish
 from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_state, run_fetcher, sources_of
-from newsflow.flows.guards import nothing_read
+from newsflow.flows.guards import failing_after_commit, nothing_read, nothing_read_error, reject_reasons
 from newsflow.flows.naming import counted, ingest_run_name
 from newsflow.flows.timing import StageTimer, spread, take_startup
 from newsflow.flows.unchanged import skip_unchanged
@@ -92,7 +92,7 @@ class RunSummary:
         report = result.report
         return cls(run.run_id, run.flow_run_id, str(settings.db), result.inputs, result.new_articles,
                    result.duplicates, result.rejected, result.quarantined, skipped,
-                   dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)),
+                   reject_reasons(rejects),
                    report.passed if report else None, report.failed if report else None, result.stage_seconds,
                    timed_until=result.timed_until)
 
@@ -149,18 +149,22 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
             failed = failure_rows([r for r in rejects if r.origin.startswith(("http://", "https://"))], url_state)
             fetch_state = FetchState(rows_for(processed, unchanged, found.listings, failed),
                                      found.unchanged + len(unchanged), found.already)
-        # Validation's reject rate counts the inputs skipped as unchanged, as runs.unchanged does.
-        run = replace(run, unchanged=found.unchanged + len(unchanged) + files.unchanged)
+        # Validation's reject rate counts the inputs skipped as unchanged, as runs.unchanged does; a run
+        # that read nothing fails, and its row (with its rejects) says so.
+        run = replace(run, unchanged=found.unchanged + len(unchanged) + files.unchanged,
+                      error=nothing_read_error(run.run_id, len(processed) + len(rejects), reject_reasons(rejects)),
+                      skipped=tuple(sorted(skips.items())))
         try:
             result = commit(settings, run, processed, rejects, dict(stage_seconds), fetch_state, files)
         finally:
             outcomes.close()
 
-    summary = RunSummary.of(run, settings, result, rejects, skipped)
-    summary.unchanged = run.unchanged
-    summary.already_ingested, summary.filtered = found.already, found.filtered
-    summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
-    logger.info(summary.line())
-    publish(summary.markdown(), INGEST_RUN, summary.line())
-    nothing_read(summary)
+    with failing_after_commit(settings, run.run_id):
+        summary = RunSummary.of(run, settings, result, rejects, skipped)
+        summary.unchanged = run.unchanged
+        summary.already_ingested, summary.filtered = found.already, found.filtered
+        summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
+        logger.info(summary.line())
+        publish(summary.markdown(), INGEST_RUN, summary.line())
+        nothing_read(summary)
     return summary

@@ -7,17 +7,18 @@ from their path. It is a new run in `runs`; changed text becomes new `articles` 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 
 from newsflow.acquire import rawstore
-from newsflow.acquire.files import Item, kind_of
+from newsflow.acquire.files import Item, kind_of, local_origin
 from newsflow.acquire.web import FetchedItem
 from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.finish import record_finish
-from newsflow.flows.guards import nothing_read
+from newsflow.flows.guards import failing_after_commit, nothing_read, nothing_read_error, reject_reasons
 from newsflow.flows.ingest import RunSummary, start_run
 from newsflow.settings import Settings
 from newsflow.transforms.models import FetchInfo, RawDocument, Reject
@@ -36,13 +37,16 @@ def reprocess_items(con, raw_dir: Path, max_bytes: int | None = None,
     (the setting), with O_NOFOLLOW, so a path swapped for a link since the ingest is refused
     (reject `symlink`) rather than read wherever the link points.
     """
-    items, rejects, outlets = [], [], {}
+    items, rejects, outlets, files = [], [], {}, set()
     for (origin, kind, url, canonical, source, fetched_at, sha, final_url, listing_url, listed_title,
          listed_published, listed_updated, status, content_type, declared) in latest_documents(con):
-        if status is None:  # a file: read it again
-            items.append(Item(origin, kind_of(Path(origin)), follow_symlinks))
+        if status is None:  # a file: read it again, under its absolute path
+            origin = str(local_origin(origin))  # a warehouse from before 014 may hold it as typed, too
+            if origin not in files:
+                files.add(origin)
+                items.append(Item(origin, kind_of(Path(origin)), follow_symlinks))
             if source:
-                outlets[origin] = source
+                outlets.setdefault(origin, source)
             continue
         try:
             body = rawstore.get(raw_dir, sha, max_bytes)
@@ -90,14 +94,17 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
         logger.info("reprocess %s: %d inputs", run.run_id, len(items) + len(missing))
         outcomes, seconds = run_batches(items, settings, outlets)
         rejects = missing + outcomes.rejects
+        run = replace(run, error=nothing_read_error(run.run_id, len(outcomes.processed) + len(rejects),
+                                                    reject_reasons(rejects)))
         # The documents keep their fetch columns; url_state is left alone (nothing was fetched).
         try:
             result = commit(settings, run, outcomes.processed, rejects, dict(seconds), FetchState())
         finally:
             outcomes.close()
-    summary = RunSummary.of(run, settings, result, rejects)
-    logger.info(summary.line())
-    nothing_read(summary)
+    with failing_after_commit(settings, run.run_id):
+        summary = RunSummary.of(run, settings, result, rejects)
+        logger.info(summary.line())
+        nothing_read(summary)
     return summary
 
 

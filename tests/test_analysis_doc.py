@@ -22,11 +22,14 @@ DOC = REPO / "docs" / "analysis.md"
 _BLOCK = re.compile(r"```sql\n(?P<sql>.*?)```\n\n(?P<out>(?:\|[^\n]*\n)+|PLACEHOLDER\n)", re.S)
 
 
-def build(db: Path) -> None:
-    """The warehouse of the document: its sources file, paths pointed at the seeds."""
+def build(db: Path, readme_first: bool = False) -> None:
+    """The warehouse of the document: its sources file, paths pointed at the seeds. `readme_first`:
+    after README's `newsflow ingest ../shared/seeds` into the same file (no outlets yet)."""
     from newsflow.flows.run import run_ingest
     from newsflow.settings import Settings
 
+    if readme_first:
+        run_ingest([str(SEEDS)], Settings(db=db))
     toml = re.search(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)
     sources = db.parent / "seeds.toml"
     sources.write_text(toml.replace("../shared/seeds", str(SEEDS)), encoding="utf-8")
@@ -49,11 +52,14 @@ def outputs(db: Path, doc: str) -> list[tuple[str, str, str]]:
         con.close()
 
 
-def test_analysis_md_reproduces(prefect_harness, tmp_path):
+@pytest.mark.parametrize("readme_first", [False, True], ids=["doc-alone", "after-readme"])
+def test_analysis_md_reproduces(prefect_harness, tmp_path, readme_first):
+    """The document's tables, on its own warehouse and on the one README's seeds example left: the
+    same files read again under their outlets give the same stories and counts."""
     if not SEEDS.is_dir():
         pytest.skip(f"seed articles not found at {SEEDS} (../shared/seeds beside the repo)")
     db = tmp_path / "seeds.duckdb"
-    build(db)
+    build(db, readme_first)
     found = outputs(db, DOC.read_text(encoding="utf-8"))
     assert len(found) >= 4
     for sql, documented, now in found:

@@ -286,6 +286,18 @@ def test_duplicate_and_reject_rates_warn_above_their_bounds():
     assert check(report, "reject_rate_in_bounds")["observed_value"] == f"1 of 1 rows unexpected: {RUN} 0.2"
 
 
+def test_duplicate_rate_leaves_out_the_inputs_read_again():
+    """Re-reads (runs.rereads: known inputs read again, same text) count neither as duplicates nor as inputs."""
+    frames = clean_frames(1)  # 3 inputs: 1 new, 1 duplicate, 1 reject
+    frames["runs"] = frames["runs"].assign(new_articles=0, duplicates=9, rejected=1, inputs=10, rereads=0)
+    assert "duplicate_rate_in_bounds" in failed(validate(frames, None, RUN, now=NOW))  # 9 of 10
+    frames["runs"]["rereads"] = 8  # 1 duplicate of the 2 inputs not read before: 0.5, within bounds
+    assert "duplicate_rate_in_bounds" not in failed(validate(frames, None, RUN, now=NOW))
+    frames["runs"] = frames["runs"].assign(rejected=0, inputs=9, rereads=9)  # all re-read: no rate
+    report = validate(frames, None, RUN, now=NOW)
+    assert "duplicate_rate_in_bounds" not in failed(report)
+
+
 def test_reject_rate_counts_the_unchanged_inputs_a_rerun_skipped():
     """A re-run reads only what changed, and the files rejected last time (they are read again)."""
     frames = clean_frames(1)  # 3 inputs: 1 new, 1 duplicate, 1 reject

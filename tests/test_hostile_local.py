@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import tracemalloc
 
 import pytest
 
 from newsflow.acquire.files import Item, discover
+from newsflow.acquire.stamps import RACY_NS
 from newsflow.cli import main
 from newsflow.flows.batches import process_item
 from newsflow.flows.cache import batch_cache_key
@@ -63,6 +65,20 @@ def test_following_symlinks_is_a_setting_and_dangling_links_are_counted(tmp_path
     assert Settings(db=tmp_path / "x.duckdb").follow_symlinks is False
 
 
+def test_origins_are_absolute_and_a_dotdot_after_a_link_names_the_file_read(tmp_path, monkeypatch):
+    """One spelling per file (documents.origin), without resolving links: a link stays its own input,
+    but `link/..` is the link target's parent, as the system reads it, not the folder holding the link."""
+    here = _article(tmp_path / "top" / "story.html", "The story next to the link")
+    there = _article(tmp_path / "far" / "story.html", "The story next to the link's target")
+    _article(tmp_path / "far" / "deep" / "inside.html")
+    (tmp_path / "top" / "link").symlink_to(tmp_path / "far" / "deep", target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "top")
+    items, _ = discover(["story.html", "./link/../story.html", "link", f"{tmp_path}//top/./story.html",
+                         "link/../../top/story.html"])
+    assert [i.origin for i in items] == [str(here), str(there), str(tmp_path / "top" / "link" / "inside.html")]
+    assert open("link/../story.html", "rb").read() == there.read_bytes() != here.read_bytes()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder whatever its mode")
 def test_unreadable_subfolder_is_counted(tmp_path):
     _article(tmp_path / "in" / "a.html")
@@ -90,6 +106,37 @@ def test_skipped_files_reach_the_run_summary(prefect_harness, tmp_path, capsys):
 
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM documents WHERE origin LIKE '%x.txt'").fetchone()[0] == 0
+
+
+def test_skipped_files_are_accounted_for_in_sql(prefect_harness, tmp_path):
+    """Every file in a scanned folder is an input (documents + rejects), unchanged or skipped: runs says which."""
+    import duckdb
+
+    inbox = tmp_path / "inbox"
+    _article(inbox / "real.html")
+    write(inbox / "stub.html", "<html><body><p>Too short.</p></body></html>")  # read, then rejected
+    (inbox / "x.txt").symlink_to("/etc/passwd")
+    os.mkfifo(inbox / "pipe.txt")
+    write(inbox / "notes.md", "# not an article")
+    write(inbox / ".draft.html", "<p>hidden</p>")
+    write(inbox / ".git" / "config", "[core]")
+    time.sleep(RACY_NS / 1e9 + 0.2)  # old enough for their stamps to be recorded (acquire/stamps.py)
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", str(inbox), "--db", str(db), "--no-progress"]) == 0
+    write(inbox / "more.md", "# another one")
+    assert main(["ingest", str(inbox), "--db", str(db), "--no-progress"]) == 0  # real.html now unchanged
+    assert main(["validate", "--db", str(db)]) == 0
+    files = sum(len(names) for _, _, names in os.walk(inbox))
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT inputs, unchanged, skipped, skip_reasons FROM runs WHERE kind = 'ingest' "
+                           "ORDER BY started_at").fetchall()
+        assert con.execute("SELECT skipped, skip_reasons FROM runs WHERE kind = 'validate'").fetchall() == \
+               [(None, None)]
+        assert con.execute("SELECT skipped FROM run_history ORDER BY started_at").fetchall() == \
+               [(5,), (6,), (None,)]
+    assert rows[0] == (2, 0, 5, {"hidden": 2, "not_regular": 1, "other_type": 1, "symlink": 1})
+    assert rows[1] == (1, 1, 6, {"hidden": 2, "not_regular": 1, "other_type": 2, "symlink": 1})
+    assert [i + u + s for i, u, s, _ in rows] == [files - 1, files]  # every file, each counted once
 
 
 # -- reading: non-regular files refused at once, sizes checked before reading ---------------------------

@@ -186,3 +186,50 @@ def test_reject_rate_of_a_rerun_counts_the_unchanged_files(folder, tmp_path):
                                         "expectation = 'reject_rate_in_bounds'", [again.run_id]).fetchone()
     assert success, observed  # 1 of 7: within max_reject_rate (0.25); 1 of 1 counted the read file alone
     assert again.dq_failed == 0
+
+
+def test_the_same_folder_typed_another_way_is_the_same_input(folder, tmp_path, monkeypatch):
+    """Relative from any directory, absolute, with ./ or ..: one origin per file (its absolute path),
+    so file_state recognises it and documents gets no second row."""
+    db = tmp_path / "w.duckdb"
+    monkeypatch.chdir(tmp_path)
+    first = run_ingest(["in", "./in/missing.html"], Settings(db=db))
+    assert (first.inputs, first.new_articles, first.duplicates, first.rejected) == (4, 2, 1, 1)
+    before = counts(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert sorted(o for (o,) in con.execute("SELECT origin FROM documents").fetchall()) == \
+               sorted(str(folder / n) for n in ("ferry.html", "orchard.html", "sub/ferry-copy.html"))
+        assert con.execute("SELECT origin FROM rejects").fetchall() == [(str(folder / "missing.html"),)]
+        assert con.execute("SELECT count(*) FROM file_state WHERE origin LIKE '/%'").fetchone()[0] == 3
+
+    for cwd, typed in [(folder / "sub", ".."), (tmp_path, str(folder)), (tmp_path, "./in/../in/"),
+                       (folder, ".")]:
+        monkeypatch.chdir(cwd)
+        again = run_ingest([typed], Settings(db=db))
+        assert (again.inputs, again.unchanged) == (0, 3), (cwd, typed)
+    monkeypatch.chdir(folder / "sub")
+    assert run_ingest(["../ferry.html"], Settings(db=db)).unchanged == 1
+    after = counts(db)
+    assert {k: after[k] for k in ("articles", "documents", "rejects", "file_state")} == \
+           {k: before[k] for k in ("articles", "documents", "rejects", "file_state")}
+
+
+def test_a_warehouse_with_paths_as_typed_reads_its_files_once_more(folder, tmp_path, monkeypatch):
+    """Before origins were absolute, they were stored as typed: the first run after the upgrade reads
+    such files once more (duplicates under the absolute path), then counts them unchanged; reprocess
+    reads each file once."""
+    db = tmp_path / "w.duckdb"
+    monkeypatch.chdir(tmp_path)
+    run_ingest(["in"], Settings(db=db))
+    with duckdb.connect(str(db)) as con:  # what an older newsflow wrote: the paths relative, as typed
+        for table in ("documents", "file_state"):
+            con.execute(f"UPDATE {table} SET origin = substr(origin, ?)", [len(str(tmp_path)) + 2])
+        assert con.execute("SELECT count(*) FROM documents WHERE origin LIKE 'in/%'").fetchone()[0] == 3
+    upgraded = run_ingest(["in"], Settings(db=db))
+    assert (upgraded.inputs, upgraded.new_articles, upgraded.duplicates, upgraded.unchanged) == (3, 0, 3, 0)
+    assert run_ingest([str(folder)], Settings(db=db)).unchanged == 3
+    summary = run_reprocess(Settings(db=db))
+    assert (summary.inputs, summary.rejected) == (3, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents WHERE run_id = ? AND origin LIKE '/%'",
+                           [summary.run_id]).fetchone()[0] == 3

@@ -35,6 +35,28 @@ def test_migrations_apply_once_and_record_the_version(tmp_path):
     con.close()
 
 
+def test_a_new_warehouse_is_written_in_a_format_duckdb_1_5_reads(tmp_path):
+    """DuckDB 1.5 (the duckdb-cli on PyPI) reads file versions 64-68; 2.0's own format is newer. The
+    format stays the one the file was created with; an older warehouse keeps 2.0's."""
+    import struct
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    load_plain(con, RunRecord("r1", None, NOW), [processed(1)], [])
+    con.execute("CHECKPOINT")
+    con.close()
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()  # as an earlier newsflow created it
+    connect(old).close()
+    for path, tag in ((db, "v1.5.0+"), (old, "v2.0.0+")):
+        with duckdb.connect(str(path), read_only=True) as con:
+            assert con.execute("SELECT tags['storage_version'] FROM duckdb_databases() "
+                               "WHERE database_name = current_database()").fetchone()[0] == tag
+    header = db.read_bytes()[8:20]  # after the checksum: magic, then the version DuckDB 1.5 checks
+    assert header[:4] == b"DUCK" and 64 <= struct.unpack("<Q", header[4:])[0] <= 68
+    assert counts(db)["articles"] == 1
+
+
 def test_load_counts_add_up_and_exact_copies_share_a_row(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     a, b = processed(1), processed(2)

@@ -14,6 +14,11 @@ from newsflow.warehouse.errors import NoWarehouse, WarehouseError, WarehouseLock
 
 _MIGRATION = re.compile(r"^(\d{3})_(\w+)\.sql$")
 _LOCK_POLL_S = 0.2
+# New warehouse files are written in DuckDB 1.5's storage format, so that DuckDB 1.5 and later open
+# them: the DuckDB CLI on PyPI (duckdb-cli 1.5.x; no 2.x CLI is packaged) and duckdb<2 cannot read
+# 2.0's (file version 69). A file keeps the format it was created with; nothing this warehouse stores
+# needs 2.0's (same size and rows, measured). An older warehouse stays 2.0: README says how to convert it.
+STORAGE_VERSION = "v1.5.0"
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -51,6 +56,8 @@ def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 
     deadline = time.monotonic() + lock_timeout
     while True:
         try:
+            if not read_only and not Path(path).exists():  # created apart: the format is fixed at creation
+                duckdb.connect(path, config={"storage_compatibility_version": STORAGE_VERSION}).close()
             con = duckdb.connect(path, read_only=read_only, config=config or {})
             break
         except duckdb.IOException as exc:

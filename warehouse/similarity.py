@@ -370,6 +370,22 @@ def _write_stories(con, result: stories.StoryResult) -> None:
             _unframe(con, name)
 
 
+def refresh_copied_stories(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Recount the stories that run `run_id`'s exact copies belong to.
+
+    A copy (a documents row with is_duplicate) adds no article, so story assignment never sees it,
+    yet it can add an outlet to its article's story: without this, `source_count` stayed at the
+    outlets of the run that first loaded each member.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE _st_copied AS SELECT DISTINCT a.story_id FROM documents d "
+                "JOIN articles a USING (article_id) WHERE d.run_id = ? AND d.is_duplicate AND a.story_id IS NOT NULL",
+                [run_id])
+    try:
+        refresh_stories(con, "_st_copied")
+    finally:
+        _unframe(con, "_st_copied")
+
+
 def refresh_stories(con: duckdb.DuckDBPyConnection, ids_relation: str | None = None) -> None:
     """Recompute `stories` rows (title, first published, counts) from articles and documents.
 

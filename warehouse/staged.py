@@ -47,6 +47,34 @@ class StagedRows:
         return ", ".join(f'"{n}"' for n in names)
 
 
+# A re-read: a documents row that gave the article an earlier run's documents row of the same origin
+# (file path or URL) gave. Reading known inputs again (reprocess, --refresh, skip_unchanged_files =
+# false, a file touched but not changed) makes these duplicates by design; the duplicate rate leaves
+# them out (expectations/runner.py). "Earlier" is commit order: runs commit one at a time (write lock),
+# each stamping finished_at in its transaction, so while a run loads, every other run's rows are earlier.
+_LOADING_REREADS = """
+    SELECT count(*) FROM documents d WHERE d.run_id = ? AND d.is_duplicate AND EXISTS (
+        SELECT 1 FROM documents e WHERE e.origin = d.origin AND e.article_id = d.article_id AND e.run_id <> d.run_id)
+"""
+_RUNS_WITH_REREADS = """
+    WITH rereads AS (
+        SELECT d.run_id, count(*) AS rereads FROM documents d JOIN runs r USING (run_id)
+        WHERE d.is_duplicate AND EXISTS (
+            SELECT 1 FROM documents e JOIN runs er ON er.run_id = e.run_id
+            WHERE e.origin = d.origin AND e.article_id = d.article_id AND er.finished_at < r.finished_at)
+        GROUP BY d.run_id
+    )
+    SELECT runs.*, coalesce(rereads.rereads, 0) AS rereads FROM runs LEFT JOIN rereads USING (run_id)
+"""
+
+
+def loading_rereads(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """The re-reads among the documents the run `run_id` is loading (inside its transaction)."""
+    return con.execute(_LOADING_REREADS, [run_id]).fetchall()[0][0]
+
+
 def whole_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> dict:
-    """Every row of each table, one DataFrame a table (the whole-warehouse validation)."""
-    return {table: con.sql(f"SELECT * FROM {table}").df() for table in tables}
+    """Every row of each table, one DataFrame a table (the whole-warehouse validation); `runs` with
+    each run's re-reads (`rereads`), the figure its own validation counted when it loaded."""
+    return {table: con.sql(_RUNS_WITH_REREADS if table == "runs" else f"SELECT * FROM {table}").df()
+            for table in tables}

@@ -7,7 +7,7 @@ COMMENT ON COLUMN runs.run_id IS 'Run id (32 hex digits); documents, rejects and
 COMMENT ON COLUMN runs.flow_run_id IS 'The Prefect flow run, to find its logs and artifacts in the UI.';
 COMMENT ON COLUMN runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN runs.finished_at IS 'When the load committed (or the run failed).';
-COMMENT ON COLUMN runs.status IS 'completed | failed.';
+COMMENT ON COLUMN runs.status IS 'completed | failed, as the run''s exit code and Prefect state say. failed: its load failed (nothing loaded), it could read none of its inputs (its rejects kept), or its flow failed after the commit (its data kept); see error.';
 COMMENT ON COLUMN runs.kind IS 'ingest (an ingest or reprocess run) | validate (a whole-warehouse `newsflow validate`).';
 COMMENT ON COLUMN runs.inputs IS 'Files and article URLs the run read: new_articles + duplicates + rejected + quarantined.';
 COMMENT ON COLUMN runs.new_articles IS 'Articles this run added to articles.';
@@ -17,6 +17,8 @@ COMMENT ON COLUMN runs.error IS 'Why a failed run failed; NULL when completed.';
 COMMENT ON COLUMN runs.quarantined IS 'Articles held back in quarantine by a warning-level expectation.';
 COMMENT ON COLUMN runs.unchanged IS 'Inputs that needed no reading or loading (not counted in inputs): URLs answered 304 Not Modified or already ingested under their canonical URL, and files whose path, outlet and stat stamp match file_state.';
 COMMENT ON COLUMN runs.already_ingested IS 'Listed article URLs skipped before fetching (not inputs).';
+COMMENT ON COLUMN runs.skipped IS 'Files discovery skipped inside the folders the run scanned, never read and not counted in inputs (hidden, another type, symbolic links, not regular files, dangling links, unreadable; an unreadable folder counts once): the sum of skip_reasons. NULL for validate runs and runs before migration 014.';
+COMMENT ON COLUMN runs.skip_reasons IS 'runs.skipped by reason: hidden, other_type, symlink, dangling_link, not_regular, unreadable, unreadable_dir (a folder, counted once); empty when nothing was skipped.';
 COMMENT ON COLUMN runs.stage_seconds IS 'Wall seconds per stage, from the process start to the flow''s return: startup, discover, fetch, acquire, extract, clean, normalize (the batches'' wall time shared by worker seconds; cached when every batch came from the cache), dedup, validate, neardup, load, stories, search, fetch_state, commit, and finish (from the COMMIT to the flow''s return: artifacts, Prefect ending the flow run; written just after it in a transaction of its own, so a run whose process died in between, or whose warehouse another run had taken by then, has none); they add up to the run''s wall time.';
 
 COMMENT ON TABLE articles IS 'One row per distinct article text; exact copies share a row, near-duplicates point at their canonical article.';
@@ -41,7 +43,7 @@ COMMENT ON COLUMN articles.repairs IS 'Metadata values extraction replaced or dr
 COMMENT ON TABLE documents IS 'One row per input a run read (file or URL) that held an article, new or a duplicate; unchanged inputs (runs.unchanged) and rejects get none.';
 COMMENT ON COLUMN documents.document_id IS 'Id of this input in this run (16 hex digits).';
 COMMENT ON COLUMN documents.run_id IS 'The run that read it.';
-COMMENT ON COLUMN documents.origin IS 'The file path or URL as given.';
+COMMENT ON COLUMN documents.origin IS 'The file''s absolute, normalised path (however it was typed; symbolic links not resolved) or the URL.';
 COMMENT ON COLUMN documents.kind IS 'html | text.';
 COMMENT ON COLUMN documents.url IS 'The URL it was fetched from; NULL for files.';
 COMMENT ON COLUMN documents.canonical_url IS 'rel=canonical of the page, else its canonicalized final URL.';
@@ -69,7 +71,7 @@ COMMENT ON COLUMN removed_segments.stage IS 'Which stage removed it: html (the s
 
 COMMENT ON TABLE rejects IS 'Inputs that could not become articles, and why.';
 COMMENT ON COLUMN rejects.run_id IS 'The run that tried.';
-COMMENT ON COLUMN rejects.origin IS 'The file path or URL.';
+COMMENT ON COLUMN rejects.origin IS 'The file''s absolute path (as documents.origin) or the URL.';
 COMMENT ON COLUMN rejects.stage IS 'Where it failed: discover | fetch | acquire | decode | extract | clean | normalize | load.';
 COMMENT ON COLUMN rejects.reason IS 'Short machine-readable reason, e.g. too_short, http_404, unsupported_type.';
 COMMENT ON COLUMN rejects.detail IS 'Human-readable detail.';
@@ -122,7 +124,7 @@ COMMENT ON COLUMN url_state.failures IS 'Permanent fetch failures in a row (any 
 COMMENT ON COLUMN url_state.retry_after IS 'Not fetched again before this time (back-off after permanent failures); NULL = any time.';
 
 COMMENT ON TABLE file_state IS 'Per local file read before: its stat stamp, so a re-run counts an unchanged file as unchanged without reading it.';
-COMMENT ON COLUMN file_state.origin IS 'The file path as given (documents.origin).';
+COMMENT ON COLUMN file_state.origin IS 'The file''s absolute path (documents.origin).';
 COMMENT ON COLUMN file_state.outlet IS 'The outlet the run named for it (--source-name or a sources file); NULL when none was named.';
 COMMENT ON COLUMN file_state.device IS 'st_dev when the run found it.';
 COMMENT ON COLUMN file_state.inode IS 'st_ino when the run found it.';
@@ -209,7 +211,7 @@ COMMENT ON COLUMN source_daily.words IS 'Their words, summed.';
 COMMENT ON VIEW run_history IS 'Runs with their counts, wall time, seconds per stage and data-quality pass rate.';
 COMMENT ON COLUMN run_history.run_id IS 'The run.';
 COMMENT ON COLUMN run_history.flow_run_id IS 'Its Prefect flow run.';
-COMMENT ON COLUMN run_history.status IS 'completed | failed.';
+COMMENT ON COLUMN run_history.status IS 'completed | failed (see runs.status).';
 COMMENT ON COLUMN run_history.started_at IS 'When it started.';
 COMMENT ON COLUMN run_history.finished_at IS 'When it finished.';
 COMMENT ON COLUMN run_history.seconds IS 'Seconds from started_at to finished_at; the process and Prefect start-up before started_at is stage_seconds.startup, not counted here.';
@@ -221,6 +223,7 @@ COMMENT ON COLUMN run_history.rejected IS 'Inputs rejected.';
 COMMENT ON COLUMN run_history.quarantined IS 'Articles quarantined.';
 COMMENT ON COLUMN run_history.unchanged IS 'Inputs that needed no reading or loading (a 304, a known canonical URL, an unchanged file).';
 COMMENT ON COLUMN run_history.already_ingested IS 'Listed URLs skipped before fetching.';
+COMMENT ON COLUMN run_history.skipped IS 'Files discovery skipped in scanned folders (runs.skip_reasons says why).';
 COMMENT ON COLUMN run_history.stage_seconds IS 'Seconds per stage.';
 COMMENT ON COLUMN run_history.dq_checks IS 'Expectations evaluated; NULL when validation was off.';
 COMMENT ON COLUMN run_history.dq_passed IS 'Of those, passed.';

@@ -46,7 +46,7 @@ WITH dq AS (
 SELECT r.run_id, r.flow_run_id, r.status, r.started_at, r.finished_at,
        round(epoch(r.finished_at - r.started_at), 3) AS seconds,
        r.inputs, coalesce(docs.documents, 0) AS documents, r.new_articles, r.duplicates, r.rejected,
-       r.quarantined, r.unchanged, r.already_ingested, r.stage_seconds,
+       r.quarantined, r.unchanged, r.already_ingested, r.skipped, r.stage_seconds,
        dq.dq_checks, dq.dq_passed, round(dq.dq_passed / dq.dq_checks, 4) AS dq_pass_rate, r.error
 FROM runs r LEFT JOIN dq USING (run_id) LEFT JOIN docs USING (run_id)
 ORDER BY r.started_at;
