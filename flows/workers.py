@@ -82,6 +82,7 @@ def run_items(items: list, settings) -> tuple[list[Processed | Reject], Counter]
 
 def _warm() -> None:
     """Import the extractor as the worker starts, not inside its first item; then freeze the heap.
+    Ctrl-C is left to the run's process, which stops the workers.
 
     What is loaded now (trafilatura, lxml, langdetect's profiles: ~140k tracked objects) lives as
     long as the worker, yet each full collection walked it again (~80 ms, ~0.4 ms a page); frozen,
