@@ -44,7 +44,9 @@ def one_run(db: Path, tmp_path: Path, urls: list[str], sources: list[Source] = (
         state = UrlState() if refresh else read_state(con)
     finally:
         con.close()
-    with Fetcher(options(**opts), resolver=resolver) as fetcher:
+    # A generous read timeout (websupport's is 0.5 s): on a loaded machine a slow reply must not turn
+    # into a transient timeout and a retry that changes the hit counts; the timeout case sets its own.
+    with Fetcher(options(**{"read_timeout": 5.0, **opts}), resolver=resolver) as fetcher:
         found = discover_web(fetcher, urls, list(sources), state, 1_000_000)
         fetched = fetch_stage(found.items, fetcher, state, tmp_path / "raw", 4)
     rejects = found.rejects + [o for o in fetched if isinstance(o, Reject)]
