@@ -256,11 +256,11 @@ def build_docs(context, results: list) -> Path:
 
 def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig | None, run_id: str,
                      root: Path | str | None = None, docs_dir: Path | None = None, *,
-                     now: datetime | None = None) -> Report:
+                     now: datetime | None = None, fail_on: str = "critical") -> Report:
     """Run each table's checkpoint of the GX project on its frame; results and Data Docs kept in the project.
 
     `docs_dir`, if given, gets a copy of the project's Data Docs (every stored validation) plus
-    newsflow's static index.html of this run.
+    newsflow's static index.html of this run, headed by its verdict at `fail_on` (runner.verdict).
     """
     from newsflow.expectations.runner import GX_INDEX, Report, _prepare, _prepare_chunk, _record, _write_summary_html
 
@@ -308,6 +308,6 @@ def validate_project(frames: Mapping[str, pd.DataFrame], config: QualityConfig |
         shutil.copytree(site, docs_dir, dirs_exist_ok=True)
         (docs_dir / "index.html").replace(docs_dir / GX_INDEX)
         report.docs_gx_index = docs_dir / GX_INDEX
-        report.docs_index = _write_summary_html(report, docs_dir)
+        report.docs_index = _write_summary_html(report, docs_dir, fail_on)
     report.seconds = time.perf_counter() - started
     return report

@@ -263,11 +263,19 @@ def validate(frames: Mapping[str, pd.DataFrame | Rows], config: QualityConfig | 
     return report
 
 
-def markdown_summary(report: Report, max_rows: int = 30) -> str:
+def verdict(report: Report, fail_on: str = "critical") -> str:
+    """The one wording of a validation's outcome, wherever it is shown (CLI, Data Docs index, Prefect
+    artifact): `passed`, `passed with warnings`, or `FAILED` when an expectation of `fail_on`
+    severity or worse failed (`newsflow validate --fail-on warning` fails on a warning too)."""
+    if report.critical_failures or (fail_on == "warning" and report.warnings):
+        return "FAILED"
+    return "passed with warnings" if report.failed else "passed"
+
+
+def markdown_summary(report: Report, max_rows: int = 30, fail_on: str = "critical") -> str:
     """A Markdown summary of the report, for a Prefect artifact or a terminal."""
-    status = "passed" if report.ok and not report.failed else ("passed with warnings" if report.ok else "FAILED")
     lines = [
-        f"# Data quality: {status}",
+        f"# Data quality: {verdict(report, fail_on)}",
         "",
         f"Run `{report.run_id}`: {report.passed} expectations passed, {report.failed} failed "
         f"({len(report.critical_failures)} critical), {len(report.quarantine)} articles quarantined, "
@@ -293,9 +301,9 @@ def markdown_summary(report: Report, max_rows: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
-def text_summary(report: Report, max_rows: int = 30) -> str:
+def text_summary(report: Report, max_rows: int = 30, fail_on: str = "critical") -> str:
     """A plain-text summary for a terminal: counts, then failures grouped by severity."""
-    status = "passed" if report.ok and not report.failed else ("passed with warnings" if report.ok else "FAILED")
+    status = verdict(report, fail_on)
     failed = [r for r in report.results if not r["success"]]
     by_severity = {sev: [r for r in failed if r["severity"] == sev] for sev in ("critical", "warning")}
     lines = [f"Data quality: {status} (run {report.run_id})",
@@ -317,7 +325,7 @@ def text_summary(report: Report, max_rows: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_summary_html(report: Report, docs_dir: Path) -> Path:
+def _write_summary_html(report: Report, docs_dir: Path, fail_on: str = "critical") -> Path:
     """A plain-HTML page of the results, linking each suite to its GX validation page.
 
     GX's own index builds its table with jQuery and bootstrap-table loaded from CDNs, so it
@@ -327,7 +335,7 @@ def _write_summary_html(report: Report, docs_dir: Path) -> Path:
 
     pages = {table: found for table in sorted({r["suite"] for r in report.results})
              if (found := _validation_pages(docs_dir, table, report.run_id))}
-    status = "passed" if report.ok else "FAILED"
+    status = verdict(report, fail_on)
     rows = []
     for r in sorted(report.results, key=lambda r: (r["success"], r["severity"] != "critical", r["suite"])):
         suite = escape(r["suite"])

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from time import perf_counter
 
+import duckdb
 from prefect import task
 from prefect.cache_policies import NONE
 
+from newsflow.flows import written
 from newsflow.flows.artifacts import DATA_QUALITY, publish
 from newsflow.flows.guards import nonfatal
 from newsflow.flows.naming import load_run_name
@@ -136,6 +138,8 @@ def commit_run(con, settings: Settings, run: RunRecord, processed, rejects: list
         for stage, spent in timer.stop().items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
         result = record_run(con, loader, seconds, state.already_ingested)
+        written.committing(run.run_id)  # the COMMIT follows (flows/written.py)
+    written.committed(run.run_id)
     return replace(result, report=report)
 
 
@@ -169,7 +173,8 @@ def commit(settings: Settings, run: RunRecord, processed, rejects: list[Reject],
         # A critical data-quality failure leaves the warehouse exactly as it was; any other load
         # failure is noted in run history once no retry follows (a retry would write the run's row).
         try:
-            if not isinstance(exc, ValidationFailed) and not retry_follows(exc):
+            # Ctrl-C (DuckDB's InterruptException) leaves the warehouse untouched, as the CLI then says.
+            if not isinstance(exc, (ValidationFailed, duckdb.InterruptException)) and not retry_follows(exc):
                 with nonfatal(f"run {run.run_id} failed; its runs row could not be written"):
                     record_failed_run(con, run, len(processed) + len(rejects), f"{type(exc).__name__}: {exc}")
         finally:

@@ -143,10 +143,10 @@ def validate(docs: str | None = None, settings: SettingsOverrides | None = None,
         con = connect(effective.db, lock_timeout=effective.lock_timeout)
         try:
             report = validate_warehouse(con, effective.quality, Path(docs) if docs else None,
-                                        project=effective.quality.project, flow_run_id=flow_run.id)
+                                        project=effective.quality.project, flow_run_id=flow_run.id, fail_on=fail_on)
         finally:
             con.close()
-    publish(markdown_summary(report), WAREHOUSE_VALIDATION, f"newsflow validate {effective.db}")
+    publish(markdown_summary(report, fail_on=fail_on), WAREHOUSE_VALIDATION, f"newsflow validate {effective.db}")
     get_run_logger().info("dq: %d passed, %d failed", report.passed, report.failed)
     if not report.ok:
         raise WarehouseInvalid(f"{len(report.critical_failures)} critical expectation(s) failed: "

@@ -26,7 +26,8 @@ def nothing_read_error(run_id: str, inputs: int, reject_reasons: Mapping[str, in
     if not inputs or unread != inputs:
         return None
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(reject_reasons.items()))
-    return (f"none of the {inputs} inputs could be read ({reasons}); "
+    what = "the one input could not" if inputs == 1 else f"none of the {inputs} inputs could"
+    return (f"{what} be read ({reasons}); "
             f"SELECT origin, detail FROM rejects WHERE run_id = '{run_id}'")
 
 

@@ -25,7 +25,7 @@ from newsflow.flows.batches import run_batches
 from newsflow.flows.commit import FetchState, commit
 from newsflow.flows.fetching import discover_web_task, fetch_task, read_url_state, run_fetcher, sources_of
 from newsflow.flows.guards import failing_after_commit, nothing_read, nothing_read_error, reject_reasons
-from newsflow.flows.naming import ingest_run_name
+from newsflow.flows.naming import counted, ingest_run_name
 from newsflow.flows.timing import StageTimer, spread, take_startup
 from newsflow.flows.unchanged import skip_unchanged
 from newsflow.settings import SAMPLES_DIR, Settings
@@ -66,8 +66,8 @@ class RunSummary:
         web = "".join(f", {n} {label}" for n, label in ((self.unchanged, "unchanged"),
                       (self.already_ingested, "already ingested"), (self.filtered, "filtered out"),
                       (self.backed_off, "backed off after a permanent failure")) if n)
-        return (f"{self.inputs} inputs: {self.new_articles} new articles, {self.duplicates} duplicates, "
-                f"{self.rejected} rejected{held}{web} (run {self.run_id[:8]})")
+        return (f"{counted(self.inputs, 'input')}: {counted(self.new_articles, 'new article')}, "
+                f"{counted(self.duplicates, 'duplicate')}, {self.rejected} rejected{held}{web} (run {self.run_id[:8]})")
 
     def markdown(self) -> str:
         """Counts and per-stage seconds, for the run's Prefect artifact."""

@@ -11,6 +11,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 input`, `2 inputs`: a count with its noun in the number it takes."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _stamp() -> str:
     from prefect.runtime import flow_run
 

@@ -50,14 +50,12 @@ def local_api_for_workers() -> str:
 
         from prefect.settings import get_current_settings
 
-        from newsflow.flows.serve import stop_server
-
         timeout = get_current_settings().server.ephemeral.startup_timeout_seconds
         for _ in range(5):  # another process may take the free port first: uvicorn then exits with 3
             port = _free_port()
             process = _launch_api(port)
             stop_with_this_process(process.pid)
-            atexit.register(stop_server, process, timeout=5)
+            atexit.register(_stop_api, process)
             status = _wait_healthy(process, f"http://127.0.0.1:{port}/api", timeout)
             if status is None:
                 break
@@ -68,6 +66,16 @@ def local_api_for_workers() -> str:
             raise RuntimeError("Prefect's temporary API found no free port on 127.0.0.1")
         _local_api = f"http://127.0.0.1:{port}/api"
     return _local_api
+
+
+def _stop_api(process) -> None:
+    """Stop the temporary API at exit; a Ctrl-C while it stops kills it instead (no traceback at exit)."""
+    from newsflow.flows.serve import stop_server
+
+    try:
+        stop_server(process, timeout=5)
+    except KeyboardInterrupt:
+        process.kill()
 
 
 def _free_port() -> int:
@@ -91,7 +99,11 @@ def _launch_api(port: int):
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"], env=env)
+         "--log-level", "error", "--lifespan", "on"], env=env,
+        # A session of its own: Ctrl-C in the terminal reaches the whole foreground group, and the run
+        # must still reach its API while it stops (Prefect reports the crashed run and drains its logs
+        # at exit; with the API gone first, that exit hung). This process stops it (atexit, watchdog).
+        start_new_session=True)
 
 
 def _wait_healthy(process, api_url: str, timeout: float) -> int | None:

@@ -82,15 +82,20 @@ def run_items(items: list, settings) -> tuple[list[Processed | Reject], Counter]
 
 def _warm() -> None:
     """Import the extractor as the worker starts, not inside its first item; then freeze the heap.
+    Ctrl-C is left to the run's process, which stops the workers.
 
     What is loaded now (trafilatura, lxml, langdetect's profiles: ~140k tracked objects) lives as
     long as the worker, yet each full collection walked it again (~80 ms, ~0.4 ms a page); frozen,
     the collector skips it.
     """
     import gc
+    import signal
 
     import trafilatura  # noqa: F401
 
+    # Ctrl-C reaches the whole process group: the run decides what it means and stops its workers
+    # (shutdown below); a worker dying of it mid-item would only break the pool under the run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.collect()
     gc.freeze()
 

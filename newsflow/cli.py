@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 import traceback
 
@@ -55,8 +56,15 @@ def _settings(**overrides):
         loc = [str(part) for part in first["loc"]]
         name = ".".join(loc)
         flag = next((part for part in reversed(loc) if overrides.get(part) is not None), None)
-        where = f"--{flag.replace('_', '-')}" if flag else \
-            f"NEWSFLOW_{'__'.join(loc).upper()} or {_config_file() or 'newsflow.toml'}"
+        env = f"NEWSFLOW_{'__'.join(loc).upper()}"
+        if not loc:  # a check across settings (dask_address without runner dask): its message names them
+            raise click.UsageError(f"settings: {first['msg'].removeprefix('Value error, ')}") from exc
+        if flag:
+            where = f"--{flag.replace('_', '-')}"
+        elif env.lower() in {name.lower() for name in os.environ}:  # pydantic reads names case-insensitively
+            where = env
+        else:  # the config file, or (not set anywhere: a check of several settings) where it may be set
+            where = str(_config_file() or f"{env} or newsflow.toml")
         message = first["msg"].removeprefix("Value error, ")
         raise click.UsageError(f"setting {name} ({where}): {message}") from exc
     except UnknownSetting as exc:  # a NEWSFLOW_* variable that names no setting
@@ -78,15 +86,18 @@ def _config_file():
 
 def _check_db(settings, existing: bool = False) -> None:
     """The warehouse path names a file in an existing folder (nothing is created on a typo); with
-    `existing`, a warehouse that is already there (a command that only reads or redoes runs)."""
+    `existing`, a warehouse that is already there (a command that only reads or redoes runs): every
+    such command says the same when there is none, and exits 1."""
+    from newsflow.warehouse.errors import NoWarehouse
+
     db = settings.db
     if db.is_dir():
         raise click.UsageError(f"--db {db}: is a directory; name the warehouse file, e.g. {db / 'newsflow.duckdb'}")
+    if existing and not db.is_file():  # a typo in --db must not create an empty warehouse
+        raise Failure(str(NoWarehouse(db)))
     parent = db.parent if str(db.parent) else None
     if parent is not None and not parent.is_dir():
         raise click.UsageError(f"--db {db}: the folder {parent} does not exist; create it first (mkdir -p {parent})")
-    if existing and not db.is_file():  # a typo in --db must not create an empty warehouse
-        raise Failure(f"no warehouse at {db}; run `newsflow ingest --db {db}` first or pass --db")
 
 
 def _set_log_level(ctx, param, value):
@@ -99,9 +110,10 @@ def _set_log_level(ctx, param, value):
 
 
 def _check_inputs(ctx, param, value):
-    """Each input is a URL (checked when fetched) or an existing file or directory."""
+    """No input is empty and every URL is one newsflow fetches. A path that does not exist is not
+    refused here: like one in a sources file or a deployment, it becomes the run's `not_found`
+    reject, and the other inputs are still ingested."""
     import re
-    from pathlib import Path
 
     for given in value:
         if not given.strip():
@@ -110,9 +122,6 @@ def _check_inputs(ctx, param, value):
         scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", given)
         if scheme and scheme.group(1).lower() not in ("http", "https"):  # refused now, not after Prefect starts
             raise click.BadParameter(f"{given!r}: only http:// and https:// URLs are fetched", ctx=ctx, param=param)
-        if not scheme and not Path(given).exists():
-            raise click.BadParameter(f"{given!r} is neither an existing file or directory nor a URL "
-                                     "(URLs start with http:// or https://)", ctx=ctx, param=param)
     return value
 
 
@@ -127,16 +136,26 @@ def _check_sources(settings) -> None:
             raise click.UsageError(str(exc)) from exc
 
 
-def log_options(command):
-    """--debug and --verbose, accepted before or after the subcommand name."""
-    command = click.option("--debug", is_flag=True, expose_value=False, callback=_set_log_level,
-                           help="Show full tracebacks and Prefect's debug logs.")(command)
+def debug_option(command):
+    """--debug, accepted before or after the subcommand name."""
+    return click.option("--debug", is_flag=True, expose_value=False, callback=_set_log_level,
+                        help="Show full tracebacks and Prefect's debug logs.")(command)
+
+
+def log_options(command, verbose_help: str = "Show Prefect's flow and task logs."):
+    """--debug and --verbose, for the commands that run Prefect flows (and the group, for them)."""
+    command = debug_option(command)
     return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_set_log_level,
-                        help="Show Prefect's flow and task logs.")(command)
+                        help=verbose_help)(command)
+
+
+def group_log_options(command):
+    """The group's --debug and --verbose, for whichever subcommand follows."""
+    return log_options(command, "Show Prefect's flow and task logs (ingest, reprocess, serve).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@log_options
+@group_log_options
 @click.version_option(package_name="newsflow")
 def cli():
     """newsflow: ingest news articles into a DuckDB warehouse.
@@ -183,15 +202,16 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     pages, RSS/Atom/JSON feeds and sitemaps (told apart by their content). With
     --sources, the outlets in a sources file are fetched too. With no INPUTS and
     no --sources, the bundled sample corpus is ingested. Inputs that cannot be
-    fetched, read or hold no article are recorded in the rejects table and the
-    run goes on; an exact copy of a known article adds a documents row that
+    fetched, read (a path that does not exist, too) or hold no article are
+    recorded in the rejects table and the run goes on; an exact copy of a known article adds a documents row that
     points at the existing article. A file unchanged since an earlier run (same
     path, outlet and stat stamp) and URLs already ingested are not read or
     fetched again (unless --refresh); feeds and sitemaps are asked for
     conditionally.
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails
-    or none of its inputs could be read or fetched.
+    or none of its inputs could be read or fetched, 130 when interrupted
+    (Ctrl-C; it says whether the run had been committed).
 
     Example: newsflow ingest https://example.org/rss.xml newsflow/samples --db newsflow.duckdb
     """
@@ -209,6 +229,17 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
 
     show_bar = sys.stderr.isatty() if progress is None else progress
     summary = run_ingest(list(inputs), settings, show_progress=show_bar)
+    _echo_run(summary)
+    if not summary.inputs and not (summary.unchanged or summary.already_ingested or summary.filtered
+                                   or summary.backed_off):  # an empty folder, a glob matching nothing
+        click.echo(f"note: no inputs found in {_named_inputs(inputs, settings)}: newsflow reads .html, .htm "
+                   "and .txt files (optionally .gz), in folders recursively, and http(s) URLs", err=True)
+    click.echo(f'Query it: {_invoked_as()} query "SELECT title, language, word_count FROM articles" '
+               f'--db {_quote(str(summary.db))}')
+
+
+def _echo_run(summary) -> None:
+    """The lines every run prints (ingest, reprocess): counts, skipped files, data quality, rejects."""
     click.echo(summary.line())
     if summary.skip_reasons:
         click.echo("skipped files by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.skip_reasons.items())))
@@ -219,7 +250,49 @@ def ingest(inputs, db, sources, refresh, allow_private_hosts, user_agent, batch_
     if summary.reject_reasons:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
         click.echo(f"rejected by stage/reason: {reasons}  (SELECT * FROM rejects WHERE run_id = '{summary.run_id}')")
-    click.echo(f'Query it: newsflow query "SELECT title, language, word_count FROM articles" --db {summary.db}')
+
+
+def _named_inputs(inputs, settings, most: int = 4) -> str:
+    """What the run was told to read, for a note: the command line's inputs, the sources file's paths and URLs."""
+    named = list(inputs)
+    if settings.sources:
+        from newsflow.acquire.sources import load_sources
+
+        for source in load_sources(settings.sources):
+            named += [*source.paths, *source.feeds, *source.sitemaps, *source.urls]
+    shown = ", ".join(named[:most]) + (f" and {len(named) - most} more" if len(named) > most else "")
+    return f"{shown} ({settings.sources})" if settings.sources and not inputs else shown
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+# How this process was started, when it is the `newsflow` command itself (main() with no argv).
+_ARGV0: list[str | None] = [None]
+
+
+def _invoked_as() -> str:
+    """The command to type to run newsflow again, as this one was run: `newsflow` when the shell
+    finds this program under that name, else the path it was started by (`.venv/bin/newsflow`
+    after `make run`), or `python -m newsflow`."""
+    import shutil
+    from pathlib import Path
+
+    argv0 = _ARGV0[0]
+    if not argv0:  # called from Python: name the command
+        return "newsflow"
+    if Path(argv0).name == "__main__.py":  # python -m newsflow
+        return f"{_quote(getattr(sys, 'orig_argv', [sys.executable])[0])} -m newsflow"
+    found = shutil.which("newsflow")
+    try:
+        if found and os.path.samefile(found, argv0):
+            return "newsflow"
+    except OSError:
+        pass
+    return _quote(argv0)
 
 
 @cli.command()
@@ -234,7 +307,8 @@ def reprocess(db):
     that changed becomes new articles rows.
 
     Exit status: 0 when the run completes (even with rejects), 1 when it fails
-    or none of its inputs could be read.
+    or none of its inputs could be read (or there is no warehouse), 130 when
+    interrupted (Ctrl-C).
 
     Example: newsflow reprocess --db newsflow.duckdb
     """
@@ -243,14 +317,11 @@ def reprocess(db):
     from newsflow.flows.reprocess import run_reprocess
 
     summary = run_reprocess(settings)
-    click.echo(summary.line())
-    if summary.reject_reasons:
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.reject_reasons.items()))
-        click.echo(f"rejected by stage/reason: {reasons}  (SELECT * FROM rejects WHERE run_id = '{summary.run_id}')")
+    _echo_run(summary)
 
 
 @cli.command()
-@log_options
+@debug_option
 @click.argument("sql", required=False)
 @click.option("-f", "--file", "sql_file", type=click.Path(exists=True, dir_okay=False), help="Read the SQL from this file.")
 @click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
@@ -272,6 +343,7 @@ def query(sql, sql_file, db, fmt, limit):
     from newsflow.warehouse import readonly
 
     settings = _settings(db=db)
+    _check_db(settings, existing=True)
     try:
         text = q.read_sql(sql, sql_file)
     except ValueError as exc:
@@ -288,7 +360,7 @@ def query(sql, sql_file, db, fmt, limit):
 
 
 @cli.command()
-@log_options
+@debug_option
 @click.argument("terms")
 @click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
@@ -319,6 +391,7 @@ def search(terms, db, since, source, all_terms, limit, fmt):
     if not words:
         raise click.UsageError(f"no words to search for in {terms!r}")
     settings = _settings(db=db)
+    _check_db(settings, existing=True)
     if all(w in fulltext.STOPWORDS for w in words):  # never indexed, so nothing can match: say so
         click.echo(f"note: every word of {terms!r} is a stopword, which the index leaves out; nothing can match",
                    err=True)
@@ -342,7 +415,7 @@ def search(terms, db, since, source, all_terms, limit, fmt):
 
 
 @cli.command()
-@log_options
+@debug_option
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write the files into.")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
               help="File format of the exported tables.")
@@ -352,26 +425,41 @@ def export(out, fmt, db):
 
     The manifest lists each file's row count, columns (type and description)
     and a checksum of its rows. The files read with DuckDB, pandas or Polars.
+    An earlier export in the folder is replaced: the files its manifest.json
+    names are deleted if this export does not write them again (another
+    format's); other files are left alone.
 
     Example: newsflow export --format parquet --out export/
     """
     from pathlib import Path
 
     from newsflow.warehouse.db import connect
+    from newsflow.warehouse.export import ExportRefused, earlier_export
     from newsflow.warehouse.export import export as run_export
 
     settings = _settings(db=db)
-    con = connect(settings.db, read_only=True, lock_timeout=settings.lock_timeout)
+    _check_db(settings, existing=True)
     try:
-        manifest = run_export(con, Path(out), fmt, str(settings.db))
+        earlier_export(Path(out))  # refused before the warehouse is opened
+    except ExportRefused as exc:
+        raise Failure(str(exc)) from exc
+    con = connect(settings.db, read_only=True, lock_timeout=settings.lock_timeout)
+    removed: list[str] = []
+    try:
+        manifest = run_export(con, Path(out), fmt, str(settings.db), removed)
     finally:
         con.close()
     rows = sum(r["rows"] for r in manifest["relations"])
     click.echo(f"{len(manifest['relations'])} tables and views, {rows} rows, written to {Path(out) / 'manifest.json'}")
+    if removed:
+        from newsflow.flows.naming import counted
+
+        click.echo(f"removed {counted(len(removed), 'file')} of the earlier export there ({', '.join(removed[:3])}"
+                   f"{', …' if len(removed) > 3 else ''})")
 
 
 @cli.command()
-@log_options
+@debug_option
 @click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 def tables(db):
     """Describe the public tables and views: columns, types and what they mean (Markdown).
@@ -399,7 +487,7 @@ def tables(db):
 
 
 @cli.command()
-@log_options
+@debug_option
 @click.option("--db", type=click.Path(dir_okay=False), cls=SettingOption, setting="db", help="Warehouse file.")
 @click.option("--docs", type=click.Path(file_okay=False), help="Copy the GX Data Docs (static HTML) into this folder.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical", show_default=True,
@@ -433,12 +521,12 @@ def validate(db, docs, fail_on, lock_timeout):
         con = connect(settings.db, lock_timeout=settings.lock_timeout)
         try:
             report = validate_warehouse(con, settings.quality, Path(docs) if docs else None,
-                                        project=settings.quality.project)
+                                        project=settings.quality.project, fail_on=fail_on)
         finally:
             con.close()
     from newsflow.expectations.runner import text_summary
 
-    click.echo(text_summary(report), nl=False)
+    click.echo(text_summary(report, fail_on=fail_on), nl=False)
     click.echo(f"dq: {report.passed} passed, {report.failed} failed")
     if not report.ok:
         raise Failure(f"{len(report.critical_failures)} critical expectation(s) failed: "
@@ -490,7 +578,7 @@ def serve(path, only, port, grace):
 
 
 @cli.command()
-@log_options
+@debug_option
 def config():
     """Print the effective settings, as TOML, and where the config file is.
 
@@ -542,6 +630,8 @@ def main(argv: list[str] | None = None) -> int:
 
         mark_process_start()  # so runs.stage_seconds counts the start-up (interpreter, imports, Prefect)
         atexit.register(_skip_teardown)  # registered first, so it runs after every other exit handler
+        _ARGV0[0] = sys.argv[0] if sys.argv else None
+        signal.signal(signal.SIGINT, _on_interrupt)
     _EXIT_CODE[0] = 1  # what an exception escaping main() (Ctrl-C outside click) exits with
     _EXIT_CODE[0] = code = _main(argv)
     return code
@@ -549,6 +639,37 @@ def main(argv: list[str] | None = None) -> int:
 
 # The exit status main() returned, for _skip_teardown.
 _EXIT_CODE = [1]
+# Set by the SIGINT handler: whatever the interrupted code then raised (KeyboardInterrupt, DuckDB's
+# InterruptException, a library's wrapping of either), the command was interrupted.
+_INTERRUPTED = [False]
+
+
+def _on_interrupt(signum, frame):
+    """Ctrl-C: note it, then raise KeyboardInterrupt as Python's own handler does."""
+    _INTERRUPTED[0] = True
+    raise KeyboardInterrupt
+
+
+def _was_interrupted(exc: BaseException) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":  # duckdb's
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return _INTERRUPTED[0]
+
+
+def _interrupted() -> str:
+    """What an interrupted command says: whether it committed anything (flows/written.py knows)."""
+    written = sys.modules.get("newsflow.flows.written")
+    done, under_way = written.outcome() if written else ([], [])
+    if under_way:
+        return (f"interrupted while committing run {under_way[0]}; "
+                f"SELECT * FROM runs WHERE run_id = '{under_way[0]}' shows whether it was committed")
+    if done:
+        return f"interrupted after run {done[-1]} was committed (its rows are in the warehouse)"
+    return "interrupted; nothing committed"
 
 
 def _skip_teardown() -> None:
@@ -565,6 +686,9 @@ def _main(argv: list[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
+    _INTERRUPTED[0] = False
+    if "newsflow.flows.written" in sys.modules:  # a command run before this one, in this process
+        sys.modules["newsflow.flows.written"].reset()
     try:
         cli.main(args=argv, prog_name="newsflow", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -578,12 +702,18 @@ def _main(argv: list[str] | None) -> int:
                        err=True)
             traceback.clear_frames(cause.__traceback__)
             return 1
-        click.echo("aborted", err=True)
+        click.echo(_interrupted(), err=True)  # Ctrl-C (click turns KeyboardInterrupt into Abort)
         return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except Exception as exc:  # the run itself failed
+        if _was_interrupted(exc):  # Ctrl-C, surfacing as the error of whatever it interrupted
+            if debug:
+                traceback.print_exc()
+            click.echo(_interrupted(), err=True)
+            traceback.clear_frames(exc.__traceback__)
+            return 130
         if debug:
             traceback.print_exc()
         else:

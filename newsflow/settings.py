@@ -140,25 +140,59 @@ def default_of(name: str):
 
 
 class UnknownSetting(ValueError):
-    """A NEWSFLOW_* environment variable names no setting."""
+    """A NEWSFLOW_* environment variable or a key of the config file names no setting."""
 
 
 def unknown_environment(environ=os.environ) -> list[str]:
     """Messages for NEWSFLOW_* variables that name no setting (pydantic ignores them; a typo would go unseen)."""
     known = {CONFIG_ENV, *(f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields)}
+    nested = {f"NEWSFLOW_{g.upper()}__{name.upper()}" for g in GROUPS for name in _fields(Settings.model_fields[g].annotation)}
     messages = []
     for var in sorted(environ):
         head = var.split("__", 1)[0]
-        if var.startswith("NEWSFLOW_") and head not in known:
+        if not var.startswith("NEWSFLOW_"):
+            continue
+        if head not in known:
             close = difflib.get_close_matches(head, known, n=1)
-            messages.append(f"{var} names no setting" + (f" (did you mean {close[0]}?)" if close else "")
-                            + "; `newsflow config` lists them")
+        elif head != var and head.removeprefix("NEWSFLOW_").lower() in GROUPS \
+                and "__".join(var.split("__")[:2]) not in nested:  # a group's option (its own keys may follow)
+            close = difflib.get_close_matches(var, nested, n=1)
+        else:
+            continue
+        messages.append(f"{var} names no setting" + (f" (did you mean {close[0]}?)" if close else "")
+                        + "; `newsflow config` lists them")
     return messages
+
+
+def unknown_in_config(path: Path | None) -> list[str]:
+    """Messages for keys of the config file that name no setting, each with its closest name."""
+    import tomllib
+
+    if path is None:
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    groups = {g: _fields(Settings.model_fields[g].annotation) for g in GROUPS}
+    # Top level: the settings, and a group's options by their own names (routed into their group).
+    top = {*Settings.model_fields, *(name for fields in groups.values() for name in fields)}
+    messages = []
+    for key, value in data.items():
+        if key in groups and isinstance(value, dict):
+            messages += [_unknown_key(path, f"[{key}] {sub}", sub, groups[key]) for sub in value if sub not in groups[key]]
+        elif key not in top:
+            messages.append(_unknown_key(path, key, key, top))
+    return messages
+
+
+def _unknown_key(path: Path, where: str, key: str, known) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f"{path}: {where} names no setting" + (f" (did you mean {close[0]}?)" if close else "") \
+        + "; `newsflow config` lists them"
 
 
 def load_settings(**overrides) -> Settings:
     """Settings with overrides applied (a group's options by their own names, or a group as a dict);
-    None values mean 'not given'. A NEWSFLOW_* variable that names no setting is an UnknownSetting."""
-    if unknown := unknown_environment():
+    None values mean 'not given'. A NEWSFLOW_* variable or a config file key that names no setting
+    is an UnknownSetting."""
+    if unknown := unknown_environment() + unknown_in_config(config_path()):
         raise UnknownSetting("; ".join(unknown))
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -37,7 +37,7 @@ def test_ingest_prints_summary_and_query_hint(prefect_harness, tmp_path, capsys)
     db = tmp_path / "w.duckdb"
     assert main(["ingest", str(tmp_path / "in"), "--db", str(db), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^2 inputs: 1 new articles, 0 duplicates, 1 rejected \(run [0-9a-f]{8}\)$", out, re.M)
+    assert re.search(r"^2 inputs: 1 new article, 0 duplicates, 1 rejected \(run [0-9a-f]{8}\)$", out, re.M)
     assert "acquire/empty 1" in out and "newsflow query" in out
 
     assert main(["query", "SELECT count(*) AS n_articles FROM articles", "--db", str(db), "--format", "table"]) == 0
@@ -81,7 +81,7 @@ def test_ingest_refuses_a_url_it_cannot_fetch_before_any_work(tmp_path, capsys):
 def test_reprocess_refuses_a_missing_database(tmp_path, capsys):
     missing = tmp_path / "typo.duckdb"
     assert main(["reprocess", "--db", str(missing)]) == 1
-    assert "no warehouse at" in capsys.readouterr().err
+    assert "no database at" in capsys.readouterr().err
     assert not missing.exists() and not (tmp_path / "typo.duckdb.lock").exists()
 
 
@@ -94,7 +94,7 @@ def test_reprocess_that_can_read_nothing_fails_as_ingest_does(prefect_harness, t
     capsys.readouterr()
     assert main(["reprocess", "--db", str(db)]) == 1
     err = capsys.readouterr().err
-    assert "none of the 1 inputs could be read (acquire/not_found 1)" in err and "Traceback" not in err
+    assert "the one input could not be read (acquire/not_found 1)" in err and "Traceback" not in err
 
 
 def test_config_shows_file_env_and_flag_precedence(tmp_path, monkeypatch, capsys):

@@ -122,7 +122,7 @@ def test_two_concurrent_ingests_one_waits_or_fails_clearly_and_the_warehouse_is_
                 proc.wait()
 
     assert a.returncode == 0, a_err
-    assert a_out.startswith("19 inputs: 17 new articles, 1 duplicates, 1 rejected")
+    assert a_out.startswith("19 inputs: 17 new articles, 1 duplicate, 1 rejected")
     assert b.returncode == 1 and b_out == ""
     assert b_err.startswith(f"error: database {db} is being written by another newsflow run (pid {a.pid} since ")
     assert "waited 1s. Wait for that run to finish, or raise lock_timeout (--lock-timeout, NEWSFLOW_LOCK_TIMEOUT)." in b_err

@@ -35,10 +35,10 @@ def test_a_run_that_reads_none_of_its_inputs_is_failed_in_runs_prefect_and_exit_
     else:
         args = [f"http://127.0.0.1:{free_port()}/news/a", "--allow-private-hosts"]
     assert main(["ingest", *args, "--db", str(db), "--no-progress"]) == 1
-    assert "none of the 1 inputs could be read" in capsys.readouterr().err
+    assert "the one input could not be read" in capsys.readouterr().err
     ((run_id, flow_run_id, status, error, inputs, rejected),) = rows(db)
     assert (status, inputs, rejected) == ("failed", 1, 1)
-    assert error.startswith("none of the 1 inputs could be read (") and run_id in error
+    assert error.startswith("the one input could not be read (") and run_id in error
     assert prefect_state(flow_run_id) == "FAILED"
     with duckdb.connect(str(db), read_only=True) as con:  # its rejects are kept: they say why
         assert con.execute("SELECT count(*) FROM rejects WHERE run_id = ?", [run_id]).fetchone()[0] == 1
@@ -52,7 +52,7 @@ def test_a_reprocess_that_reads_nothing_is_failed_too(tmp_path):
     assert main(["reprocess", "--db", str(db)]) == 1
     (first, again) = rows(db)
     assert first[2:4] == ("completed", None)
-    assert again[2] == "failed" and again[3].startswith("none of the 1 inputs could be read (acquire/not_found 1)")
+    assert again[2] == "failed" and again[3].startswith("the one input could not be read (acquire/not_found 1)")
     assert prefect_state(again[1]) == "FAILED"
 
 
@@ -78,7 +78,7 @@ def test_a_flow_failure_after_the_commit_marks_the_committed_run_failed(tmp_path
             raise RuntimeError("artifact store unreachable")
     with pytest.raises(NothingRead):  # already in the row before the commit: left as it is
         with failing_after_commit(settings, runs[1].run_id):
-            raise NothingRead("none of the 1 inputs could be read")
+            raise NothingRead("the one input could not be read")
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT run_id, status, error FROM runs ORDER BY run_id").fetchall() == [
             (runs[0].run_id, "failed", "RuntimeError: artifact store unreachable"), (runs[1].run_id, "completed", None)]
@@ -94,5 +94,5 @@ def test_the_inbox_deployment_with_its_folder_missing_records_a_failed_run(tmp_p
     with pytest.raises(NothingRead):
         scheduled_ingest(inputs=[str(tmp_path / "data" / "inbox")], settings={"db": str(db)})
     ((_, flow_run_id, status, error, inputs, rejected),) = rows(db)
-    assert (status, inputs, rejected) == ("failed", 1, 1) and error.startswith("none of the 1 inputs could be read")
+    assert (status, inputs, rejected) == ("failed", 1, 1) and error.startswith("the one input could not be read")
     assert prefect_state(flow_run_id) == "FAILED"

@@ -50,7 +50,7 @@ def test_ingest_loads_dedups_and_rejects(corpus, tmp_path):
 
     assert (summary.inputs, summary.new_articles, summary.duplicates, summary.rejected) == (6, 2, 1, 3)
     assert summary.skipped == 1
-    assert summary.line().startswith("6 inputs: 2 new articles, 1 duplicates, 3 rejected (run ")
+    assert summary.line().startswith("6 inputs: 2 new articles, 1 duplicate, 3 rejected (run ")
     with duckdb.connect(str(db), read_only=True) as con:
         docs = dict(con.execute("SELECT regexp_extract(origin, '[^/]+$'), article_id FROM documents").fetchall())
         assert docs["ferry.html"] == docs["ferry-copy.txt"], "the text copy must share the HTML article's row"

@@ -87,7 +87,7 @@ def test_expectation_added_with_the_gx_api_runs_in_the_next_validate(gx_project,
 def test_validate_refuses_a_missing_database(tmp_path, capsys):
     missing = tmp_path / "nope.duckdb"
     assert main(["validate", "--db", str(missing)]) == 1
-    assert "no warehouse at" in capsys.readouterr().err
+    assert "no database at" in capsys.readouterr().err
     assert not missing.exists()
 
 

@@ -14,6 +14,9 @@ from conftest import REPO
 pytestmark = pytest.mark.slow
 
 
+BUILD_LOG: list[str] = []  # what building the wheel printed
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """The wheel built from this checkout, installed (without dependencies) into a folder of its own."""
@@ -21,6 +24,7 @@ def installed(tmp_path_factory):
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
                            capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
+    BUILD_LOG.append(built.stdout + built.stderr)
     [wheel] = wheels.glob("newsflow-*.whl")
     target = tmp_path_factory.mktemp("site")
     done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
@@ -36,6 +40,15 @@ def test_the_wheel_holds_one_top_level_package_with_its_data(installed):
     assert tops == {"newsflow"}, tops  # no generic `flows`, `warehouse`, ... in site-packages
     assert any(n.startswith("newsflow/warehouse/sql/") and n.endswith(".sql") for n in names)
     assert sum(n.startswith("newsflow/samples/") for n in names) >= 13
+    gx = "newsflow/expectations/gx/"
+    assert {f"{gx}great_expectations.yml", f"{gx}expectations/.ge_store_backend_id", "newsflow/prefect.yaml"} <= set(names)
+    for folder in ("expectations", "checkpoints", "validation_definitions"):  # a file per suite in each
+        assert {n.rsplit("/", 1)[1] for n in names if n.startswith(f"{gx}{folder}/") and n.endswith(".json")} \
+            == {"articles.json", "documents.json", "rejects.json", "runs.json"}, folder
+    assert not any(n.startswith(f"{gx}uncommitted/") for n in names)
+    # setuptools warned of every data folder missing from `packages` ("BuildBackendWarning: Package
+    # 'newsflow.expectations.gx' is absent from the `packages` configuration").
+    assert "Warning" not in BUILD_LOG[0], BUILD_LOG[0]
 
 
 def test_installed_package_ingests_the_bundled_samples_from_another_folder(installed, tmp_path):
@@ -48,7 +61,7 @@ def test_installed_package_ingests_the_bundled_samples_from_another_folder(insta
     done = subprocess.run([sys.executable, "-m", "newsflow", "ingest", "--db", "w.duckdb", "--no-progress"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("18 inputs: 16 new articles, 1 duplicates, 1 rejected"), done.stdout
+    assert done.stdout.startswith("18 inputs: 16 new articles, 1 duplicate, 1 rejected"), done.stdout
 
 
 def test_installed_package_serves_its_shipped_deployments_from_another_folder(installed, tmp_path):

@@ -100,7 +100,7 @@ def test_missing_input_is_a_not_found_reject_and_a_failed_run(prefect_harness, t
     from newsflow.flows.run import run_ingest
 
     db = tmp_path / "w.duckdb"
-    with pytest.raises(NothingRead, match="none of the 1 inputs could be read"):
+    with pytest.raises(NothingRead, match="the one input could not be read"):
         run_ingest([str(tmp_path / "inbox")], Settings(db=db, quality={"enabled": False}))
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT stage, reason FROM rejects").fetchall() == [("acquire", "not_found")]

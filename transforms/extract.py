@@ -83,7 +83,7 @@ def extract_html(html: str, url: str | None = None, html_rules=HTML_RULES) -> Ex
         raise RejectError("extract", "truncated", "the page opens <html> but never closes it: it was cut off")
     tree = parse_html(html)
     if tree is None:
-        raise RejectError("extract", "no_article", "the page is not parsable HTML")
+        raise RejectError("extract", "no_article", _no_tree(html))
     removed = strip_structure(tree, html_rules) if STRUCTURAL else []
     if LOOSE_TEXT:
         loose_paragraphs(tree)
@@ -176,6 +176,18 @@ def parse_html(html: str):
     if tree is not None and check_flag and len(tree) < 2:  # not (well-formed) HTML at all
         tree = None
     return tree
+
+
+def _no_tree(html: str) -> str:
+    """Why parse_html gave no tree. Without "html" in its first 50 characters (no <html> tag or
+    doctype) a parse of a single top-level element is trafilatura's "not HTML": a fragment such as
+    `<div><p>…</p></div>`, which trafilatura does not extract either."""
+    from trafilatura.utils import is_dubious_html
+
+    if is_dubious_html(html[:50].lower()):
+        return ("no <html> document: an HTML fragment, not a page (trafilatura reads only whole pages; "
+                "put it inside <html><body>…</body></html>)")
+    return "the page is not parsable HTML"
 
 
 def _parse_bytes(html: str, parser):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsflow.warehouse.errors import WarehouseError, WarehouseLocked
+from newsflow.warehouse.errors import NoWarehouse, WarehouseError, WarehouseLocked
 
 _MIGRATION = re.compile(r"^(\d{3})_(\w+)\.sql$")
 _LOCK_POLL_S = 0.2
@@ -52,7 +52,7 @@ def connect(path: str | Path, *, read_only: bool = False, lock_timeout: float = 
     """
     path = str(path)
     if read_only and not Path(path).exists():
-        raise WarehouseError(f"no database at {path}; run `newsflow ingest` first or pass --db")
+        raise NoWarehouse(path)
     deadline = time.monotonic() + lock_timeout
     while True:
         try:

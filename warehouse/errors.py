@@ -5,6 +5,13 @@ class WarehouseError(Exception):
     """A warehouse operation failed; the file is unchanged."""
 
 
+class NoWarehouse(WarehouseError):
+    """A command that reads or redoes runs was pointed at a warehouse file that is not there."""
+
+    def __init__(self, path):
+        super().__init__(f"no database at {path}; run `newsflow ingest` first or pass --db")
+
+
 class WarehouseLocked(WarehouseError):
     def __init__(self, path: str, waited: float, detail: str):
         holder = detail.split("Conflicting lock is held in", 1)[-1].split(". See", 1)[0].strip()

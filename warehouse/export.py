@@ -29,10 +29,38 @@ def row_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     return f"{int(value):016x}"
 
 
-def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "parquet", db: str | None = None) -> dict:
-    """Write every public table and view of the open warehouse into `out`; returns the manifest."""
+class ExportRefused(ValueError):
+    """`out` holds a manifest.json that no newsflow export wrote: overwriting it could lose a file."""
+
+
+def earlier_export(out: Path) -> list[str]:
+    """The data files an earlier export wrote into `out`, as its manifest.json names them (none
+    without one). Only plain file names of a format newsflow writes count: a manifest never points
+    outside its folder. A manifest.json that is not newsflow's is ExportRefused."""
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        return []
+    try:
+        earlier = json.loads(manifest.read_text(encoding="utf-8"))
+        files = [entry["file"] for entry in earlier["relations"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ExportRefused(f"{manifest} is not the manifest of a newsflow export ({type(exc).__name__}: {exc}); "
+                            "export into another folder (--out)") from exc
+    return [f for f in files if isinstance(f, str) and Path(f).name == f and Path(f).suffix[1:] in FORMATS]
+
+
+def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "parquet", db: str | None = None,
+           removed: list[str] | None = None) -> dict:
+    """Write every public table and view of the open warehouse into `out`; returns the manifest.
+
+    The files of an earlier export there (those its manifest.json names) that this one does not
+    write again are deleted, so the folder holds one export, as its manifest says (another
+    format's files, a relation since dropped); `removed`, if given, gets their names. Other files
+    in the folder are left alone.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    earlier = earlier_export(out)
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for rel in relations(con):
@@ -57,6 +85,12 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "parquet", db: 
                 "newsflow": VERSION, "checksum": "sum of DuckDB hash(row) over the rows, mod 2^64, hex",
                 "relations": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    written = {entry["file"] for entry in entries}
+    for name in earlier:
+        if name not in written and (out / name).is_file():
+            (out / name).unlink()
+            if removed is not None:
+                removed.append(name)
     return manifest
 
 
