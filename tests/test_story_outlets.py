@@ -52,3 +52,19 @@ def test_source_counts_do_not_depend_on_how_the_inputs_were_split_into_runs(tmp_
     again = stories_and_outlets(split)
     assert all(n == outlets for _, n, outlets, _ in again), again
     assert sorted((n, m) for _, n, _, m in again) == sorted((n, m) for _, n, _, m in counts)
+
+
+def test_migration_015_recounts_a_warehouse_written_before_copies_recounted_their_story(tmp_path):
+    """A stale count, as a warehouse from before refresh_copied_stories holds it, is repaired on open."""
+    from newsflow.warehouse.db import connect
+
+    db = tmp_path / "w.duckdb"
+    settings = Settings(db=db, quality={"enabled": False})
+    run_ingest([str(SAMPLES_DIR / "valecity-reservoir-hose-ban.html")], settings)
+    run_ingest([str(SAMPLES_DIR / "dunmore-reservoir-hose-ban.html")], settings)
+    with duckdb.connect(str(db)) as con:  # back to what the old code left: one outlet, 015 not applied
+        con.execute("UPDATE stories SET source_count = 1")
+        con.execute("DELETE FROM internal.schema_migrations WHERE version = 15")
+    assert [(n, outlets) for _, n, outlets, _ in stories_and_outlets(db)] == [(1, 2)]
+    connect(db).close()  # opening the warehouse applies the pending migration
+    assert [(n, outlets) for _, n, outlets, _ in stories_and_outlets(db)] == [(2, 2)]
