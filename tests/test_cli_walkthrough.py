@@ -214,6 +214,10 @@ def test_the_verdict_reads_the_same_in_the_cli_and_the_data_docs(gx_project, tmp
     assert out.startswith("Data quality: FAILED (run ") and "passed" not in out.splitlines()[0]
     assert heading(tmp_path / "strict") == "Data quality: FAILED"
     assert err.startswith("error: 1 warning expectation(s) failed (--fail-on warning)")
+    with duckdb.connect(str(db), read_only=True) as con:  # the runs rows agree with the exit codes
+        rows = con.execute("SELECT status, error FROM runs WHERE kind = 'validate' ORDER BY started_at").fetchall()
+    assert [status for status, _ in rows] == ["completed", "failed"]
+    assert rows[0][1] is None and "articles.table_row_count_to_be_between" in rows[1][1].replace("expect_", "")
 
 
 # -- options and settings ---------------------------------------------------------------------------

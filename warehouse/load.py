@@ -233,7 +233,7 @@ def record_failure_after_commit(con: duckdb.DuckDBPyConnection, run_id: str, err
 def record_validation_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None,
                           started_at: datetime, ok: bool, error: str | None) -> None:
     """A whole-warehouse `validate` run's row (kind 'validate', no inputs), in the caller's transaction:
-    'completed', or 'failed' (a critical expectation failed) with the reasons in `error`."""
+    'completed', or 'failed' (an expectation of the run's --fail-on severity failed) with the reasons in `error`."""
     _insert_run(con, run_id=run_id, flow_run_id=flow_run_id, started_at=started_at,
                 finished_at=datetime.now(timezone.utc), status="completed" if ok else "failed", inputs=0,
                 new_articles=0, duplicates=0, rejected=0, error=error, kind="validate")
