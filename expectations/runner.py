@@ -74,6 +74,11 @@ class Report:
         """No critical failure: the batch may be committed."""
         return not self.critical_failures
 
+    def failing(self, fail_on: str = "critical") -> list[str]:
+        """The failures that fail a validation at `fail_on` severity: the critical ones, and with
+        "warning" (`newsflow validate --fail-on warning`) the warnings too."""
+        return self.critical_failures + (self.warnings if fail_on == "warning" else [])
+
     def results_frame(self) -> pd.DataFrame:
         """The results as a DataFrame with exactly the `dq_results` columns, ready to INSERT."""
         import pandas as pd
@@ -267,7 +272,7 @@ def verdict(report: Report, fail_on: str = "critical") -> str:
     """The one wording of a validation's outcome, wherever it is shown (CLI, Data Docs index, Prefect
     artifact): `passed`, `passed with warnings`, or `FAILED` when an expectation of `fail_on`
     severity or worse failed (`newsflow validate --fail-on warning` fails on a warning too)."""
-    if report.critical_failures or (fail_on == "warning" and report.warnings):
+    if report.failing(fail_on):
         return "FAILED"
     return "passed with warnings" if report.failed else "passed"
 

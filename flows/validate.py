@@ -21,7 +21,6 @@ def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | 
     or worse failed (a critical one; with "warning", a warning too), with the reasons in `error`.
     """
     from newsflow.expectations.project import validate_project
-    from newsflow.expectations.runner import verdict
     from newsflow.expectations.suites import SUITES
 
     started = datetime.now(timezone.utc)
@@ -29,12 +28,10 @@ def validate_warehouse(con: duckdb.DuckDBPyConnection, config, docs_dir: Path | 
     run_id = f"validate-{started:%Y%m%dT%H%M%S%fZ}"
     report = validate_project(frames, config, run_id, project, docs_dir, now=started, fail_on=fail_on)
     # The row agrees with the verdict and the exit code: `--fail-on warning` fails on a warning too.
-    failed = verdict(report, fail_on) == "FAILED"
-    reasons = report.critical_failures + (report.warnings if fail_on == "warning" else [])
-    error = "; ".join(reasons)[:2000] or None
+    failing = report.failing(fail_on)
     with transaction(con):
         insert_frame(con, "dq_results", report.results_frame())
-        record_validation_run(con, run_id, flow_run_id, started, not failed, error)
+        record_validation_run(con, run_id, flow_run_id, started, not failing, "; ".join(failing)[:2000] or None)
         written.committing(run_id)  # the COMMIT follows (flows/written.py)
     written.committed(run_id)
     return report
