@@ -36,10 +36,11 @@ def reject_reasons(rejects) -> dict[str, int]:
     return dict(Counter(f"{r.stage}/{r.reason}" for r in rejects))
 
 
-def nothing_read(summary) -> None:
-    """Raise NothingRead for a committed run that read none of its inputs (its row says 'failed' already)."""
-    if error := nothing_read_error(summary.run_id, summary.inputs, summary.reject_reasons):
-        raise NothingRead(error)
+def nothing_read(run) -> None:
+    """Raise NothingRead for a committed run that read none of its inputs: the error its RunRecord
+    carried into its row (`nothing_read_error`, decided before the commit)."""
+    if run.error:
+        raise NothingRead(run.error)
 
 
 @contextmanager

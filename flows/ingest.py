@@ -166,5 +166,5 @@ def ingest(inputs: list[str] | None = None, settings: Settings | None = None) ->
         summary.backed_off, summary.skip_reasons = found.backed_off, dict(skips)
         logger.info(summary.line())
         publish(summary.markdown(), INGEST_RUN, summary.line())
-        nothing_read(summary)
+        nothing_read(run)
     return summary

@@ -104,7 +104,7 @@ def reprocess(settings: Settings | None = None) -> RunSummary:
     with failing_after_commit(settings, run.run_id):
         summary = RunSummary.of(run, settings, result, rejects)
         logger.info(summary.line())
-        nothing_read(summary)
+        nothing_read(run)
     return summary
 
 
