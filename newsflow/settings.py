@@ -159,8 +159,7 @@ def unknown_environment(environ=os.environ) -> list[str]:
             close = difflib.get_close_matches(var, nested, n=1)
         else:
             continue
-        messages.append(f"{var} names no setting" + (f" (did you mean {close[0]}?)" if close else "")
-                        + "; `newsflow config` lists them")
+        messages.append(_names_no_setting(var, close))
     return messages
 
 
@@ -184,9 +183,12 @@ def unknown_in_config(path: Path | None) -> list[str]:
 
 
 def _unknown_key(path: Path, where: str, key: str, known) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1)
-    return f"{path}: {where} names no setting" + (f" (did you mean {close[0]}?)" if close else "") \
-        + "; `newsflow config` lists them"
+    return _names_no_setting(f"{path}: {where}", difflib.get_close_matches(key, list(known), n=1))
+
+
+def _names_no_setting(what: str, close: list[str]) -> str:
+    """The message for a variable or config key that names no setting, with its closest name if any."""
+    return f"{what} names no setting" + (f" (did you mean {close[0]}?)" if close else "") + "; `newsflow config` lists them"
 
 
 def load_settings(**overrides) -> Settings:
